@@ -1,0 +1,177 @@
+/// A single-line text field's content and cursor; part of the program's state.
+///
+/// Editing follows readline: Ctrl-A/Home, Ctrl-E/End, Ctrl-U (delete to start), Ctrl-K (delete to
+/// end), Ctrl-W (delete the word before the cursor), Backspace, Delete, ←/→. A paste is one edit:
+/// its line breaks become spaces and its control characters are dropped. The text is capped at
+/// `maxLength` characters so a pasted wall of garbage cannot grow without bound.
+public struct TextFieldState: Sendable, Hashable {
+    public private(set) var text: String
+    /// The cursor, as a character offset into `text` (0...count).
+    public private(set) var cursor: Int
+    /// The first visible character offset (horizontal scroll).
+    public private(set) var scroll: Int = 0
+    /// The most characters the field keeps.
+    public let maxLength: Int
+    /// True when the last edit had to drop characters beyond `maxLength`.
+    public private(set) var wasTruncated = false
+
+    /// Creates a field holding `text`, cursor at its end.
+    public init(text: String = "", maxLength: Int = 8192) {
+        self.maxLength = maxLength
+        let clean = TextFieldState.clean(text)
+        self.text = String(clean.prefix(maxLength))
+        self.cursor = self.text.count
+    }
+
+    /// True when the field holds nothing.
+    public var isEmpty: Bool { text.isEmpty }
+
+    /// Applies a key. Returns false when the key is not an editing key (the caller handles it).
+    @discardableResult
+    public mutating func handle(_ key: Key) -> Bool {
+        switch key {
+        case .character(let c):
+            insert(String(c))
+        case .left, .ctrl("b"):
+            cursor = max(0, cursor - 1)
+        case .right, .ctrl("f"):
+            cursor = min(text.count, cursor + 1)
+        case .home, .ctrl("a"):
+            cursor = 0
+        case .end, .ctrl("e"):
+            cursor = text.count
+        case .backspace, .ctrl("h"):
+            guard cursor > 0 else { return true }
+            remove(cursor - 1..<cursor)
+        case .delete, .ctrl("d"):
+            guard cursor < text.count else { return true }
+            remove(cursor..<cursor + 1)
+        case .ctrl("u"):
+            remove(0..<cursor)
+        case .ctrl("k"):
+            remove(cursor..<text.count)
+        case .ctrl("w"):
+            let characters = Array(text)
+            var start = cursor
+            while start > 0, characters[start - 1] == " " { start -= 1 }
+            while start > 0, characters[start - 1] != " " { start -= 1 }
+            remove(start..<cursor)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Inserts pasted text at the cursor as one edit.
+    public mutating func paste(_ pasted: String) {
+        insert(pasted)
+    }
+
+    /// Replaces the whole text.
+    public mutating func set(_ newText: String) {
+        text = ""
+        cursor = 0
+        scroll = 0
+        insert(newText)
+    }
+
+    private mutating func insert(_ raw: String) {
+        let clean = TextFieldState.clean(raw)
+        let room = maxLength - text.count
+        wasTruncated = clean.count > room
+        guard room > 0 else { return }
+        let piece = clean.prefix(room)
+        let index = text.index(text.startIndex, offsetBy: cursor)
+        text.insert(contentsOf: piece, at: index)
+        cursor += piece.count
+    }
+
+    private mutating func remove(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let lower = text.index(text.startIndex, offsetBy: range.lowerBound)
+        let upper = text.index(lower, offsetBy: range.count)
+        text.removeSubrange(lower..<upper)
+        cursor = range.lowerBound
+        wasTruncated = false
+    }
+
+    /// Line breaks and tabs become spaces; other controls and bidi overrides are dropped.
+    static func clean(_ raw: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previousWasCR = false
+        for scalar in raw.unicodeScalars {
+            defer { previousWasCR = scalar == "\r" }
+            if scalar == "\n" && previousWasCR { continue }
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" {
+                out.append(" ")
+            } else if Sanitizer.placeholder(for: scalar) == nil {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    /// Adjusts the horizontal scroll so the cursor is visible in `width` cells.
+    mutating func scrollToCursor(width: Int) {
+        guard width > 1 else {
+            scroll = cursor
+            return
+        }
+        if cursor < scroll { scroll = cursor }
+        // The leftmost start that still shows the cursor, leaving one cell for the cursor itself.
+        let characters = Array(text)
+        var start = cursor
+        var used = 0
+        while start > 0 {
+            let w = DisplayWidth.of(characters[start - 1])
+            if used + w > width - 1 { break }
+            used += w
+            start -= 1
+        }
+        if scroll < start { scroll = start }
+    }
+}
+
+/// Draws a `TextFieldState` on one row and places the terminal cursor in it.
+public struct TextField: Sendable {
+    public var placeholder: String
+    public var style: Style
+    public var isFocused: Bool
+    /// Characters drawn instead of the text (a secret field), or nil to show the text.
+    public var mask: Character?
+
+    /// Creates a field view.
+    public init(placeholder: String = "", style: Style = .underline, isFocused: Bool = true, mask: Character? = nil) {
+        self.placeholder = placeholder
+        self.style = style
+        self.isFocused = isFocused
+        self.mask = mask
+    }
+
+    /// Draws the field into the first row of `area`.
+    public func render(into screen: inout Screen, area: Rect, state: inout TextFieldState) {
+        guard !area.isEmpty else { return }
+        let row = area.row(0)
+        screen.fill(row, style: style)
+        state.scrollToCursor(width: row.width)
+        if state.isEmpty {
+            screen.put(placeholder, x: row.x, y: row.y, width: row.width, style: style.adding(.dim))
+        } else {
+            let characters = Array(state.text)
+            let visible = characters[state.scroll...]
+            let shown = mask.map { String(repeating: $0, count: visible.count) } ?? Sanitizer.sanitize(String(visible))
+            screen.put(shown, x: row.x, y: row.y, style: style, clip: row)
+        }
+        if isFocused {
+            let characters = Array(state.text)
+            let before = mask.map { String(repeating: $0, count: state.cursor - state.scroll) }
+                ?? String(characters[state.scroll..<state.cursor])
+            screen.cursor = Point(x: min(row.maxX - 1, row.x + DisplayWidth.of(before)), y: row.y)
+        }
+    }
+}
+
+extension Style {
+    /// Underlined text in the default colours, the look of an input field.
+    public static let underline = Style(attributes: .underline)
+}
