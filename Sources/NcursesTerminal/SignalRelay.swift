@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Process-wide signal state
+
+// Signal handlers may only touch async-signal-safe state: these globals are written once on the
+// UI thread before the handlers are installed, and then only read by the handlers.
+// `nonisolated(unsafe)` is safe here because of that write-once-then-read discipline.
+nonisolated(unsafe) private var relayWriteFD: Int32 = -1
+nonisolated(unsafe) private var emergencyFD: Int32 = -1
+nonisolated(unsafe) private var emergencyBytes: UnsafeMutablePointer<UInt8>?
+nonisolated(unsafe) private var emergencyLength = 0
+nonisolated(unsafe) private var savedTermios = termios()
+nonisolated(unsafe) private var hasSavedTermios = false
+nonisolated(unsafe) private var pendingTerminations: Int32 = 0
+
+/// Turns POSIX signals into bytes on a pipe the UI thread polls, so every signal is handled on
+/// the UI thread like any other event, and restores the terminal by itself as a last resort.
+///
+/// A handler may not call curses (not async-signal-safe). It writes the signal number to a
+/// pipe and returns. If a terminating signal arrives a second time before the program has
+/// reacted (a wedged UI thread), the handler restores the terminal with raw `write` and
+/// `tcsetattr` (both async-signal-safe) and exits, so the person never keeps a garbled terminal.
+enum SignalRelay {
+    static let handled: [Int32] = [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT]
+
+    /// Installs the handlers. `writeFD` is the pipe's write end; `ttyFD` and `restore` are used
+    /// by the last-resort restore.
+    static func install(writeFD: Int32, ttyFD: Int32, restore: [UInt8], termios saved: termios?) {
+        relayWriteFD = writeFD
+        emergencyFD = ttyFD
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, restore.count))
+        buffer.initialize(from: restore, count: restore.count)
+        emergencyBytes = buffer
+        emergencyLength = restore.count
+        if let saved {
+            savedTermios = saved
+            hasSavedTermios = true
+        }
+        for number in handled { signal(number, relayHandler) }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Puts back the default dispositions.
+    static func uninstall() {
+        for number in handled { signal(number, SIG_DFL) }
+        relayWriteFD = -1
+    }
+
+    /// Restores the terminal from anywhere, with async-signal-safe calls only.
+    static func emergencyRestore() {
+        if let bytes = emergencyBytes, emergencyFD >= 0 {
+            _ = write(emergencyFD, bytes, emergencyLength)
+        }
+        if hasSavedTermios, emergencyFD >= 0 {
+            _ = tcsetattr(emergencyFD, TCSANOW, &savedTermios)
+        }
+    }
+
+    /// Marks the terminal as restored, so `emergencyRestore` does nothing any more.
+    static func disarm() {
+        emergencyFD = -1
+    }
+
+    /// Counts a termination request, to tell a wedged UI thread from a busy one.
+    static func resetTerminationCount() {
+        pendingTerminations = 0
+    }
+}
+
+private let relayHandler: @convention(c) (Int32) -> Void = { number in
+    let savedErrno = errno
+    defer { errno = savedErrno }
+    if number == SIGINT || number == SIGTERM || number == SIGHUP || number == SIGQUIT {
+        pendingTerminations += 1
+        if pendingTerminations >= 2 {
+            SignalRelay.emergencyRestore()
+            _exit(128 + number)
+        }
+    }
+    var byte = UInt8(truncatingIfNeeded: number)
+    if relayWriteFD >= 0 { _ = write(relayWriteFD, &byte, 1) }
+}
