@@ -1,0 +1,117 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A local Bitbucket Cloud on Hummingbird: serves `EmulatorCore` over real HTTP.
+///
+/// Used in-process by `bbtui demo`, the tests and the benchmarks (`start()`/`stop()`), and as its
+/// own process by `bbtui emulator` (`run()`).
+public final class BitbucketEmulator: Sendable {
+    /// The request handler, with its data, tokens and counters.
+    public let core: EmulatorCore
+    private let task = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Creates an emulator; nothing listens until `start()` or `run()`.
+    public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
+        core = EmulatorCore(configuration: configuration)
+    }
+
+    /// Why the emulator could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts listening in the background and returns once the port is bound.
+    public func start() async throws -> EmulatorEndpoints {
+        let (stream, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+        let application = makeApplication { port in continuation.yield(.success(port)) }
+        let runner = Task {
+            do {
+                try await application.runService(gracefulShutdownSignals: [])
+            } catch {
+                continuation.yield(.failure(error))
+                throw error
+            }
+            continuation.finish()
+        }
+        task.withLock { $0 = runner }
+        for await result in stream {
+            switch result {
+            case .success(let port):
+                return configure(port: port)
+            case .failure(let error):
+                throw StartError(description: "The emulator could not listen on \(core.configuration.host):\(core.configuration.port): \(error)")
+            }
+        }
+        throw StartError(description: "The emulator stopped before it was listening.")
+    }
+
+    /// Serves until SIGINT or SIGTERM, calling `onReady` once listening.
+    public func run(onReady: @escaping @Sendable (EmulatorEndpoints) -> Void) async throws {
+        let application = makeApplication { [self] port in onReady(configure(port: port)) }
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Stops a server started with `start()` and waits until it has closed.
+    public func stop() async {
+        let runner = task.withLock { task -> Task<Void, any Error>? in
+            defer { task = nil }
+            return task
+        }
+        runner?.cancel()
+        _ = await runner?.result
+    }
+
+    private func configure(port: Int) -> EmulatorEndpoints {
+        let host = core.configuration.host.contains(":") ? "[\(core.configuration.host)]" : core.configuration.host
+        core.setBaseURL("http://\(host):\(port)")
+        return core.endpoints
+    }
+
+    private func makeApplication(onPort: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        var logger = Logger(label: "bbtui.emulator", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger.logLevel = .critical
+        return Application(
+            responder: EmulatorResponder(core: core),
+            configuration: ApplicationConfiguration(address: .hostname(core.configuration.host, port: core.configuration.port), serverName: nil),
+            onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}
+
+/// Turns Hummingbird requests into `EmulatorRequest`s and back.
+struct EmulatorResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let core: EmulatorCore
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let emulated = EmulatorRequest(
+            method: request.method.rawValue,
+            path: FormEncoding.percentDecode(request.uri.path.replacingPlus()),
+            query: request.uri.query ?? "",
+            headers: headers,
+            body: Array(buffer: body)
+        )
+        let answer = await core.respond(to: emulated)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+private extension String {
+    /// In a path `+` is a plus, not a space: protect it from form decoding.
+    func replacingPlus() -> String {
+        var out = ""
+        for character in self { out += character == "+" ? "%2B" : String(character) }
+        return out
+    }
+}

@@ -1,0 +1,71 @@
+/// Everything that shapes an emulator instance: where it listens, what account it serves, and
+/// which faults it injects.
+public struct EmulatorConfiguration: Sendable, Equatable {
+    /// The address to bind; loopback unless asked otherwise.
+    public var host = "127.0.0.1"
+    /// The port; 0 picks a free one.
+    public var port = 0
+    /// Seed for the deterministic account data.
+    public var seed: UInt64 = 1
+    /// How many repositories, spread over the workspaces (up to 100,000).
+    public var repositoryCount = 60
+    /// How many workspaces, the personal one included.
+    public var workspaceCount = 4
+    /// Delay added to every response.
+    public var latency: Duration = .zero
+    /// Lifetime of access tokens, reported as `expires_in`.
+    public var tokenLifetime = 7200
+    /// Share of API requests answered with an HTML 500/502/503.
+    public var failureRate = 0.0
+    /// Requests allowed per rolling hour on `/2.0/repositories/*`; nil for no limit.
+    public var rateLimit: Int?
+    /// The scopes the consumer was granted (its ticked permissions).
+    public var scopes: [String] = ["account", "email", "repository"]
+    /// Every authorization is denied, as if the person clicked "Deny".
+    public var deniesAuthorization = false
+    /// Mixes escape sequences, controls, bidi overrides and huge strings into the data.
+    public var isHostile = false
+    /// The consumer's registered callback URL.
+    public var redirectURI = "http://127.0.0.1:8976/callback"
+    /// The consumer key.
+    public var clientID = "emuKey4bbtuiDemo01"
+    /// The consumer secret.
+    public var clientSecret = "emuSecret0bbtui0demo0do0not0use0"
+    /// How long an authorization code stays valid.
+    public var codeLifetime: Duration = .seconds(60)
+    /// How long a rotated refresh token keeps working after its replacement was issued.
+    public var refreshGrace: Duration = .seconds(10)
+    /// Answer `role=member` on `/2.0/repositories/{workspace}` with 410, as some reports say
+    /// Bitbucket now does.
+    public var rejectsRoleFilter = false
+    /// Name the token's scopes `scopes`, as responses before 2026-05-04 did, instead of `scope`.
+    public var usesLegacyScopesField = false
+
+    /// The default configuration: the account `bbtui demo` shows.
+    public init() {}
+}
+
+/// Where a running emulator answers, and the consumer credentials that work with it.
+public struct EmulatorEndpoints: Sendable, Equatable {
+    public var authorizeURL: String
+    public var tokenURL: String
+    /// The REST API base, ending in `/2.0`.
+    public var apiURL: String
+    public var clientID: String
+    public var clientSecret: String
+    public var redirectURI: String
+    /// The server's own base URL (scheme, host and port).
+    public var baseURL: String
+
+    /// The one JSON line `bbtui emulator` prints on start.
+    public var jsonLine: String {
+        JSONValue.object([
+            ("authorize_url", .string(authorizeURL)),
+            ("token_url", .string(tokenURL)),
+            ("api_url", .string(apiURL)),
+            ("client_id", .string(clientID)),
+            ("client_secret", .string(clientSecret)),
+            ("redirect_uri", .string(redirectURI)),
+        ]).serialized
+    }
+}

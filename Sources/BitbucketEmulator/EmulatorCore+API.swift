@@ -1,0 +1,264 @@
+extension EmulatorCore {
+    // MARK: - REST API 2.0
+
+    func api(_ request: EmulatorRequest, routeKey: String) -> EmulatorResponse {
+        guard request.method == "GET" else {
+            return .apiError(405, "Method not allowed: the emulator serves read-only endpoints.")
+        }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).dropFirst()
+        let segments = Array(parts)
+
+        // The CHANGE-2770 removals answer 410 whoever asks.
+        switch segments {
+        case ["repositories"], ["workspaces"], ["user", "permissions", "repositories"], ["user", "permissions", "workspaces"]:
+            return gone()
+        default:
+            break
+        }
+
+        let required: String
+        switch segments.first {
+        case "user" where segments.count == 2 && segments[1] == "emails": required = "email"
+        case "user", "workspaces": required = "account"
+        case "repositories": required = "repository"
+        default:
+            return .apiError(404, "Resource not found")
+        }
+
+        let scopes: [String]
+        switch authenticate(request) {
+        case .failure(let response): return response
+        case .success(let granted): scopes = granted
+        }
+        let scopeHeaders = [("X-OAuth-Scopes", scopes.joined(separator: ", ")), ("X-Accepted-OAuth-Scopes", required)]
+        guard scopes.contains(required) else {
+            return .apiError(
+                403, "Your credentials lack one or more required privilege scopes.",
+                detail: .object([("required", .array([.string(required)])), ("granted", .array(scopes.map(JSONValue.string)))]),
+                headers: scopeHeaders
+            )
+        }
+        if segments.first == "repositories", let limited = rateLimited() { return limited }
+
+        let response: EmulatorResponse
+        switch segments {
+        case ["user"]:
+            response = .json(200, userJSON())
+        case ["user", "emails"]:
+            response = emails(request)
+        case ["user", "workspaces"]:
+            response = userWorkspaces(request)
+        case _ where segments.count == 2 && segments[0] == "workspaces":
+            guard let index = data.workspaces.firstIndex(where: { $0.slug == segments[1] }) else {
+                return .apiError(404, "No workspace with identifier '\(segments[1])'.", headers: scopeHeaders)
+            }
+            response = .json(200, workspaceJSON(index, full: true))
+        case _ where segments.count == 2 && segments[0] == "repositories":
+            response = repositories(request, workspace: segments[1])
+        case _ where segments.count == 3 && segments[0] == "repositories":
+            guard let workspace = data.workspaces.firstIndex(where: { $0.slug == segments[1] }),
+                  let index = data.repositories.firstIndex(where: { $0.workspace == workspace && $0.slug == segments[2] }) else {
+                return .apiError(404, "Repository \(segments[1])/\(segments[2]) not found", headers: scopeHeaders)
+            }
+            response = .json(200, repositoryJSON(index))
+        default:
+            return .apiError(404, "Resource not found", headers: scopeHeaders)
+        }
+        var final = response
+        final.headers += scopeHeaders
+        if final.status == 200 {
+            let etag = "\"" + EmulatorCore.fingerprint(final.body) + "\""
+            final.headers.append(("ETag", etag))
+            if request.headers["if-none-match"] == etag {
+                return EmulatorResponse(status: 304, headers: scopeHeaders + [("ETag", etag)])
+            }
+        }
+        return final
+    }
+
+    private func gone() -> EmulatorResponse {
+        .apiError(
+            410, "CHANGE-2770 - Functionality has been deprecated",
+            detail: .string("Please read the changelog entry for more details."),
+            data: .object([("announcement_url", .string("https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"))])
+        )
+    }
+
+    private func rateLimited() -> EmulatorResponse? {
+        guard let limit = configuration.rateLimit else { return nil }
+        let isLimited = state.withLock { state -> Bool in
+            let now = clock.now
+            state.rateWindow.removeAll { now - $0 > .seconds(3600) }
+            if state.rateWindow.count >= limit {
+                state.stats.rateLimited += 1
+                return true
+            }
+            state.rateWindow.append(now)
+            return false
+        }
+        return isLimited ? .text(429, "Rate limit for this resource has been exceeded") : nil
+    }
+
+    /// A 64-bit FNV-1a of the body, in hex: stable ETags without a hash dependency.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01B3
+        }
+        return String(hash, radix: 16)
+    }
+
+    // MARK: - Resources
+
+    func userJSON() -> JSONValue {
+        let api = apiBase
+        return .object([
+            ("display_name", .string(data.displayName)),
+            ("links", .object([
+                ("self", .link("\(api)/users/\(FormEncoding.percentEncode(data.userUUID))")),
+                ("avatar", .link("https://secure.gravatar.com/avatar/0f6c1b2a?d=https%3A%2F%2Favatar-management--avatars.us-west-2.prod.public.atl-paas.net%2Finitials%2FZA-3.png")),
+                ("repositories", .link("\(api)/repositories/\(FormEncoding.percentEncode(data.userUUID))")),
+                ("snippets", .link("\(api)/snippets/\(FormEncoding.percentEncode(data.userUUID))")),
+                ("html", .link("https://bitbucket.org/\(FormEncoding.percentEncode(data.userUUID))/")),
+                ("hooks", .link("\(api)/workspaces/\(FormEncoding.percentEncode(data.userUUID))/hooks")),
+            ])),
+            ("created_on", .string(ISODate.format(data.createdOn))),
+            ("type", .string("user")),
+            ("uuid", .string(data.userUUID)),
+            ("has_2fa_enabled", .null),
+            ("username", .string(data.workspaces[0].slug)),
+            ("is_staff", .bool(false)),
+            ("account_id", .string(data.accountID)),
+            ("nickname", .string(data.nickname)),
+            ("account_status", .string("active")),
+            ("location", .optional(data.location)),
+            ("website", .optional(data.website)),
+        ])
+    }
+
+    private func emails(_ request: EmulatorRequest) -> EmulatorResponse {
+        let values: [JSONValue] = data.emails.map { email in
+            .object([
+                ("is_primary", .bool(email.isPrimary)),
+                ("is_confirmed", .bool(email.isConfirmed)),
+                ("type", .string("email")),
+                ("email", .string(email.address)),
+                ("links", .object([("self", .link("\(apiBase)/user/emails/\(FormEncoding.percentEncode(email.address))"))])),
+            ])
+        }
+        return paginate(values, request: request, path: "/2.0/user/emails", style: .numbered(includeSize: true))
+    }
+
+    private func userWorkspaces(_ request: EmulatorRequest) -> EmulatorResponse {
+        var indices = Array(data.workspaces.indices)
+        if let admin = request.queryValue("administrator") {
+            indices = indices.filter { data.workspaces[$0].isAdministrator == (admin == "true") }
+        }
+        if let sort = request.queryValue("sort") {
+            let descending = sort.hasPrefix("-")
+            guard sort.trimmingCharacters(in: "-") == "slug" else {
+                return .apiError(400, "Invalid sort field: \(sort)")
+            }
+            indices.sort { descending ? data.workspaces[$0].slug > data.workspaces[$1].slug : data.workspaces[$0].slug < data.workspaces[$1].slug }
+        }
+        let values: [JSONValue] = indices.map { index in
+            .object([
+                ("type", .string("workspace_access")),
+                ("administrator", .bool(data.workspaces[index].isAdministrator)),
+                ("workspace", workspaceJSON(index, full: false)),
+                ("links", .object([("self", .link("\(apiBase)/user/workspaces/\(data.workspaces[index].slug)"))])),
+            ])
+        }
+        return paginate(values, request: request, path: "/2.0/user/workspaces", style: .cursor)
+    }
+
+    func workspaceJSON(_ index: Int, full: Bool) -> JSONValue {
+        let workspace = data.workspaces[index]
+        var members: [(String, JSONValue)] = [
+            ("type", .string(full ? "workspace" : "workspace_base")),
+            ("uuid", .string(workspace.uuid)),
+            ("slug", .string(workspace.slug)),
+        ]
+        if full {
+            members.append(("name", .optional(workspace.name)))
+            members.append(("is_private", .bool(!workspace.isPersonal)))
+            members.append(("created_on", .string(ISODate.format(data.createdOn + index * 86_400 * 30))))
+        }
+        members.append(("links", .object([
+            ("self", .link("\(apiBase)/workspaces/\(workspace.slug)")),
+            ("html", .link("https://bitbucket.org/\(workspace.slug)/")),
+            ("avatar", .link("https://bitbucket.org/workspaces/\(workspace.slug)/avatar/?ts=1700000000")),
+        ])))
+        return .object(members)
+    }
+
+    func repositoryJSON(_ index: Int) -> JSONValue {
+        let repository = data.repositories[index]
+        let workspace = data.workspaces[repository.workspace]
+        let fullName = "\(workspace.slug)/\(repository.slug)"
+        let project = workspace.projects[repository.project]
+        var members: [(String, JSONValue)] = [
+            ("type", .string("repository")),
+            ("full_name", .string(fullName)),
+            ("links", .object([
+                ("self", .link("\(apiBase)/repositories/\(fullName)")),
+                ("html", .link("https://bitbucket.org/\(fullName)")),
+                ("avatar", .link("https://bytebucket.org/ravatar/\(FormEncoding.percentEncode(repository.uuid))?ts=\(repository.language.isEmpty ? "default" : repository.language)")),
+                ("pullrequests", .link("\(apiBase)/repositories/\(fullName)/pullrequests")),
+                ("commits", .link("\(apiBase)/repositories/\(fullName)/commits")),
+                ("clone", .array([
+                    .object([("name", .string("https")), ("href", .string("https://\(data.nickname)@bitbucket.org/\(fullName).git"))]),
+                    .object([("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git"))]),
+                ])),
+            ])),
+            ("name", .string(repository.name)),
+            ("slug", .string(repository.slug)),
+            ("description", .string(repository.description)),
+            ("scm", .string("git")),
+            ("website", .optional(repository.website)),
+            ("owner", .object([
+                ("display_name", .string(workspace.name ?? workspace.slug)),
+                ("type", .string(workspace.isPersonal ? "user" : "team")),
+                ("uuid", .string(workspace.uuid)),
+                ("username", .string(workspace.slug)),
+            ])),
+            ("workspace", .object([
+                ("type", .string("workspace")),
+                ("uuid", .string(workspace.uuid)),
+                ("name", .optional(workspace.name)),
+                ("slug", .string(workspace.slug)),
+                ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
+            ])),
+            ("is_private", .bool(repository.isPrivate)),
+            ("project", .object([
+                ("type", .string("project")),
+                ("key", .string(project.key)),
+                ("uuid", .string(project.uuid)),
+                ("name", .string(project.name)),
+                ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(project.key)"))])),
+            ])),
+            ("fork_policy", .string(repository.forkPolicy)),
+            ("created_on", .string(ISODate.format(repository.createdOn))),
+            ("updated_on", .string(ISODate.format(repository.updatedOn))),
+            ("size", .int(repository.size)),
+            ("language", .string(repository.language)),
+            ("uuid", .string(repository.uuid)),
+            ("mainbranch", repository.mainBranch.map { .object([("name", .string($0)), ("type", .string("branch"))]) } ?? .null),
+            ("has_issues", .bool(repository.hasIssues)),
+            ("has_wiki", .bool(repository.hasWiki)),
+        ]
+        if let parentIndex = repository.parent {
+            let parent = data.repositories[parentIndex]
+            let parentName = "\(data.workspaces[parent.workspace].slug)/\(parent.slug)"
+            members.append(("parent", .object([
+                ("type", .string("repository")),
+                ("full_name", .string(parentName)),
+                ("name", .string(parent.name)),
+                ("uuid", .string(parent.uuid)),
+                ("links", .object([("self", .link("\(apiBase)/repositories/\(parentName)")), ("html", .link("https://bitbucket.org/\(parentName)"))])),
+            ])))
+        }
+        return .object(members)
+    }
+}

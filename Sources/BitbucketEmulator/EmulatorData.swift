@@ -1,0 +1,228 @@
+/// A small deterministic random generator (SplitMix64), so the same seed always yields the same
+/// account, byte for byte, on every machine.
+struct SeededRandom: Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func int(_ range: Range<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+
+    mutating func chance(_ probability: Double) -> Bool {
+        Double(next() % 1_000_000) / 1_000_000 < probability
+    }
+
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0..<items.count)] }
+
+    /// A Bitbucket-style UUID in braces.
+    mutating func uuid() -> String {
+        let a = next()
+        let b = next()
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let s = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - s.count)) + s.suffix(digits)
+        }
+        return "{\(hex(a >> 32, 8))-\(hex(a >> 16 & 0xFFFF, 4))-4\(hex(a & 0xFFF, 3))-a\(hex(b >> 48 & 0xFFF, 3))-\(hex(b & 0xFFFF_FFFF_FFFF, 12))}"
+    }
+
+    /// Random letters and digits, like Bitbucket's codes and tokens.
+    mutating func token(length: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<length).map { _ in alphabet[int(0..<alphabet.count)] })
+    }
+}
+
+/// A repository as the emulator stores it; rendered to JSON on demand.
+struct EmulatedRepository: Sendable {
+    var uuid: String
+    var name: String
+    var slug: String
+    var workspace: Int
+    var description: String
+    var isPrivate: Bool
+    var language: String
+    var size: Int
+    /// Seconds since 1970.
+    var createdOn: Int
+    var updatedOn: Int
+    var mainBranch: String?
+    var forkPolicy: String
+    var hasIssues: Bool
+    var hasWiki: Bool
+    var project: Int
+    /// Index of the repository this one is a fork of.
+    var parent: Int?
+    var website: String?
+}
+
+/// A workspace the user belongs to.
+struct EmulatedWorkspace: Sendable {
+    var uuid: String
+    var slug: String
+    /// Nil for the workspace whose name is unset.
+    var name: String?
+    var isAdministrator: Bool
+    var isPersonal: Bool
+    var projects: [(key: String, name: String, uuid: String)]
+}
+
+/// The account the emulator serves: one user, their emails, workspaces and repositories,
+/// generated deterministically from a seed.
+struct EmulatorData: Sendable {
+    var userUUID: String
+    var accountID: String
+    var displayName: String
+    var nickname: String
+    var createdOn: Int
+    var location: String?
+    var website: String?
+    var emails: [(address: String, isPrimary: Bool, isConfirmed: Bool)]
+    var workspaces: [EmulatedWorkspace]
+    var repositories: [EmulatedRepository]
+
+    static let languages = ["swift", "go", "python", "javascript", "typescript", "java", "rust", "c", "c++", "kotlin", "ruby", "php", "haskell", "shell", ""]
+    static let words = ["api", "gateway", "infra", "billing", "search", "mobile", "web", "auth", "payments", "docs", "cli", "sdk", "ml", "pipeline", "metrics", "events", "notifier", "scheduler", "storage", "frontend", "backend", "terraform", "ansible", "dashboards", "reports", "ledger", "identity", "gateway"]
+    static let special = ["日本語ドキュメント", "数据平台", "🚀 launcher", "café-menu", "Ünïcödé tools", "한국어-wiki", "emoji-🎉-party"]
+    static let hostileStrings = [
+        "evil\u{1B}[2J\u{1B}[Hcleared",
+        "clip\u{1B}]52;c;cm0gLXJmIH4K\u{07}board",
+        "\u{1B}]8;;https://evil.example/\u{1B}\\innocent link\u{1B}]8;;\u{1B}\\",
+        "c1\u{9B}31mred",
+        "bidi \u{202E}gnp.exe\u{202C} file",
+        "zero\u{200B}width\u{2066}iso\u{2069}",
+        "z\u{0301}\u{0302}\u{0303}\u{0304}\u{0305}\u{0306}\u{0307}\u{0308}\u{0309}\u{030A}\u{030B}\u{030C}algo",
+        "bell\u{07}\u{08}\u{08}back\u{7F}",
+        "title\u{1B}]0;pwned\u{07}",
+    ]
+
+    /// Generates the account.
+    static func make(seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool) -> EmulatorData {
+        var rng = SeededRandom(seed: seed)
+        let displayName = hostile ? "Zoë \u{1B}[31mÅngström\u{1B}[0m-李" : "Zoë Ångström-李"
+        var workspaces: [EmulatedWorkspace] = []
+        let teamNames: [(String, String?)] = [
+            ("acme-platform", "ACME Platform"), ("data-science", nil), ("mobile-guild", "Mobile Guild 📱"),
+            ("ops", "Operations"), ("research-lab", "Research Lab"), ("design", "Design 設計"),
+        ]
+        workspaces.append(EmulatedWorkspace(uuid: rng.uuid(), slug: "zoe-angstrom", name: displayName, isAdministrator: true, isPersonal: true, projects: []))
+        for index in 0..<max(0, workspaceCount - 1) {
+            let base = teamNames[index % teamNames.count]
+            let slug = index < teamNames.count ? base.0 : "\(base.0)-\(index / teamNames.count + 1)"
+            var name = base.1.map { index < teamNames.count ? $0 : "\($0) \(index / teamNames.count + 1)" }
+            if hostile && index == 2 { name = "Guild \u{1B}]52;c;ZXZpbA==\u{07}\u{202E}evil" }
+            workspaces.append(EmulatedWorkspace(uuid: rng.uuid(), slug: slug, name: name, isAdministrator: rng.chance(0.4), isPersonal: false, projects: []))
+        }
+        for index in workspaces.indices {
+            let count = 1 + rng.int(0..<3)
+            workspaces[index].projects = (0..<count).map { p in
+                let key = ["PROJ", "CORE", "OPS", "WEB"][p % 4]
+                return (key: key, name: ["Main project", "Core services", "Operations", "Web"][p % 4], uuid: rng.uuid())
+            }
+        }
+
+        let now = 1_795_000_000  // 2026-11-17, fixed so the data never changes with the clock.
+        var repositories: [EmulatedRepository] = []
+        repositories.reserveCapacity(repositoryCount)
+        var usedSlugs: [Int: Set<String>] = [:]
+        for index in 0..<repositoryCount {
+            // The personal workspace gets few repositories; teams share the rest.
+            let workspace: Int
+            if workspaces.count == 1 || index % 10 == 0 {
+                workspace = 0
+            } else {
+                workspace = 1 + (index % (workspaces.count - 1))
+            }
+            var name: String
+            if index < special.count && index % 2 == 1 || rng.chance(0.03) {
+                name = special[rng.int(0..<special.count)]
+            } else {
+                name = rng.pick(words) + "-" + rng.pick(words)
+            }
+            if hostile && rng.chance(0.15) { name = rng.pick(hostileStrings) }
+            var slug = slugify(name)
+            if slug.isEmpty { slug = "repo" }
+            var unique = slug
+            var counter = 2
+            while usedSlugs[workspace, default: []].contains(unique) {
+                unique = "\(slug)-\(counter)"
+                counter += 1
+            }
+            usedSlugs[workspace, default: []].insert(unique)
+            if unique != slug && !special.contains(name) { name = unique }
+
+            let created = now - rng.int(0..<(14 * 365 * 86_400))
+            let updated = created + rng.int(0..<max(1, min(now - created, 6 * 365 * 86_400)))
+            let isEmpty = rng.chance(0.05)
+            let sizeClass = rng.int(0..<5)
+            let size: Int
+            switch sizeClass {
+            case 0: size = rng.int(200..<4_096)
+            case 1: size = rng.int(4_096..<1_048_576)
+            case 2: size = rng.int(1_048_576..<104_857_600)
+            case 3: size = rng.int(104_857_600..<1_073_741_824)
+            default: size = rng.int(1_073_741_824..<6_442_450_944)
+            }
+            var description: String
+            switch rng.int(0..<10) {
+            case 0, 1, 2: description = ""
+            case 3:
+                description = "A long description. " + String(repeating: "This repository holds the services, tooling and documentation that keep the platform running day and night. ", count: 4)
+            default:
+                description = "Service for \(rng.pick(words)) and \(rng.pick(words)); maintained by the \(workspaces[workspace].slug) team."
+            }
+            if hostile {
+                if rng.chance(0.2) { description = rng.pick(hostileStrings) + " " + description }
+                if rng.chance(0.02) { description = String(repeating: "0123456789\u{1B}[1m", count: 700) }
+            }
+            let parent: Int? = repositories.isEmpty || !rng.chance(0.1) ? nil : rng.int(0..<repositories.count)
+            let project = rng.int(0..<workspaces[workspace].projects.count)
+            repositories.append(EmulatedRepository(
+                uuid: rng.uuid(), name: name, slug: unique, workspace: workspace, description: description,
+                isPrivate: rng.chance(0.7), language: rng.pick(languages), size: isEmpty ? rng.int(0..<512) : size,
+                createdOn: created, updatedOn: isEmpty ? created : updated,
+                mainBranch: isEmpty ? nil : (rng.chance(0.8) ? "main" : "master"),
+                forkPolicy: rng.pick(["allow_forks", "no_public_forks", "no_forks"]),
+                hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
+                website: rng.chance(0.1) ? "https://\(unique).example.com" : nil
+            ))
+        }
+        return EmulatorData(
+            userUUID: rng.uuid(),
+            accountID: "557058:\(rng.uuid().dropFirst().dropLast().lowercased())",
+            displayName: displayName,
+            nickname: "zoe",
+            createdOn: 1_365_759_067,
+            location: "Zürich",
+            website: nil,
+            emails: [
+                ("zoe@example.com", true, true),
+                ("zoe.angstrom@work.example.org", false, true),
+                (hostile ? "old\u{1B}[8m@example.net" : "zoe+old@example.net", false, false),
+            ],
+            workspaces: workspaces,
+            repositories: repositories
+        )
+    }
+
+    /// Bitbucket-like slug: lower-case ASCII letters, digits, `-`, `_` and `.`; the rest becomes `-`.
+    static func slugify(_ name: String) -> String {
+        var out = ""
+        for scalar in name.lowercased().unicodeScalars {
+            if (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9") || scalar == "_" || scalar == "." {
+                out.unicodeScalars.append(scalar)
+            } else if out.last != "-" {
+                out += "-"
+            }
+        }
+        return out.trimmingCharacters(in: "-")
+    }
+}
