@@ -50,7 +50,12 @@ let package = Package(
         .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
         .testTarget(
             name: "BitbucketEmulatorTests",
-            dependencies: ["BitbucketEmulator"],
+            dependencies: [
+                "BitbucketEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -158,7 +158,7 @@ extension EmulatorCore {
     static func challenge(for verifier: String, method: String?) -> String {
         guard method?.uppercased() != "PLAIN" else { return verifier }
         let digest = SHA256.hash(data: Array(verifier.utf8))
-        return Data(digest).base64EncodedString()
+        return digest.withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

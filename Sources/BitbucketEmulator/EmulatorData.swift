@@ -181,7 +181,7 @@ struct EmulatorData: Sendable {
             }
             if hostile {
                 if rng.chance(0.2) { description = rng.pick(hostileStrings) + " " + description }
-                if rng.chance(0.02) { description = String(repeating: "0123456789\u{1B}[1m", count: 700) }
+                if index % 25 == 3 { description = String(repeating: "0123456789\u{1B}[1m", count: 800) }
             }
             let parent: Int? = repositories.isEmpty || !rng.chance(0.1) ? nil : rng.int(0..<repositories.count)
             let project = rng.int(0..<workspaces[workspace].projects.count)
