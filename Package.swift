@@ -36,10 +36,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "BitbucketKit",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "bbtui",
             dependencies: [
                 "BitbucketEmulator",
+                "BitbucketKit",
                 "NcursesTerminal",
                 "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

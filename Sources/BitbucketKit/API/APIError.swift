@@ -1,0 +1,60 @@
+/// Why an API call failed, each with what to do about it.
+public enum APIError: Error, Equatable, CustomStringConvertible {
+    /// The token was refused and could not be refreshed: log in again.
+    case unauthorized(String)
+    /// The consumer lacks a permission the endpoint needs.
+    case missingScopes(required: [String], granted: [String])
+    /// 429: Bitbucket's rolling-hour limit (no Retry-After is sent).
+    case rateLimited
+    /// 410: the endpoint was removed (CHANGE-2770).
+    case gone(change: String, message: String)
+    case notFound(String)
+    /// 5xx, or a proxy's error page.
+    case server(Int, String)
+    /// Any other HTTP error.
+    case http(Int, String)
+    case network(TransportError)
+    /// The body did not have the expected shape; `context` says where.
+    case decoding(String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let message):
+            return "Not authorised: \(message)"
+        case .missingScopes(let required, let granted):
+            let boxes = required.map(APIError.permissionName).joined(separator: ", ")
+            return "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
+        case .rateLimited:
+            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories). bbtui backs off and retries; what was loaded stays."
+        case .gone(let change, let message):
+            return "Bitbucket removed this endpoint (\(change)): \(message)."
+        case .notFound(let message):
+            return "Not found: \(message)"
+        case .server(let status, let detail):
+            return "Bitbucket failed with HTTP \(status)\(detail.isEmpty ? "" : " (\(detail))"). Press r to retry."
+        case .http(let status, let message):
+            return "HTTP \(status): \(message)"
+        case .network(let error):
+            return error.description + " Press r to retry."
+        case .decoding(let context):
+            return "Bitbucket's answer could not be read (\(context)). Press r to retry; if it persists, report it."
+        }
+    }
+
+    /// The consumer permission box for a scope.
+    static func permissionName(_ scope: String) -> String {
+        switch scope {
+        case "account": return "Account: Read"
+        case "email": return "Account: Email"
+        case "repository": return "Repositories: Read"
+        case "team": return "Workspace membership: Read"
+        default: return scope
+        }
+    }
+
+    /// True when only a new login helps.
+    public var needsLogin: Bool {
+        if case .unauthorized = self { return true }
+        return false
+    }
+}

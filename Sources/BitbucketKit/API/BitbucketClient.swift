@@ -1,0 +1,294 @@
+import Foundation
+import Synchronization
+
+/// The Bitbucket Cloud REST API 2.0, as bbtui uses it today.
+///
+/// The cross-workspace `/repositories` listing is gone (CHANGE-2770), so repositories are listed
+/// per workspace: every workspace's first page, then the remaining pages in parallel with a
+/// bounded concurrency and an explicit sort, deduplicated by `uuid`, delivered as batches so a
+/// UI shows the first rows at once.
+public struct BitbucketClient: Sendable {
+    private let transport: any HTTPTransport
+    private let apiURL: URL
+    private let pageConcurrency: Int
+    private let pageLength: Int
+    /// Set once a workspace answered 410 to `role=member`: later requests leave it out.
+    private let roleFilterIsGone = RoleFilterFlag()
+
+    /// Creates a client. `transport` is normally an `AuthorizedTransport`.
+    public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = 8, pageLength: Int = 100) {
+        self.transport = transport
+        self.apiURL = apiURL
+        self.pageConcurrency = max(1, pageConcurrency)
+        self.pageLength = min(100, max(1, pageLength))
+    }
+
+    // MARK: - Resources
+
+    /// The logged-in user, with the scopes the token carries.
+    public func currentUser() async throws(APIError) -> User {
+        let response = try await get(url("/user"), context: "user")
+        let scopes = (response.headers["x-oauth-scopes"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try decode(RawUser.self, response, context: "user").model(scopes: scopes)
+    }
+
+    /// Every email address, following every page.
+    public func emails() async throws(APIError) -> [Email] {
+        try await allPages(url("/user/emails", [("pagelen", "100")]), RawEmail.self, context: "emails").map(\.model)
+    }
+
+    /// Every workspace, with names filled in concurrently where the listing omits them.
+    public func workspaces() async throws(APIError) -> [Workspace] {
+        let rows = try await allPages(url("/user/workspaces", [("pagelen", "100"), ("sort", "slug")]), RawWorkspaceAccess.self, context: "workspaces")
+        var workspaces = rows.map { Workspace(uuid: $0.workspace.uuid ?? $0.workspace.slug, slug: $0.workspace.slug, name: $0.workspace.name, isAdministrator: $0.administrator ?? false) }
+        let missing = workspaces.indices.filter { workspaces[$0].name == nil }
+        let names = await withTaskGroup(of: (Int, String?).self) { group in
+            var results: [Int: String] = [:]
+            var pending = missing[...]
+            func startNext(_ group: inout TaskGroup<(Int, String?)>) {
+                guard let index = pending.popFirst() else { return }
+                let slug = workspaces[index].slug
+                group.addTask {
+                    let response = try? await self.get(self.url("/workspaces/\(slug)"), context: "workspace \(slug)")
+                    return (index, response.flatMap { try? self.decode(RawWorkspace.self, $0, context: "workspace").name })
+                }
+            }
+            for _ in 0..<pageConcurrency { startNext(&group) }
+            for await (index, name) in group {
+                if let name { results[index] = name }
+                startNext(&group)
+            }
+            return results
+        }
+        for (index, name) in names { workspaces[index].name = name }
+        return workspaces
+    }
+
+    /// One repository by its full name (`workspace/slug`).
+    public func repository(fullName: String) async throws(APIError) -> Repository {
+        try decode(RawRepository.self, try await get(url("/repositories/\(fullName)"), context: fullName), context: fullName).model
+    }
+
+    /// Every repository of the given workspaces, as batches arrive.
+    ///
+    /// The stream throws only when nothing can be listed (the token is refused, a scope is
+    /// missing, or every workspace failed); a single failing workspace is reported in the last
+    /// batch's `failures` while the others go on.
+    public func repositories(in workspaces: [Workspace], sort: String = "-updated_on") -> AsyncThrowingStream<RepositoryBatch, any Error> {
+        AsyncThrowingStream { continuation in
+            let producer = Task {
+                do {
+                    try await listRepositories(workspaces.map(\.slug), sort: sort) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in producer.cancel() }
+        }
+    }
+
+    private enum PageResult: Sendable {
+        case first(workspace: String, repositories: [Repository], size: Int?, next: String?)
+        case page([Repository])
+        case failed(workspace: String, APIError)
+    }
+
+    private func listRepositories(_ slugs: [String], sort: String, emit: (RepositoryBatch) -> Void) async throws {
+        var seen = Set<String>()
+        var loaded = 0
+        var failures: [String: APIError] = [:]
+        var sizes: [String: Int] = [:]
+        var firstPagesPending = slugs.count
+        var followUps: [(workspace: String, page: Int?, next: String?)] = []
+
+        func accept(_ repositories: [Repository]) -> [Repository] {
+            let fresh = repositories.filter { seen.insert($0.uuid).inserted }
+            loaded += fresh.count
+            return fresh
+        }
+        func expected() -> Int? { firstPagesPending == 0 ? sizes.values.reduce(0, +) : nil }
+
+        try await withThrowingTaskGroup(of: PageResult.self) { group in
+            var queue = slugs.map { slug in (slug, 1 as Int?, nil as String?) }[...]
+            var running = 0
+            func launch(_ group: inout ThrowingTaskGroup<PageResult, any Error>) {
+                while running < pageConcurrency, let job = queue.popFirst() ?? followUps.popLast().map({ ($0.workspace, $0.page, $0.next) }) {
+                    running += 1
+                    let (workspace, page, next) = job
+                    group.addTask { await self.fetchPage(workspace: workspace, page: page, next: next, sort: sort) }
+                }
+            }
+            launch(&group)
+            while let result = try await group.next() {
+                running -= 1
+                switch result {
+                case .first(let workspace, let repositories, let size, let next):
+                    firstPagesPending -= 1
+                    if let size {
+                        sizes[workspace] = size
+                        let pages = (size + pageLength - 1) / pageLength
+                        if pages > 1 { followUps += (2...pages).reversed().map { (workspace, $0, nil) } }
+                    } else if let next {
+                        // No size: a cursor listing, which can only be followed one page at a time.
+                        sizes[workspace] = repositories.count
+                        followUps.append((workspace, nil, next))
+                    } else {
+                        sizes[workspace] = repositories.count
+                    }
+                    emit(RepositoryBatch(repositories: accept(repositories), loaded: loaded, expectedTotal: expected(), failures: failures))
+                case .page(let repositories):
+                    emit(RepositoryBatch(repositories: accept(repositories), loaded: loaded, expectedTotal: expected(), failures: failures))
+                case .failed(let workspace, let error):
+                    if error.needsLogin { throw error }
+                    if case .missingScopes = error { throw error }
+                    if sizes[workspace] == nil { firstPagesPending -= 1 }
+                    failures[workspace] = error
+                    emit(RepositoryBatch(repositories: [], loaded: loaded, expectedTotal: expected(), failures: failures))
+                }
+                launch(&group)
+            }
+        }
+        if !slugs.isEmpty, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
+            throw first
+        }
+    }
+
+    /// Fetches a first page (page 1), a numbered page, or a `next` link, and classifies it.
+    private func fetchPage(workspace: String, page: Int?, next: String?, sort: String) async -> PageResult {
+        do throws(APIError) {
+            if let next, let nextURL = URL(string: next) {
+                let raw = try decode(RawPage<RawRepository>.self, try await get(nextURL, context: "repositories of \(workspace)"), context: "repositories of \(workspace)")
+                return .page(raw.values.map(\.model))
+            }
+            let number = page ?? 1
+            let raw = try await repositoryPage(workspace: workspace, page: number, sort: sort)
+            if number == 1 {
+                return .first(workspace: workspace, repositories: raw.values.map(\.model), size: raw.size, next: raw.next)
+            }
+            return .page(raw.values.map(\.model))
+        } catch {
+            return .failed(workspace: workspace, error)
+        }
+    }
+
+    private func repositoryPage(workspace: String, page: Int, sort: String) async throws(APIError) -> RawPage<RawRepository> {
+        let context = "repositories of \(workspace), page \(page)"
+        var items = [("pagelen", String(pageLength)), ("sort", sort), ("page", String(page))]
+        let usesRole = !roleFilterIsGone.isSet
+        if usesRole { items.insert(("role", "member"), at: 0) }
+        do {
+            return try decode(RawPage<RawRepository>.self, try await get(url("/repositories/\(workspace)", items), context: context), context: context)
+        } catch .gone(let change, let message) where usesRole {
+            // Reports conflict on whether role=member still works here: without it, the
+            // listing is every repository the user can see in the workspace.
+            roleFilterIsGone.set()
+            _ = (change, message)
+            return try await repositoryPage(workspace: workspace, page: page, sort: sort)
+        }
+    }
+
+    // MARK: - HTTP
+
+    func url(_ path: String, _ query: [(String, String)] = []) -> URL {
+        let escapedPath = path.split(separator: "/", omittingEmptySubsequences: false).map { FormEncoder.encode(String($0)) }.joined(separator: "/")
+        var text = apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + escapedPath
+        if !query.isEmpty { text += "?" + query.map { FormEncoder.encode($0.0) + "=" + FormEncoder.encode($0.1) }.joined(separator: "&") }
+        return URL(string: text)!
+    }
+
+    private func allPages<Value: Decodable>(_ first: URL, _ type: Value.Type, context: String) async throws(APIError) -> [Value] {
+        var values: [Value] = []
+        var next: URL? = first
+        var pages = 0
+        while let url = next {
+            pages += 1
+            guard pages <= 1000 else { throw .decoding("\(context): more than 1,000 pages; the next links loop") }
+            let page = try decode(RawPage<Value>.self, try await get(url, context: context), context: "\(context), page \(pages)")
+            values += page.values
+            next = page.next.flatMap(URL.init(string:))
+        }
+        return values
+    }
+
+    func get(_ url: URL, context: String) async throws(APIError) -> HTTPResponse {
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(url: url, headers: [("Accept", "application/json")]))
+        } catch let error as TransportError {
+            throw .network(error)
+        } catch let error as OAuthError {
+            if case .network(let transport) = error { throw .network(transport) }
+            throw .unauthorized(error.description)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw .network(TransportError(.other, host: url.host ?? "", detail: "\(error)"))
+        }
+        try BitbucketClient.check(response)
+        return response
+    }
+
+    /// Maps an HTTP status and error body to an `APIError`.
+    static func check(_ response: HTTPResponse) throws(APIError) {
+        guard !(200...299).contains(response.status) else { return }
+        let envelope = try? JSONDecoder().decode(RawErrorEnvelope.self, from: Data(response.body))
+        let message = envelope?.error?.message ?? (response.isJSON ? "" : (response.headers["content-type"]?.contains("html") == true ? "an HTML error page" : String(response.text.prefix(120))))
+        switch response.status {
+        case 401:
+            throw .unauthorized(message.isEmpty ? "the access token was refused" : message)
+        case 403:
+            if case .scopes(let required, let granted) = envelope?.error?.detail {
+                throw .missingScopes(required: required, granted: granted)
+            }
+            throw .http(403, message)
+        case 404:
+            throw .notFound(message)
+        case 410:
+            let change = message.range(of: #"CHANGE-\d+"#, options: .regularExpression).map { String(message[$0]) } ?? "a removal"
+            throw .gone(change: change, message: message)
+        case 429:
+            throw .rateLimited
+        case 500...599:
+            throw .server(response.status, message)
+        default:
+            throw .http(response.status, message)
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, context: String) throws(APIError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(response.body))
+        } catch let error as DecodingError {
+            throw .decoding("\(context): \(BitbucketClient.describe(error))")
+        } catch {
+            throw .decoding("\(context): \(error)")
+        }
+    }
+
+    /// "values[4].uuid: missing", "not valid JSON (truncated?)".
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON (truncated or not JSON at all)" : "\(path(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): missing"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(type), found null"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// A flag shared by every copy of a client: set once a workspace answered 410 to `role=member`.
+final class RoleFilterFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The logged-in user (`GET /user`) and the scopes their token carries.
+public struct User: Sendable, Equatable, Codable {
+    public var uuid: String
+    public var displayName: String
+    public var nickname: String?
+    public var username: String?
+    public var accountID: String?
+    public var accountStatus: String?
+    public var createdOn: Date?
+    public var isStaff: Bool?
+    /// Nil when Bitbucket does not say.
+    public var hasTwoFactorAuthentication: Bool?
+    public var location: String?
+    public var website: String?
+    public var avatarURL: String?
+    public var webURL: String?
+    /// From the `X-OAuth-Scopes` header of the response.
+    public var grantedScopes: [String]
+
+    /// A short name for lists: nickname, else username, else display name.
+    public var handle: String { nickname ?? username ?? displayName }
+}
+
+/// One of the user's email addresses.
+public struct Email: Sendable, Equatable, Codable {
+    public var address: String
+    public var isPrimary: Bool
+    public var isConfirmed: Bool
+}
+
+/// A workspace the user has access to.
+public struct Workspace: Sendable, Equatable, Codable {
+    public var uuid: String
+    public var slug: String
+    /// Often missing from `/user/workspaces`; filled from `/workspaces/{slug}` where possible.
+    public var name: String?
+    public var isAdministrator: Bool
+
+    /// The name when known, else the slug.
+    public var title: String { name.flatMap { $0.isEmpty ? nil : $0 } ?? slug }
+}
+
+/// A repository, every non-essential field optional because Bitbucket's fields come and go.
+public struct Repository: Sendable, Equatable, Codable, Identifiable {
+    public var uuid: String
+    public var name: String
+    public var slug: String
+    public var fullName: String
+    public var workspaceSlug: String
+    public var workspaceName: String?
+    public var description: String
+    public var isPrivate: Bool
+    public var language: String
+    public var size: Int64?
+    public var createdOn: Date?
+    public var updatedOn: Date?
+    public var mainBranch: String?
+    public var forkPolicy: String?
+    public var hasIssues: Bool?
+    public var hasWiki: Bool?
+    public var projectKey: String?
+    public var projectName: String?
+    public var parentFullName: String?
+    public var cloneHTTPS: String?
+    public var cloneSSH: String?
+    public var webURL: String?
+    public var website: String?
+
+    public var id: String { uuid }
+}
+
+/// Repositories as they arrive, with how far along the listing is.
+public struct RepositoryBatch: Sendable, Equatable {
+    /// New repositories (never one seen before in this listing).
+    public var repositories: [Repository]
+    /// Repositories delivered so far, this batch included.
+    public var loaded: Int
+    /// The expected total, once every workspace's first page has said its size.
+    public var expectedTotal: Int?
+    /// Workspaces whose listing failed, with the error (the others go on).
+    public var failures: [String: APIError]
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Where bbtui logs in and which consumer it logs in as.
+public struct OAuthConfiguration: Sendable, Equatable, Codable {
+    /// The consumer's Key.
+    public var clientID: String
+    /// The consumer's Secret (Bitbucket requires it even with PKCE).
+    public var clientSecret: String
+    public var authorizeURL: URL
+    public var tokenURL: URL
+    /// The REST API base, ending in `/2.0`.
+    public var apiURL: URL
+    /// The consumer's callback URL, sent only when configured.
+    public var redirectURI: URL?
+
+    /// Bitbucket Cloud's endpoints.
+    public static let bitbucketAuthorizeURL = URL(string: "https://bitbucket.org/site/oauth2/authorize")!
+    public static let bitbucketTokenURL = URL(string: "https://bitbucket.org/site/oauth2/access_token")!
+    public static let bitbucketAPIURL = URL(string: "https://api.bitbucket.org/2.0")!
+    /// The callback URL the README tells people to register.
+    public static let defaultRedirectURI = URL(string: "http://127.0.0.1:8976/callback")!
+
+    /// Creates a configuration; `validate()` checks it.
+    public init(clientID: String, clientSecret: String, authorizeURL: URL = bitbucketAuthorizeURL, tokenURL: URL = bitbucketTokenURL, apiURL: URL = bitbucketAPIURL, redirectURI: URL? = nil) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.authorizeURL = authorizeURL
+        self.tokenURL = tokenURL
+        self.apiURL = apiURL
+        self.redirectURI = redirectURI
+    }
+
+    /// Refuses a configuration that would leak secrets or cannot work.
+    public func validate() throws(ConfigurationError) {
+        if clientID.isEmpty { throw .missing("BITBUCKET_CLIENT_ID", "the consumer's Key") }
+        if clientSecret.isEmpty { throw .missing("BITBUCKET_CLIENT_SECRET", "the consumer's Secret") }
+        for (name, url) in [("BBTUI_AUTHORIZE_URL", authorizeURL), ("BBTUI_TOKEN_URL", tokenURL), ("BBTUI_API_URL", apiURL)] {
+            guard url.isSecureForCredentials else { throw .insecure(name, url.absoluteString) }
+        }
+    }
+}
+
+/// A configuration problem, with the setting that fixes it.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case missing(String, String)
+    case insecure(String, String)
+    case invalidURL(String, String)
+    case unreadableFile(String, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let key, let what):
+            return "\(key) is not set: it is \(what). Create an OAuth consumer in Bitbucket (Workspace settings → OAuth consumers → Add consumer), then set \(key) in the environment or in the config file. Or try `bbtui demo` first."
+        case .insecure(let key, let url):
+            return "\(key)=\(url) uses plain http to a non-loopback host. bbtui only sends credentials over https (http is allowed to 127.0.0.1 and localhost only)."
+        case .invalidURL(let key, let value):
+            return "\(key)=\(value) is not a valid URL."
+        case .unreadableFile(let path, let reason):
+            return "Could not read the config file \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Reads what a person pasted after approving: a bare code, or the whole redirect URL (also
+/// broken over lines or wrapped in quotes by a terminal's copy), or an error redirect.
+public enum PastedAuthorization {
+    /// Why a paste was not accepted, with what was expected instead.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case empty
+        case stateMismatch
+        case denied(String?)
+        case providerError(String, String?)
+        case missingCode
+        case unrecognized
+
+        public var description: String {
+            switch self {
+            case .empty:
+                return "Paste the code, or the whole address your browser was sent to (it contains ?code=…)."
+            case .stateMismatch:
+                return "That redirect belongs to a different login attempt (its state does not match). Open the current URL and approve again."
+            case .denied:
+                return "Access was denied in the browser. Approve the request to log in, or press Esc to cancel."
+            case .providerError(let code, let description):
+                return "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? ""). Check the consumer's settings and try again."
+            case .missingCode:
+                return "That address has no code in it. After approving, copy the whole address of the page the browser lands on (…/callback?code=…)."
+            case .unrecognized:
+                return "That does not look like a code or a redirect URL. A code is letters and digits (about 18); a redirect URL contains ?code=…."
+            }
+        }
+    }
+
+    /// The longest paste considered; beyond it the input cannot be an answer.
+    public static let maxLength = 8192
+
+    /// Extracts the authorization code from `text`, checking `state` when the paste carries one.
+    public static func code(from text: String, expectedState: String) -> Result<String, Problem> {
+        guard text.count <= maxLength else { return .failure(.unrecognized) }
+        // A wrapped copy brings line breaks, indentation and quotes: none belong to a code or URL.
+        let cleaned = String(text.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) && !"\"'<>`".unicodeScalars.contains($0) })
+        guard !cleaned.isEmpty else { return .failure(.empty) }
+
+        if let query = queryString(in: cleaned) {
+            let items = Dictionary(FormDecoder.decode(query), uniquingKeysWith: { first, _ in first })
+            if let state = items["state"], state != expectedState { return .failure(.stateMismatch) }
+            if let error = items["error"] {
+                return .failure(error == "access_denied" ? .denied(items["error_description"]) : .providerError(error, items["error_description"]))
+            }
+            guard let code = items["code"], !code.isEmpty else { return .failure(.missingCode) }
+            guard isPlausibleCode(code) else { return .failure(.unrecognized) }
+            return .success(code)
+        }
+        if cleaned.hasPrefix("http://") || cleaned.hasPrefix("https://") { return .failure(.missingCode) }
+        guard isPlausibleCode(cleaned) else { return .failure(.unrecognized) }
+        return .success(cleaned)
+    }
+
+    /// The query of a URL, or of a bare `code=…&state=…` fragment.
+    static func queryString(in text: String) -> String? {
+        if let question = text.firstIndex(of: "?") {
+            var query = String(text[text.index(after: question)...])
+            if let hash = query.firstIndex(of: "#") { query = String(query[..<hash]) }
+            return query
+        }
+        if text.contains("code=") || text.contains("error=") { return text }
+        return nil
+    }
+
+    /// Codes are short runs of letters, digits and a few URL-safe marks.
+    static func isPlausibleCode(_ code: String) -> Bool {
+        (4...512).contains(code.count) && code.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.~".unicodeScalars.contains($0)
+        }
+    }
+}
+
+/// Decodes `a=1&b=x%20y` (with `+` as space) into ordered pairs.
+enum FormDecoder {
+    static func decode(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+}

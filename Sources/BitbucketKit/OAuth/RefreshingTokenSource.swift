@@ -1,0 +1,119 @@
+import Foundation
+
+/// Hands out a valid access token.
+public protocol TokenSource: Sendable {
+    /// A token that is not about to expire, refreshed first if needed.
+    func token() async throws -> Token
+    /// Called after the API rejected `token` with 401: returns a fresh one (refreshing unless
+    /// someone already did).
+    func refresh(rejecting token: Token) async throws -> Token
+}
+
+/// A token that never changes (tests, or a token given on the command line).
+public struct StaticTokenSource: TokenSource {
+    public let value: Token
+    /// Creates a source.
+    public init(_ value: Token) { self.value = value }
+    public func token() async throws -> Token { value }
+    public func refresh(rejecting token: Token) async throws -> Token { throw OAuthError.loginRequired("The access token was rejected.") }
+}
+
+/// The account's token, refreshed ahead of expiry and after a 401.
+///
+/// Concurrent callers share one refresh (the in-flight task is kept, since an actor is re-entrant
+/// at `await`). Across processes, the refresh runs under the store's lock and first re-reads the
+/// stored pair: when another process has refreshed meanwhile, its token is adopted and no second
+/// refresh is sent, so a rotating refresh token is never spent twice. The new pair is written to
+/// the store before anyone uses it.
+public actor RefreshingTokenSource: TokenSource {
+    private let accountID: String
+    private let store: TokenStore
+    private let client: TokenClient
+    private let now: @Sendable () -> Date
+    private let leeway: TimeInterval
+    private var current: Token
+    private var inFlight: Task<Token, any Error>?
+
+    /// Creates a source for a stored account.
+    public init(account: StoredAccount, store: TokenStore, client: TokenClient, leeway: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init) {
+        accountID = account.id
+        current = account.token
+        self.store = store
+        self.client = client
+        self.leeway = leeway
+        self.now = now
+    }
+
+    public func token() async throws -> Token {
+        if !current.needsRefresh(at: now(), leeway: leeway) { return current }
+        return try await sharedRefresh(rejected: current.accessToken)
+    }
+
+    public func refresh(rejecting token: Token) async throws -> Token {
+        if token.accessToken != current.accessToken, !current.needsRefresh(at: now(), leeway: leeway) { return current }
+        return try await sharedRefresh(rejected: token.accessToken)
+    }
+
+    private func sharedRefresh(rejected: String) async throws -> Token {
+        if let inFlight { return try await inFlight.value }
+        let task = Task { try await self.refreshUnderLock(rejected: rejected) }
+        inFlight = task
+        defer { inFlight = nil }
+        let fresh = try await task.value
+        current = fresh
+        return fresh
+    }
+
+    private nonisolated func refreshUnderLock(rejected: String) async throws -> Token {
+        try await store.withRefreshLock {
+            guard let stored = try store.account(id: accountID) else {
+                throw OAuthError.loginRequired("This account was logged out.")
+            }
+            // Another process (or an earlier run) already refreshed: use its token.
+            if stored.token.accessToken != rejected, !stored.token.needsRefresh(at: now(), leeway: leeway) {
+                return stored.token
+            }
+            guard let refreshToken = stored.token.refreshToken else {
+                throw OAuthError.loginRequired("The access token expired and there is no refresh token.")
+            }
+            var fresh = try await client.refresh(refreshToken)
+            if fresh.refreshToken == nil { fresh.refreshToken = refreshToken }
+            try store.updateToken(fresh, accountID: accountID)
+            return fresh
+        }
+    }
+}
+
+/// Adds `Authorization: Bearer` to API requests; on a 401, refreshes once and retries once.
+///
+/// The token goes only to the configured API origin: a request anywhere else (a `next` link
+/// pointing off-site, say) is refused rather than leaking the token.
+public struct AuthorizedTransport: HTTPTransport {
+    private let base: any HTTPTransport
+    private let tokens: any TokenSource
+    private let apiURL: URL
+
+    /// Creates the transport.
+    public init(base: any HTTPTransport, tokens: any TokenSource, apiURL: URL) {
+        self.base = base
+        self.tokens = tokens
+        self.apiURL = apiURL
+    }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard request.url.scheme == apiURL.scheme, request.url.host == apiURL.host, request.url.port == apiURL.port else {
+            throw TransportError(.other, host: request.url.host ?? "", detail: "refusing to send the access token outside \(apiURL.absoluteString)")
+        }
+        let token = try await tokens.token()
+        let response = try await base.send(authorized(request, token))
+        guard response.status == 401 else { return response }
+        let fresh = try await tokens.refresh(rejecting: token)
+        return try await base.send(authorized(request, fresh))
+    }
+
+    private func authorized(_ request: HTTPRequest, _ token: Token) -> HTTPRequest {
+        var copy = request
+        copy.setHeader("Authorization", "Bearer \(token.accessToken)")
+        return copy
+    }
+}

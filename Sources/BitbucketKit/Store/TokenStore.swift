@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+
+/// An account bbtui is logged in to: who, through which consumer, and its tokens.
+public struct StoredAccount: Sendable, Equatable, Identifiable {
+    /// The user's UUID (`{…}`), stable across renames.
+    public var id: String
+    /// The nickname or username, for `bbtui switch`.
+    public var username: String
+    public var displayName: String
+    public var isActive: Bool
+    public var configuration: OAuthConfiguration
+    public var token: Token
+    public var updatedAt: Date
+
+    /// Creates an account record.
+    public init(id: String, username: String, displayName: String, isActive: Bool = true, configuration: OAuthConfiguration, token: Token, updatedAt: Date = Date()) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.isActive = isActive
+        self.configuration = configuration
+        self.token = token
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Accounts and their tokens in a private SQLite database (0600 in a 0700 directory).
+///
+/// Every write is one transaction, so a killed process leaves either the old or the new tokens.
+/// A file that is not a database is moved aside (never overwritten) and reported in `notices`.
+public final class TokenStore: Sendable {
+    public let paths: StorePaths
+    private let database: DatabaseQueue
+    /// What happened while opening (a corrupt file moved aside), for the person to read.
+    public let notices: [String]
+
+    /// Opens (or creates) the store, checking permissions like ssh does.
+    public init(paths: StorePaths) throws {
+        self.paths = paths
+        try SecureFiles.prepareDirectory(paths.configDirectory)
+        let path = paths.credentialsDatabase
+        try SecureFiles.prepareFile(path)
+        var notices: [String] = []
+        do {
+            database = try TokenStore.open(path)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            let aside = path + ".corrupt-" + String(Int(Date().timeIntervalSince1970))
+            guard rename(path, aside) == 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            for suffix in ["-journal", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
+            notices.append("The credentials store \(path) was damaged; it was moved to \(aside) and a new one was created. Log in again.")
+            try SecureFiles.prepareFile(path)
+            database = try TokenStore.open(path)
+        }
+        SecureFiles.tightenSideFiles(of: path)
+        self.notices = notices
+    }
+
+    private static func open(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "bbtui.credentials"
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    username TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    is_active INTEGER NOT NULL DEFAULT 0,
+                    client_id TEXT NOT NULL,
+                    client_secret TEXT NOT NULL,
+                    authorize_url TEXT NOT NULL,
+                    token_url TEXT NOT NULL,
+                    api_url TEXT NOT NULL,
+                    redirect_uri TEXT,
+                    access_token TEXT NOT NULL,
+                    refresh_token TEXT,
+                    expires_at REAL NOT NULL,
+                    scopes TEXT NOT NULL,
+                    token_type TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                )
+                """)
+        }
+        try migrator.migrate(queue)
+        return queue
+    }
+
+    // MARK: - Reading
+
+    /// Every account, the active one first, then by name.
+    public func accounts() throws -> [StoredAccount] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY is_active DESC, username").map(TokenStore.account)
+        }
+    }
+
+    /// The active account, if any.
+    public func activeAccount() throws -> StoredAccount? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE is_active = 1 LIMIT 1").map(TokenStore.account)
+        }
+    }
+
+    /// One account by id.
+    public func account(id: String) throws -> StoredAccount? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(TokenStore.account)
+        }
+    }
+
+    /// Finds an account by username, display name or id (for `bbtui switch NAME`).
+    public func findAccount(_ name: String) throws -> StoredAccount? {
+        try accounts().first { $0.username == name || $0.id == name || $0.displayName == name }
+    }
+
+    // MARK: - Writing
+
+    /// Adds or replaces an account and makes it the active one.
+    public func save(_ account: StoredAccount) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE account SET is_active = 0")
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO account (id, username, display_name, is_active, client_id, client_secret, authorize_url, token_url, api_url, redirect_uri, access_token, refresh_token, expires_at, scopes, token_type, updated_at)
+                VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    account.id, account.username, account.displayName,
+                    account.configuration.clientID, account.configuration.clientSecret,
+                    account.configuration.authorizeURL.absoluteString, account.configuration.tokenURL.absoluteString,
+                    account.configuration.apiURL.absoluteString, account.configuration.redirectURI?.absoluteString,
+                    account.token.accessToken, account.token.refreshToken, account.token.expiresAt.timeIntervalSince1970,
+                    account.token.scopes.joined(separator: " "), account.token.tokenType, Date().timeIntervalSince1970,
+                ])
+        }
+    }
+
+    /// Replaces an account's tokens, atomically.
+    public func updateToken(_ token: Token, accountID: String) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE account SET access_token = ?, refresh_token = ?, expires_at = ?, scopes = ?, token_type = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [token.accessToken, token.refreshToken, token.expiresAt.timeIntervalSince1970, token.scopes.joined(separator: " "), token.tokenType, Date().timeIntervalSince1970, accountID])
+        }
+    }
+
+    /// Makes an account the active one. Returns false when there is no such account.
+    @discardableResult
+    public func activate(accountID: String) throws -> Bool {
+        try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [accountID]) == true else { return false }
+            try db.execute(sql: "UPDATE account SET is_active = (id = ?)", arguments: [accountID])
+            return true
+        }
+    }
+
+    /// Deletes an account's tokens (logout). Another account becomes active if one is left.
+    public func remove(accountID: String) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [accountID])
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM account WHERE is_active = 1") == 0 {
+                try db.execute(sql: "UPDATE account SET is_active = 1 WHERE id = (SELECT id FROM account ORDER BY username LIMIT 1)")
+            }
+        }
+    }
+
+    /// Deletes every account.
+    public func removeAll() throws {
+        try write { db in try db.execute(sql: "DELETE FROM account") }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            let result = try database.write(body)
+            SecureFiles.tightenSideFiles(of: paths.credentialsDatabase)
+            return result
+        } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
+            throw StoreError.writeFailed(path: paths.credentialsDatabase, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    private static func account(_ row: Row) -> StoredAccount {
+        let configuration = OAuthConfiguration(
+            clientID: row["client_id"], clientSecret: row["client_secret"],
+            authorizeURL: URL(string: row["authorize_url"]) ?? OAuthConfiguration.bitbucketAuthorizeURL,
+            tokenURL: URL(string: row["token_url"]) ?? OAuthConfiguration.bitbucketTokenURL,
+            apiURL: URL(string: row["api_url"]) ?? OAuthConfiguration.bitbucketAPIURL,
+            redirectURI: (row["redirect_uri"] as String?).flatMap(URL.init(string:))
+        )
+        let scopes: String = row["scopes"]
+        let token = Token(
+            accessToken: row["access_token"], refreshToken: row["refresh_token"],
+            expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
+            scopes: scopes.split(separator: " ").map(String.init), tokenType: row["token_type"]
+        )
+        return StoredAccount(id: row["id"], username: row["username"], displayName: row["display_name"], isActive: row["is_active"], configuration: configuration, token: token, updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+
+    // MARK: - Cross-process refresh lock
+
+    /// Runs `body` while holding an exclusive lock shared by every bbtui process of this store,
+    /// so two processes never spend the same rotating refresh token.
+    ///
+    /// An `flock` on a file beside the database: the lock must be held across an async network
+    /// call (which a GRDB transaction closure cannot span), and the kernel drops it when a
+    /// process dies, so a killed process never leaves it stuck.
+    public func withRefreshLock<T: Sendable>(timeout: Duration = .seconds(30), _ body: () async throws -> T) async throws -> T {
+        let path = paths.lockFile
+        let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard clock.now < deadline else { throw StoreError.unusable(path: path, reason: "another bbtui process has held the refresh lock for over \(timeout)") }
+            try await Task.sleep(for: .milliseconds(15))
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try await body()
+    }
+}
