@@ -62,6 +62,11 @@ let package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"], swiftSettings: strict),
         .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
         .testTarget(
+            name: "BitbucketKitTests",
+            dependencies: ["BitbucketKit", "BitbucketEmulator"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BitbucketEmulatorTests",
             dependencies: [
                 "BitbucketEmulator",
