@@ -48,11 +48,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "App", dependencies: ["TerminalUI", "BitbucketKit"], swiftSettings: strict),
         .executableTarget(
             name: "bbtui",
             dependencies: [
                 "BitbucketEmulator",
                 "BitbucketKit",
+                "App",
                 "NcursesTerminal",
                 "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

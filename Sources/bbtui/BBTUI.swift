@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `bbtui` command: the account browser, and its subcommands for scripts and tests.
 @main
@@ -6,7 +7,22 @@ struct BBTUI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bbtui",
         abstract: "A terminal account browser for Bitbucket Cloud.",
+        discussion: """
+        Without a subcommand, bbtui opens the full-screen browser (and the login screen when no \
+        account is stored). Try `bbtui demo` for the whole program against a local emulator.
+        """,
         version: "0.1.0",
-        subcommands: [EmulatorCommand.self]
+        subcommands: [BrowseCommand.self, DemoCommand.self, EmulatorCommand.self],
+        defaultSubcommand: BrowseCommand.self
     )
+}
+
+/// `bbtui` / `bbtui browse`: the full-screen browser.
+struct BrowseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "browse", abstract: "Open the full-screen account browser (the default).")
+
+    func run() async throws {
+        let status = await TUI.run(environment: ProcessInfo.processInfo.environment)
+        if status != 0 { throw ExitCode(status) }
+    }
 }

@@ -44,6 +44,9 @@ public actor RefreshingTokenSource: TokenSource {
         self.now = now
     }
 
+    /// The token as last known, without refreshing (for showing its expiry).
+    public var currentToken: Token { current }
+
     public func token() async throws -> Token {
         if !current.needsRefresh(at: now(), leeway: leeway) { return current }
         return try await sharedRefresh(rejected: current.accessToken)

@@ -1,0 +1,267 @@
+import BitbucketKit
+import Foundation
+import Synchronization
+
+/// Runs the effects that talk to the world (HTTP, store, files, processes) as tasks, and sends
+/// their results back as actions. Terminal effects are the program's, not this runner's.
+public final class EffectRunner: Sendable {
+    private let services: AppServices
+    private let send: @Sendable (Action) -> Void
+    private let session = Mutex(Session())
+
+    struct Session {
+        var accountID: String?
+        var tokens: RefreshingTokenSource?
+        var client: BitbucketClient?
+        var listener: LoopbackRedirectListener?
+        var listenerTask: Task<Void, Never>?
+        var repositoriesTask: Task<Void, Never>?
+    }
+
+    /// Creates a runner; `send` delivers actions to the program (from any thread).
+    public init(services: AppServices, send: @escaping @Sendable (Action) -> Void) {
+        self.services = services
+        self.send = send
+    }
+
+    /// Starts an effect. Returns at once; results arrive through `send`.
+    public func run(_ effect: Effect) {
+        switch effect {
+        case .prepareLogin:
+            Task { await prepareLogin() }
+        case .exchange(let code, let request):
+            Task { await exchange(code: code, request: request) }
+        case .stopListener:
+            Task { await stopListener() }
+        case .fetchUser:
+            fetch { client, now in .userLoaded(await Self.result { try await client.currentUser() }, at: now()) } cache: { action, accountID in
+                if case .userLoaded(.success(let user), let at) = action { try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at) }
+            }
+        case .fetchEmails:
+            fetch { client, now in .emailsLoaded(await Self.result { try await client.emails() }, at: now()) } cache: { action, accountID in
+                if case .emailsLoaded(.success(let emails), let at) = action { try? self.services.cache?.put(emails, key: CacheKey.emails, accountID: accountID, fetchedAt: at) }
+            }
+        case .fetchWorkspaces:
+            fetch { client, now in .workspacesLoaded(await Self.result { try await client.workspaces() }, at: now()) } cache: { action, accountID in
+                if case .workspacesLoaded(.success(let workspaces), let at) = action { try? self.services.cache?.put(workspaces, key: CacheKey.workspaces, accountID: accountID, fetchedAt: at) }
+            }
+        case .fetchRepositories(let workspaces):
+            fetchRepositories(workspaces)
+        case .cancelRepositories:
+            session.withLock { $0.repositoriesTask?.cancel() }
+        case .openURL(let url):
+            Task.detached { self.send(.opened(error: Self.openInBrowser(url))) }
+        case .writeURLFile(let url):
+            send(.wroteURL(writeURLFile(url)))
+        case .listAccounts:
+            do {
+                let accounts = try services.store.accounts()
+                send(.accountsListed(accounts.map(services.summary), activeID: accounts.first { $0.isActive }?.id))
+            } catch {
+                send(.failed(AppError(error)))
+            }
+        case .switchAccount(let id):
+            do {
+                try services.store.activate(accountID: id)
+                resetSession()
+                send(.accountChanged(try services.store.activeAccount().map(services.browser)))
+            } catch {
+                send(.failed(AppError(error)))
+            }
+        case .logout(let id):
+            do {
+                try services.store.remove(accountID: id)
+                try? services.cache?.clear(accountID: id)
+                resetSession()
+                send(.accountChanged(try services.store.activeAccount().map(services.browser)))
+            } catch {
+                send(.failed(AppError(error)))
+            }
+        case .copy, .showPlainly, .setMouse, .suspend, .redraw, .quit:
+            break
+        }
+    }
+
+    /// Cancels everything in flight (on quit).
+    public func shutdown() async {
+        let (repositories, listenerTask) = session.withLock { ($0.repositoriesTask, $0.listenerTask) }
+        repositories?.cancel()
+        listenerTask?.cancel()
+        await stopListener()
+    }
+
+    // MARK: - Login
+
+    private func prepareLogin() async {
+        let configuration: OAuthConfiguration
+        switch services.configuration {
+        case .success(let value): configuration = value
+        case .failure(let error):
+            send(.loginFailed(error))
+            return
+        }
+        await stopListener()
+        let request = AuthorizationRequest.make(configuration: configuration)
+        let redirect = configuration.redirectURI ?? services.listenerRedirectURI
+        let status: LoginState.Listener
+        do {
+            let listener = try await LoopbackRedirectListener.start(redirectURI: redirect)
+            status = .listening(port: listener.port)
+            let task = Task { [send] in
+                if let query = try? await listener.nextRedirect() { send(.redirectReceived(query)) }
+            }
+            session.withLock {
+                $0.listener = listener
+                $0.listenerTask = task
+            }
+        } catch {
+            status = .unavailable(error.description)
+        }
+        send(.loginPrepared(request, listener: status))
+    }
+
+    private func stopListener() async {
+        let (listener, task) = session.withLock { session -> (LoopbackRedirectListener?, Task<Void, Never>?) in
+            defer {
+                session.listener = nil
+                session.listenerTask = nil
+            }
+            return (session.listener, session.listenerTask)
+        }
+        task?.cancel()
+        await listener?.stop()
+    }
+
+    private func exchange(code: String, request: AuthorizationRequest) async {
+        guard case .success(let configuration) = services.configuration else { return }
+        do {
+            let token = try await TokenClient(configuration: configuration, transport: services.transport, now: services.now).exchange(code: code, for: request)
+            // Who is this? The account is keyed by the user's UUID.
+            let probe = BitbucketClient(transport: AuthorizedTransport(base: services.transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL), apiURL: configuration.apiURL)
+            let user = try await probe.currentUser()
+            let account = StoredAccount(id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration, token: token)
+            try services.store.save(account)
+            resetSession()
+            var browser = services.browser(for: account)
+            browser.user = .loaded(Snapshot(user, fetchedAt: services.now()))
+            try? services.cache?.put(user, key: CacheKey.user, accountID: account.id, fetchedAt: services.now())
+            send(.loginSucceeded(browser))
+        } catch {
+            send(.loginFailed(AppError(error)))
+        }
+    }
+
+    // MARK: - Data
+
+    private func resetSession() {
+        session.withLock { session in
+            session.repositoriesTask?.cancel()
+            session.repositoriesTask = nil
+            session.accountID = nil
+            session.tokens = nil
+            session.client = nil
+        }
+    }
+
+    /// The client for the active account, made once per account.
+    private func client() throws -> (BitbucketClient, RefreshingTokenSource, String) {
+        if let existing = session.withLock({ s in s.client.flatMap { c in s.tokens.map { (c, $0, s.accountID ?? "") } } }) {
+            return existing
+        }
+        guard let account = try services.store.activeAccount() else { throw AppError.oauth(.loginRequired("No account is logged in.")) }
+        let tokenClient = TokenClient(configuration: account.configuration, transport: services.transport, now: services.now)
+        let tokens = RefreshingTokenSource(account: account, store: services.store, client: tokenClient, now: services.now)
+        let retrying = RetryingTransport(services.transport, onRetry: { [send] notice in send(.retrying(status: notice.status, delay: notice.delay)) })
+        let client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: account.configuration.apiURL), apiURL: account.configuration.apiURL)
+        session.withLock { session in
+            session.accountID = account.id
+            session.tokens = tokens
+            session.client = client
+        }
+        return (client, tokens, account.id)
+    }
+
+    private func fetch(_ body: @escaping @Sendable (BitbucketClient, @escaping @Sendable () -> Date) async -> Action, cache: @escaping @Sendable (Action, String) -> Void) {
+        Task {
+            do {
+                let (client, tokens, accountID) = try client()
+                let action = await body(client, services.now)
+                send(action)
+                cache(action, accountID)
+                send(.tokenExpiryChanged(await tokens.currentToken.expiresAt))
+            } catch {
+                send(.failed(AppError(error)))
+            }
+        }
+    }
+
+    private func fetchRepositories(_ workspaces: [Workspace]) {
+        let task = Task {
+            do {
+                let (client, tokens, accountID) = try client()
+                var all: [Repository] = []
+                do {
+                    for try await batch in client.repositories(in: workspaces) {
+                        try Task.checkCancellation()
+                        all += batch.repositories
+                        send(.repositoriesBatch(batch))
+                    }
+                    let now = services.now()
+                    send(.repositoriesFinished(nil, at: now))
+                    try? services.cache?.put(all, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    send(.repositoriesFinished(AppError(error), at: services.now()))
+                }
+                send(.tokenExpiryChanged(await tokens.currentToken.expiresAt))
+            } catch {
+                send(.repositoriesFinished(AppError(error), at: services.now()))
+            }
+        }
+        session.withLock { session in
+            session.repositoriesTask?.cancel()
+            session.repositoriesTask = task
+        }
+    }
+
+    static func result<T>(_ body: () async throws -> T) async -> Result<T, AppError> {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(AppError(error))
+        }
+    }
+
+    // MARK: - Files and processes
+
+    private func writeURLFile(_ url: String) -> Result<String, AppError> {
+        let path = services.paths.configDirectory + "/login-url.txt"
+        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let bytes = Array((url + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
+        return .success(path)
+    }
+
+    /// Opens a URL with the desktop's opener; returns an error message or nil.
+    static func openInBrowser(_ url: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xdg-open", url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? nil : "xdg-open failed (exit \(process.terminationStatus)). Use y, p or w instead."
+        } catch {
+            return "Could not run xdg-open: \(error.localizedDescription). Use y, p or w instead."
+        }
+    }
+}

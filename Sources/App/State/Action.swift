@@ -1,0 +1,66 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// Everything that can happen to the program: terminal events and effect results.
+public enum Action: Equatable, Sendable {
+    /// A key, paste, resize, mouse report or signal.
+    case event(TerminalEvent)
+    /// The clock moved (every event carries the time it was handled at).
+    case clock(Date)
+    /// The spinner steps; only sent while something loads.
+    case tick
+
+    // MARK: Login
+    case loginPrepared(AuthorizationRequest, listener: LoginState.Listener)
+    /// The loopback listener received the browser's redirect (its query string).
+    case redirectReceived(String)
+    case loginSucceeded(BrowserState)
+    case loginFailed(AppError)
+
+    // MARK: Browser data
+    case userLoaded(Result<User, AppError>, at: Date)
+    case emailsLoaded(Result<[Email], AppError>, at: Date)
+    case workspacesLoaded(Result<[Workspace], AppError>, at: Date)
+    case repositoriesBatch(RepositoryBatch)
+    case repositoriesFinished(AppError?, at: Date)
+    /// A request is being retried after a 429 or 5xx.
+    case retrying(status: Int?, delay: Duration)
+    case tokenExpiryChanged(Date)
+
+    // MARK: Accounts and results
+    case accountsListed([AccountSummary], activeID: String?)
+    /// Another account became active (nil: none left, so log in).
+    case accountChanged(BrowserState?)
+    case wroteURL(Result<String, AppError>)
+    case copied(ClipboardResult, what: String)
+    case opened(error: String?)
+    case failed(AppError)
+}
+
+/// What `update` asks the world to do. Values, so tests compare them.
+public enum Effect: Equatable, Sendable {
+    /// Make a fresh authorization request and start the loopback listener.
+    case prepareLogin
+    case exchange(code: String, request: AuthorizationRequest)
+    case fetchUser
+    case fetchEmails
+    case fetchWorkspaces
+    case fetchRepositories([Workspace])
+    case cancelRepositories
+    /// Copy through the terminal (OSC 52).
+    case copy(String, what: String)
+    /// Show a text plainly on the normal screen.
+    case showPlainly(String)
+    case setMouse(Bool)
+    case suspend
+    /// Repaint everything (Ctrl-L, after a resume).
+    case redraw
+    case openURL(String)
+    case writeURLFile(String)
+    case listAccounts
+    case switchAccount(id: String)
+    case logout(accountID: String)
+    case stopListener
+    case quit
+}

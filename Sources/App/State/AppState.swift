@@ -1,0 +1,161 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// Who the browser is showing, as the header needs it.
+public struct AccountSummary: Equatable, Sendable {
+    public var id: String
+    public var username: String
+    public var displayName: String
+    public var tokenExpiresAt: Date
+    /// Where the credentials live, for the header.
+    public var storePath: String
+
+    /// Creates a summary.
+    public init(id: String, username: String, displayName: String, tokenExpiresAt: Date, storePath: String) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.tokenExpiresAt = tokenExpiresAt
+        self.storePath = storePath
+    }
+}
+
+/// Facts about where bbtui runs, decided once at start.
+public struct Environment: Equatable, Sendable {
+    /// Over SSH (SSH_CONNECTION or SSH_TTY set).
+    public var isSSH: Bool
+    /// A local graphical display exists (DISPLAY or WAYLAND_DISPLAY).
+    public var hasDisplay: Bool
+    /// The host name, for the `ssh -L` hint.
+    public var hostName: String
+    /// `bbtui demo`: the emulator's approval can be fetched with curl.
+    public var isDemo: Bool
+    /// UTF-8 terminal.
+    public var isUnicode: Bool
+
+    /// Creates an environment description.
+    public init(isSSH: Bool = false, hasDisplay: Bool = false, hostName: String = "localhost", isDemo: Bool = false, isUnicode: Bool = true) {
+        self.isSSH = isSSH
+        self.hasDisplay = hasDisplay
+        self.hostName = hostName
+        self.isDemo = isDemo
+        self.isUnicode = isUnicode
+    }
+
+    /// Whether `o` may open a local browser, or why not.
+    public var browserRefusal: String? {
+        if isSSH { return "This is an SSH session: a browser here would open on the remote machine. Use y (copy), p (show plainly) or w (write to a file)." }
+        if !hasDisplay { return "No graphical display here (DISPLAY is not set). Use y (copy), p (show plainly) or w (write to a file)." }
+        return nil
+    }
+}
+
+/// The whole program's state: one value, changed only by `update`.
+public struct AppState: Equatable, Sendable {
+    /// Which screen is up.
+    public enum Screen: Equatable, Sendable {
+        case login(LoginState)
+        case browser(BrowserState)
+    }
+
+    public var screen: Screen
+    public var size: Size
+    /// The clock as of the last event; views read it, so they stay pure.
+    public var now: Date
+    public var environment: Environment
+    /// A message in the status bar, shown until `messageExpiresAt`.
+    public var message: StatusMessage?
+    public var messageExpiresAt: Date?
+    public var overlay: Overlay?
+    /// The spinner's step, advanced only while something loads.
+    public var tick = 0
+    public var isMouseEnabled = false
+    public var shouldQuit = false
+    /// The browser to return to after a re-login (dead refresh token), kept intact.
+    public var suspendedBrowser: BrowserState?
+
+    /// Creates a state.
+    public init(screen: Screen, size: Size, now: Date, environment: Environment) {
+        self.screen = screen
+        self.size = size
+        self.now = now
+        self.environment = environment
+    }
+
+    /// The browser state, when the browser is up.
+    public var browser: BrowserState? {
+        if case .browser(let browser) = screen { return browser }
+        return nil
+    }
+
+    /// The login state, when the login screen is up.
+    public var login: LoginState? {
+        if case .login(let login) = screen { return login }
+        return nil
+    }
+
+    /// True while anything loads, so the spinner needs ticks.
+    public var isBusy: Bool {
+        switch screen {
+        case .login(let login): return login.phase == .exchanging
+        case .browser(let browser): return browser.isBusy
+        }
+    }
+}
+
+/// What floats above the screen.
+public enum Overlay: Equatable, Sendable {
+    case help(scroll: Int)
+    case confirmLogout(accountID: String, name: String)
+    case accounts(AccountsOverlay)
+    /// The session died; Enter logs in again and returns here.
+    case relogin(reason: String)
+}
+
+/// The accounts switcher.
+public struct AccountsOverlay: Equatable, Sendable {
+    public var accounts: [AccountSummary]
+    public var activeID: String?
+    public var list = ListState()
+
+    /// Creates the overlay.
+    public init(accounts: [AccountSummary], activeID: String?) {
+        self.accounts = accounts
+        self.activeID = activeID
+        list = ListState(selected: accounts.isEmpty ? nil : 0)
+    }
+}
+
+/// The login screen.
+public struct LoginState: Equatable, Sendable {
+    /// What the login is doing.
+    public enum Phase: Equatable, Sendable {
+        /// Preparing the authorization URL.
+        case preparing
+        /// Waiting for the person to approve and paste (or for the listener).
+        case waiting
+        /// Exchanging the code for tokens.
+        case exchanging
+    }
+
+    /// The loopback listener's state.
+    public enum Listener: Equatable, Sendable {
+        case off
+        case listening(port: Int)
+        case unavailable(String)
+    }
+
+    public var phase: Phase = .preparing
+    public var request: AuthorizationRequest?
+    public var field = TextFieldState(maxLength: PastedAuthorization.maxLength)
+    public var isFieldFocused = false
+    public var listener: Listener = .off
+    /// The last problem, with what to do.
+    public var problem: String?
+    /// Where `w` wrote the URL.
+    public var writtenPath: String?
+
+    /// Creates a login state.
+    public init() {}
+}

@@ -1,0 +1,308 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// The browser's part of `update`.
+enum BrowserUpdate {
+    /// Marks every pane as loading and returns the fetches.
+    static func startFetchAll(_ browser: inout BrowserState) -> [Effect] {
+        browser.user = browser.user.reloading
+        browser.emails = browser.emails.reloading
+        browser.workspaces = browser.workspaces.reloading
+        startRepositories(&browser)
+        return [.fetchUser, .fetchEmails, .fetchWorkspaces]
+    }
+
+    static func startRepositories(_ browser: inout BrowserState) {
+        browser.repositories.progress = .loading(loaded: 0, total: nil)
+        browser.repositories.replacesOnNextBatch = true
+        browser.repositories.failures = [:]
+    }
+
+    static func handle(_ action: Action, _ state: inout AppState) -> [Effect] {
+        switch action {
+        case .accountsListed(let accounts, let activeID):
+            state.overlay = .accounts(AccountsOverlay(accounts: accounts, activeID: activeID))
+            return []
+        case .accountChanged(let next):
+            guard var browser = next else {
+                state.suspendedBrowser = nil
+                state.screen = .login(LoginState())
+                Update.say("Logged out. Log in to continue, or press q to quit.", &state)
+                return [.prepareLogin]
+            }
+            let effects = startFetchAll(&browser)
+            state.screen = .browser(browser)
+            Update.say("Now showing \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
+            return effects
+        default:
+            break
+        }
+        guard var browser = state.browser else { return [] }
+        var effects: [Effect] = []
+        var loginError: AppError?
+        switch action {
+        case .userLoaded(let result, let at):
+            switch result {
+            case .success(let user):
+                browser.user = .loaded(Snapshot(user, fetchedAt: at))
+            case .failure(let error):
+                browser.user = browser.user.failing(error)
+                if error.needsLogin { loginError = error }
+            }
+        case .emailsLoaded(let result, let at):
+            switch result {
+            case .success(let emails):
+                browser.emails = .loaded(Snapshot(emails, fetchedAt: at))
+                browser.emailList.clamp(count: emails.count, visible: Layout(size: state.size).emailRows)
+            case .failure(let error):
+                browser.emails = browser.emails.failing(error)
+                if error.needsLogin { loginError = error }
+            }
+        case .workspacesLoaded(let result, let at):
+            switch result {
+            case .success(let workspaces):
+                browser.workspaces = .loaded(Snapshot(workspaces, fetchedAt: at))
+                if !browser.repositories.isLoading { startRepositories(&browser) }
+                effects.append(.fetchRepositories(workspaces))
+            case .failure(let error):
+                browser.workspaces = browser.workspaces.failing(error)
+                browser.repositories.progress = .failed(error)
+                browser.repositories.replacesOnNextBatch = false
+                if error.needsLogin { loginError = error }
+            }
+        case .repositoriesBatch(let batch):
+            if browser.repositories.replacesOnNextBatch {
+                browser.repositories.replacesOnNextBatch = false
+                browser.repositories.replaceAll(batch.repositories)
+            } else {
+                browser.repositories.append(batch.repositories)
+            }
+            browser.repositories.progress = .loading(loaded: batch.loaded, total: batch.expectedTotal)
+            browser.repositories.failures = batch.failures.mapValues(AppError.api)
+            browser.repositories.list.clamp(count: browser.repositories.visible.count, visible: Layout(size: state.size).repositoryRows)
+        case .repositoriesFinished(let error, let at):
+            if let error {
+                browser.repositories.progress = .failed(error)
+                browser.repositories.replacesOnNextBatch = false
+                if error.needsLogin { loginError = error }
+            } else {
+                if browser.repositories.replacesOnNextBatch {
+                    browser.repositories.replaceAll([])
+                    browser.repositories.replacesOnNextBatch = false
+                }
+                browser.repositories.progress = .done(fetchedAt: at, isCached: false)
+            }
+        case .tokenExpiryChanged(let date):
+            browser.account.tokenExpiresAt = date
+        default:
+            break
+        }
+        state.screen = .browser(browser)
+        if let loginError, state.overlay == nil {
+            state.overlay = .relogin(reason: loginError.description)
+        }
+        return effects
+    }
+
+    static func paste(_ text: String, _ state: inout AppState) -> [Effect] {
+        guard var browser = state.browser, browser.repositories.isEditingFilter else { return [] }
+        browser.repositories.filterField.paste(text)
+        browser.repositories.setFilter(browser.repositories.filterField.text)
+        state.screen = .browser(browser)
+        return []
+    }
+
+    static func mouse(_ mouse: MouseEvent, _ state: inout AppState) -> [Effect] {
+        guard state.isMouseEnabled, state.overlay == nil, var browser = state.browser else { return [] }
+        let layout = Layout(size: state.size)
+        switch mouse.kind {
+        case .scrollUp: move(&browser, by: -3, layout: layout)
+        case .scrollDown: move(&browser, by: 3, layout: layout)
+        case .press(button: 0):
+            if browser.pane == .repositories, browser.repositories.detail == nil {
+                // Rows start below the info line and the table header.
+                let row = mouse.position.y - layout.mainInner.y - 2
+                if row >= 0, row < layout.repositoryRows, mouse.position.x >= layout.mainInner.x {
+                    let index = browser.repositories.list.offset + row
+                    if index < browser.repositories.visible.count { browser.repositories.list.selected = index }
+                }
+            }
+        default: break
+        }
+        state.screen = .browser(browser)
+        return []
+    }
+
+    static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
+        guard var browser = state.browser else { return [] }
+        let layout = Layout(size: state.size)
+
+        if browser.repositories.isEditingFilter {
+            switch key {
+            case .enter:
+                browser.repositories.isEditingFilter = false
+            case .escape:
+                browser.repositories.isEditingFilter = false
+                browser.repositories.filterField.set("")
+                browser.repositories.setFilter("")
+            case .up, .down, .pageUp, .pageDown:
+                let command: Command = key == .up ? .up : key == .down ? .down : key == .pageUp ? .pageUp : .pageDown
+                moveCommand(command, &browser, layout: layout)
+            default:
+                browser.repositories.filterField.handle(key)
+                browser.repositories.setFilter(browser.repositories.filterField.text)
+            }
+            state.screen = .browser(browser)
+            return []
+        }
+
+        guard let command = Keymap.command(for: key, in: Keymap.browser) else { return [] }
+        var effects: [Effect] = []
+        switch command {
+        case .quit:
+            state.shouldQuit = true
+            return [.quit]
+        case .help:
+            state.overlay = .help(scroll: 0)
+        case .redraw:
+            return [.redraw]
+        case .suspend:
+            return [.suspend]
+        case .up, .down, .top, .bottom, .pageUp, .pageDown, .halfPageUp, .halfPageDown:
+            moveCommand(command, &browser, layout: layout)
+        case .nextPane:
+            browser.pane = Pane(rawValue: (browser.pane.rawValue + 1) % Pane.allCases.count)!
+        case .previousPane:
+            browser.pane = Pane(rawValue: (browser.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+        case .pane(let pane):
+            browser.pane = pane
+        case .open:
+            if browser.pane == .repositories, let selected = browser.repositories.selected {
+                browser.repositories.detail = selected.uuid
+                browser.repositories.detailScroll = 0
+            }
+        case .back:
+            if browser.repositories.detail != nil, browser.pane == .repositories {
+                browser.repositories.detail = nil
+            } else if !browser.repositories.filter.isEmpty {
+                browser.repositories.filterField.set("")
+                browser.repositories.setFilter("")
+            }
+        case .filter:
+            browser.pane = .repositories
+            browser.repositories.detail = nil
+            browser.repositories.isEditingFilter = true
+            browser.repositories.filterField.set(browser.repositories.filter)
+        case .cycleSort:
+            browser.repositories.cycleSort()
+            Update.say("Sorted by \(browser.repositories.sort.title).", &state)
+        case .reverseSort:
+            browser.repositories.toggleReverse()
+        case .cycleWorkspace:
+            browser.repositories.cycleWorkspace()
+            Update.say(browser.repositories.workspaceFilter.map { "Showing workspace \(Sanitizer.sanitize($0)) only (w: next)." } ?? "Showing every workspace.", &state)
+        case .refreshPane:
+            switch browser.pane {
+            case .profile:
+                browser.user = browser.user.reloading
+                effects = [.fetchUser]
+            case .emails:
+                browser.emails = browser.emails.reloading
+                effects = [.fetchEmails]
+            case .repositories:
+                browser.workspaces = browser.workspaces.reloading
+                startRepositories(&browser)
+                effects = [.cancelRepositories, .fetchWorkspaces]
+            }
+        case .refreshAll:
+            effects = [.cancelRepositories] + startFetchAll(&browser)
+        case .accounts:
+            effects = [.listAccounts]
+        case .logout:
+            state.overlay = .confirmLogout(accountID: browser.account.id, name: browser.account.username)
+        case .toggleMouse:
+            state.isMouseEnabled.toggle()
+            Update.say(state.isMouseEnabled ? "Mouse on: wheel scrolls, click selects (m turns it off for native selection)." : "Mouse off: your terminal's own selection works again.", &state)
+            effects = [.setMouse(state.isMouseEnabled)]
+        case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
+            effects = repositoryAction(command, browser, &state)
+        default:
+            break
+        }
+        state.screen = .browser(browser)
+        return effects
+    }
+
+    private static func repositoryAction(_ command: Command, _ browser: BrowserState, _ state: inout AppState) -> [Effect] {
+        guard browser.pane == .repositories, let repository = browser.repositories.detailRepository ?? browser.repositories.selected else {
+            Update.say("Select a repository first (pane 3).", &state, kind: .warning)
+            return []
+        }
+        let name = Sanitizer.sanitize(repository.fullName)
+        let (url, what): (String?, String)
+        switch command {
+        case .copySSH: (url, what) = (repository.cloneSSH, "the SSH clone URL of \(name)")
+        case .copyHTTPS: (url, what) = (repository.cloneHTTPS, "the HTTPS clone URL of \(name)")
+        default: (url, what) = (repository.webURL, "the web URL of \(name)")
+        }
+        guard let url, !url.isEmpty else {
+            Update.say("Bitbucket gave no such URL for \(name).", &state, kind: .warning)
+            return []
+        }
+        // A URL from the network goes to the clipboard or the screen only once made inert.
+        let clean = Sanitizer.sanitize(url)
+        if command == .openWeb {
+            if state.environment.browserRefusal != nil { return [.showPlainly(clean)] }
+            return [.openURL(clean)]
+        }
+        return [.copy(clean, what: what)]
+    }
+
+    private static func move(_ browser: inout BrowserState, by delta: Int, layout: Layout) {
+        moveCommand(delta < 0 ? .up : .down, &browser, layout: layout, times: abs(delta))
+    }
+
+    private static func moveCommand(_ command: Command, _ browser: inout BrowserState, layout: Layout, times: Int = 1) {
+        switch browser.pane {
+        case .repositories:
+            if browser.repositories.detail != nil {
+                browser.repositories.detailScroll = scrolled(browser.repositories.detailScroll, command, page: layout.mainInner.height, times: times)
+                return
+            }
+            apply(command, to: &browser.repositories.list, count: browser.repositories.visible.count, visible: layout.repositoryRows, times: times)
+        case .emails:
+            apply(command, to: &browser.emailList, count: browser.emails.value?.count ?? 0, visible: layout.emailRows, times: times)
+        case .profile:
+            browser.profileScroll = scrolled(browser.profileScroll, command, page: layout.mainInner.height, times: times)
+        }
+    }
+
+    private static func apply(_ command: Command, to list: inout ListState, count: Int, visible: Int, times: Int) {
+        switch command {
+        case .up: list.move(by: -times, count: count, visible: visible)
+        case .down: list.move(by: times, count: count, visible: visible)
+        case .top: list.first(count: count, visible: visible)
+        case .bottom: list.last(count: count, visible: visible)
+        case .pageDown: list.page(1, count: count, visible: visible)
+        case .pageUp: list.page(-1, count: count, visible: visible)
+        case .halfPageDown: list.move(by: max(1, visible / 2), count: count, visible: visible)
+        case .halfPageUp: list.move(by: -max(1, visible / 2), count: count, visible: visible)
+        default: break
+        }
+    }
+
+    private static func scrolled(_ value: Int, _ command: Command, page: Int, times: Int) -> Int {
+        switch command {
+        case .up: return max(0, value - times)
+        case .down: return value + times
+        case .top: return 0
+        case .bottom: return Int.max / 2
+        case .pageDown: return value + max(1, page - 1)
+        case .pageUp: return max(0, value - max(1, page - 1))
+        case .halfPageDown: return value + max(1, page / 2)
+        case .halfPageUp: return max(0, value - max(1, page / 2))
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// The login screen's part of `update`.
+enum LoginUpdate {
+    static func handle(_ action: Action, _ state: inout AppState) -> [Effect] {
+        switch action {
+        case .loginPrepared(let request, let listener):
+            modify(&state) { login in
+                login.request = request
+                login.listener = listener
+                if login.phase == .preparing { login.phase = .waiting }
+            }
+            return []
+        case .redirectReceived(let query):
+            guard var login = state.login, login.phase == .waiting, let request = login.request else { return [] }
+            switch PastedAuthorization.code(from: "?" + query, expectedState: request.state) {
+            case .success(let code):
+                login.phase = .exchanging
+                login.problem = nil
+                state.screen = .login(login)
+                return [.exchange(code: code, request: request)]
+            case .failure(let problem):
+                login.problem = problem.description
+                state.screen = .login(login)
+                return []
+            }
+        case .loginSucceeded(var browser):
+            var effects: [Effect] = [.stopListener]
+            if var previous = state.suspendedBrowser, previous.account.id == browser.account.id {
+                // Back to exactly where the person was, with the new token.
+                previous.account = browser.account
+                browser = previous
+            }
+            state.suspendedBrowser = nil
+            state.overlay = nil
+            effects += BrowserUpdate.startFetchAll(&browser)
+            state.screen = .browser(browser)
+            Update.say("Logged in as \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
+            return effects
+        case .loginFailed(let error):
+            var effects: [Effect] = []
+            modify(&state) { login in
+                login.phase = .waiting
+                var text = error.description
+                if case .oauth(.invalidGrant) = error {
+                    // The code is spent either way: a fresh URL is needed.
+                    text += " A fresh login URL was made below."
+                    login.phase = .preparing
+                    effects = [.prepareLogin]
+                }
+                login.problem = text
+            }
+            return effects
+        case .wroteURL(let result):
+            switch result {
+            case .success(let path):
+                modify(&state) { $0.writtenPath = path }
+                Update.say("Wrote the URL to \(path) (readable only by you).", &state, kind: .success)
+            case .failure(let error):
+                Update.say("Could not write the URL: \(error.description)", &state, kind: .error)
+            }
+            return []
+        default:
+            return []
+        }
+    }
+
+    static func paste(_ text: String, _ state: inout AppState) -> [Effect] {
+        modify(&state) { login in
+            login.field.paste(text)
+            login.isFieldFocused = true
+            if login.field.wasTruncated { login.problem = "That paste was longer than any code or redirect URL; it was cut." }
+        }
+        return []
+    }
+
+    static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
+        guard var login = state.login else { return [] }
+        if login.isFieldFocused {
+            switch key {
+            case .escape:
+                login.isFieldFocused = false
+            case .enter:
+                state.screen = .login(login)
+                return submit(&state)
+            case .ctrl("l"):
+                return [.redraw]
+            default:
+                login.field.handle(key)
+            }
+            state.screen = .login(login)
+            return []
+        }
+        guard let command = Keymap.command(for: key, in: Keymap.login) else {
+            if case .character = key {
+                // Any other character starts typing in the field.
+                login.isFieldFocused = true
+                login.field.handle(key)
+                state.screen = .login(login)
+            }
+            return []
+        }
+        let url = login.request?.url.absoluteString
+        switch command {
+        case .quit:
+            state.shouldQuit = true
+            return [.quit]
+        case .help:
+            state.overlay = .help(scroll: 0)
+        case .redraw:
+            return [.redraw]
+        case .suspend:
+            return [.suspend]
+        case .focusField:
+            login.isFieldFocused = true
+            state.screen = .login(login)
+        case .submit:
+            return submit(&state)
+        case .back:
+            if let previous = state.suspendedBrowser {
+                state.screen = .browser(previous)
+                state.suspendedBrowser = nil
+                return [.stopListener]
+            }
+        case .copyLoginURL:
+            if let url { return [.copy(url, what: "the login URL")] }
+        case .showLoginURL:
+            if let url { return [.showPlainly(url)] }
+        case .openLoginURL:
+            guard let url else { return [] }
+            if let refusal = state.environment.browserRefusal {
+                Update.say(refusal, &state, kind: .warning)
+                return []
+            }
+            return [.openURL(url)]
+        case .writeLoginURL:
+            if let url { return [.writeURLFile(url)] }
+        default:
+            break
+        }
+        return []
+    }
+
+    static func submit(_ state: inout AppState) -> [Effect] {
+        guard var login = state.login, let request = login.request, login.phase == .waiting else { return [] }
+        switch PastedAuthorization.code(from: login.field.text, expectedState: request.state) {
+        case .success(let code):
+            login.phase = .exchanging
+            login.problem = nil
+            state.screen = .login(login)
+            return [.exchange(code: code, request: request)]
+        case .failure(let problem):
+            login.problem = problem.description
+            state.screen = .login(login)
+            return []
+        }
+    }
+
+    private static func modify(_ state: inout AppState, _ body: (inout LoginState) -> Void) {
+        guard var login = state.login else { return }
+        body(&login)
+        state.screen = .login(login)
+    }
+}
+
+/// Keys while an overlay is up.
+enum OverlayUpdate {
+    static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
+        guard let overlay = state.overlay else { return [] }
+        switch overlay {
+        case .help(let scroll):
+            switch key {
+            case .escape, .character("q"), .character("?"), .function(1), .enter: state.overlay = nil
+            case .character("j"), .down: state.overlay = .help(scroll: scroll + 1)
+            case .character("k"), .up: state.overlay = .help(scroll: max(0, scroll - 1))
+            case .pageDown: state.overlay = .help(scroll: scroll + 10)
+            case .pageUp: state.overlay = .help(scroll: max(0, scroll - 10))
+            default: break
+            }
+            return []
+        case .confirmLogout(let id, _):
+            switch key {
+            case .character("y"), .character("Y"), .enter:
+                state.overlay = nil
+                return [.cancelRepositories, .logout(accountID: id)]
+            case .character("n"), .character("N"), .escape, .character("q"):
+                state.overlay = nil
+            default: break
+            }
+            return []
+        case .accounts(var accounts):
+            let count = accounts.accounts.count
+            switch key {
+            case .escape, .character("q"), .character("a"):
+                state.overlay = nil
+            case .character("j"), .down:
+                accounts.list.move(by: 1, count: count, visible: count)
+                state.overlay = .accounts(accounts)
+            case .character("k"), .up:
+                accounts.list.move(by: -1, count: count, visible: count)
+                state.overlay = .accounts(accounts)
+            case .enter:
+                state.overlay = nil
+                if let index = accounts.list.selected, index < count, accounts.accounts[index].id != accounts.activeID {
+                    return [.cancelRepositories, .switchAccount(id: accounts.accounts[index].id)]
+                }
+            case .character("n"):
+                state.overlay = nil
+                state.suspendedBrowser = state.browser
+                state.screen = .login(LoginState())
+                return [.prepareLogin]
+            case .character("d"):
+                if let index = accounts.list.selected, index < count {
+                    state.overlay = .confirmLogout(accountID: accounts.accounts[index].id, name: accounts.accounts[index].username)
+                }
+            default: break
+            }
+            return []
+        case .relogin:
+            switch key {
+            case .enter, .character("l"):
+                state.overlay = nil
+                state.suspendedBrowser = state.browser
+                state.screen = .login(LoginState())
+                return [.cancelRepositories, .prepareLogin]
+            case .character("q"):
+                state.shouldQuit = true
+                return [.quit]
+            default:
+                return []
+            }
+        }
+    }
+}

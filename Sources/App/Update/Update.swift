@@ -1,0 +1,115 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// The program's logic: `update(&state, action)` changes the state and returns the effects to
+/// run. Pure: no I/O, no clock (the time comes in `.clock` actions), so every path is testable.
+public enum Update {
+    /// How long an informational message stays in the status bar.
+    static let messageLifetime: TimeInterval = 6
+    /// How long an error message stays.
+    static let errorLifetime: TimeInterval = 12
+
+    /// Applies an action.
+    public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {
+        switch action {
+        case .clock(let now):
+            state.now = now
+            if let expiry = state.messageExpiresAt, now >= expiry {
+                state.message = nil
+                state.messageExpiresAt = nil
+            }
+            return []
+        case .tick:
+            state.tick &+= 1
+            return []
+        case .event(let event):
+            return handle(event, &state)
+        case .loginPrepared, .redirectReceived, .loginSucceeded, .loginFailed, .wroteURL:
+            return LoginUpdate.handle(action, &state)
+        case .copied(let result, let what):
+            say(copyMessage(result, what: what), &state, kind: isSuccess(result) ? .success : .error)
+            return []
+        case .opened(let error):
+            if let error { say(error, &state, kind: .error) } else { say("Opened in your browser.", &state, kind: .success) }
+            return []
+        case .failed(let error):
+            if error.needsLogin, state.browser != nil {
+                state.overlay = .relogin(reason: error.description)
+            } else {
+                say(error.description, &state, kind: .error)
+            }
+            return []
+        case .retrying(let status, let delay):
+            let seconds = max(1, Int((Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18).rounded()))
+            let why: String
+            switch status {
+            case 429?: why = "Rate limited by Bitbucket"
+            case let code?: why = "Bitbucket answered \(code)"
+            case nil: why = "Network error"
+            }
+            say("\(why); retrying in \(seconds) s…", &state, kind: .warning)
+            return []
+        default:
+            return BrowserUpdate.handle(action, &state)
+        }
+    }
+
+    private static func handle(_ event: TerminalEvent, _ state: inout AppState) -> [Effect] {
+        switch event {
+        case .resize(let size):
+            state.size = size
+            return []
+        case .signal(let signal):
+            if signal == .suspend { return [.suspend] }
+            state.shouldQuit = true
+            return [.quit]
+        case .resumed:
+            return [.redraw]
+        case .wake:
+            return []
+        case .mouse(let mouse):
+            return BrowserUpdate.mouse(mouse, &state)
+        case .paste(let text):
+            if state.overlay != nil { return [] }
+            if state.login != nil { return LoginUpdate.paste(text, &state) }
+            return BrowserUpdate.paste(text, &state)
+        case .key(let key):
+            if key == .ctrl("c") {
+                state.shouldQuit = true
+                return [.quit]
+            }
+            if state.overlay != nil { return OverlayUpdate.key(key, &state) }
+            if state.login != nil { return LoginUpdate.key(key, &state) }
+            return BrowserUpdate.key(key, &state)
+        }
+    }
+
+    // MARK: - Messages
+
+    /// Puts a message in the status bar for a while.
+    static func say(_ text: String, _ state: inout AppState, kind: StatusMessage.Kind = .info) {
+        state.message = StatusMessage(text, kind: kind)
+        state.messageExpiresAt = state.now.addingTimeInterval(kind == .error ? errorLifetime : messageLifetime)
+    }
+
+    static func isSuccess(_ result: ClipboardResult) -> Bool {
+        switch result {
+        case .osc52, .osc52Passthrough: return true
+        case .tooLarge, .unavailable: return false
+        }
+    }
+
+    static func copyMessage(_ result: ClipboardResult, what: String) -> String {
+        switch result {
+        case .osc52:
+            return "Copied \(what) to your terminal's clipboard (OSC 52). Nothing there? Your terminal may block OSC 52: press p to show it plainly."
+        case .osc52Passthrough(let multiplexer):
+            return "Copied \(what) via OSC 52 through \(multiplexer). Nothing there? Enable set-clipboard or allow-passthrough in \(multiplexer), or press p."
+        case .tooLarge(let bytes):
+            return "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes)."
+        case .unavailable:
+            return "This terminal has no clipboard bbtui can use; press p to show the text plainly."
+        }
+    }
+}

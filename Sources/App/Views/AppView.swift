@@ -1,0 +1,81 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// Draws the whole state into a screen. Pure: the same state gives the same screen.
+public enum AppView {
+    /// Renders `state` into a fresh screen of its size.
+    public static func render(_ state: AppState, glyphs: Glyphs = .unicode) -> Screen {
+        var screen = Screen(size: state.size, glyphs: glyphs)
+        render(state, into: &screen)
+        return screen
+    }
+
+    /// Renders `state` into `screen`.
+    public static func render(_ state: AppState, into screen: inout Screen) {
+        screen.clear()
+        let layout = Layout(size: state.size)
+        if layout.isTooSmall {
+            drawTooSmall(state.size, into: &screen)
+            return
+        }
+        switch state.screen {
+        case .login(let login):
+            LoginView.render(login, state: state, into: &screen)
+        case .browser(let browser):
+            BrowserView.render(browser, state: state, layout: layout, into: &screen)
+        }
+        if let overlay = state.overlay {
+            screen.cursor = nil
+            drawOverlay(overlay, state: state, into: &screen)
+        }
+    }
+
+    static func drawTooSmall(_ size: Size, into screen: inout Screen) {
+        let text = "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press q to quit."
+        for (row, line) in TextLayout.wrap(text, width: max(1, size.width)).prefix(size.height).enumerated() {
+            screen.put(line, x: 0, y: row)
+        }
+    }
+
+    static func drawOverlay(_ overlay: Overlay, state: AppState, into screen: inout Screen) {
+        let area = screen.bounds
+        switch overlay {
+        case .help(let scroll):
+            let table = state.login != nil ? Keymap.login : Keymap.browser
+            HelpOverlay(title: "Keys", sections: Keymap.helpSections(table)).render(into: &screen, area: area, scroll: scroll)
+        case .confirmLogout(_, let name):
+            Dialog(title: "Log out?", message: "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).", buttons: ["y: Log out", "n: Cancel"], selectedButton: 1)
+                .render(into: &screen, area: area)
+        case .relogin(let reason):
+            Dialog(title: "Session ended", message: Sanitizer.sanitize(reason, newlines: .keep) + "\n\nPress Enter to log in again; you will come back to this screen. q quits.", buttons: ["Enter: Log in again"])
+                .render(into: &screen, area: area)
+        case .accounts(let accounts):
+            drawAccounts(accounts, into: &screen, area: area)
+        }
+    }
+
+    static func drawAccounts(_ overlay: AccountsOverlay, into screen: inout Screen, area: Rect) {
+        let lines = overlay.accounts.map { account -> String in
+            let marker = account.id == overlay.activeID ? "● " : "  "
+            return marker + Sanitizer.sanitize(account.displayName) + " (" + Sanitizer.sanitize(account.username) + ")"
+        }
+        let footer = "Enter switch · n add · d log out · Esc close"
+        let width = min(area.width, max(DisplayWidth.of(footer), lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
+        let box = area.centered(width: width, height: min(area.height, lines.count + 4))
+        screen.fill(box)
+        let inner = Box(title: "Accounts").render(into: &screen, area: box).inset(left: 1, right: 1)
+        guard !inner.isEmpty else { return }
+        var state = overlay.list
+        Table(columns: [TableColumn("", width: .fill(1))], showsHeader: false)
+            .render(into: &screen, area: Rect(x: inner.x, y: inner.y, width: inner.width, height: max(0, inner.height - 2)), count: lines.count, state: &state, row: { [lines[$0]] })
+        if lines.isEmpty { screen.put("No accounts yet.", x: inner.x, y: inner.y, width: inner.width, style: .dim) }
+        screen.put(footer, x: inner.x, y: inner.maxY - 1, width: inner.width, style: .dim)
+    }
+
+    /// The status bar for any screen.
+    static func drawStatus(_ state: AppState, hints: [KeyHint], trailing: String, area: Rect, into screen: inout Screen) {
+        let message = state.message.map { StatusMessage(Sanitizer.sanitize($0.text), kind: $0.kind) }
+        StatusBar(hints: hints, message: message, trailing: trailing).render(into: &screen, area: area)
+    }
+}

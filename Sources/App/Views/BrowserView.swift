@@ -1,0 +1,84 @@
+import BitbucketKit
+import Foundation
+import TerminalUI
+
+/// The account browser: header, navigation (sidebar or tabs), the pane, the status bar.
+enum BrowserView {
+    static func render(_ browser: BrowserState, state: AppState, layout: Layout, into screen: inout Screen) {
+        drawHeader(browser, state: state, area: layout.header, into: &screen)
+        if let sidebar = layout.sidebar { drawSidebar(browser, area: sidebar, into: &screen) }
+        if let tabs = layout.tabs { drawTabs(browser, area: tabs, into: &screen) }
+        switch browser.pane {
+        case .profile: PaneViews.profile(browser, state: state, area: layout.main, into: &screen)
+        case .emails: PaneViews.emails(browser, state: state, area: layout.main, into: &screen)
+        case .repositories:
+            if let repository = browser.repositories.detailRepository {
+                PaneViews.detail(repository, browser: browser, state: state, area: layout.main, into: &screen)
+            } else {
+                PaneViews.repositories(browser, state: state, layout: layout, into: &screen)
+            }
+        }
+        var trailing = ""
+        if browser.pane == .repositories, browser.repositories.detail == nil, let selected = browser.repositories.list.selected {
+            trailing = "\(selected + 1)/\(browser.repositories.visible.count)"
+        }
+        var hints = Keymap.hints(Keymap.browser)
+        if browser.repositories.isEditingFilter {
+            hints = [KeyHint("Enter", "keep filter"), KeyHint("Esc", "clear"), KeyHint("↑↓", "move")]
+        } else if browser.repositories.detail != nil, browser.pane == .repositories {
+            hints = [KeyHint("Esc", "back"), KeyHint("y", "ssh"), KeyHint("Y", "https"), KeyHint("u", "web"), KeyHint("o", "open"), KeyHint("?", "help")]
+        }
+        AppView.drawStatus(state, hints: hints, trailing: trailing, area: layout.status, into: &screen)
+    }
+
+    static func drawHeader(_ browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
+        screen.fill(area, style: .reverse)
+        let account = browser.account
+        let name = Sanitizer.sanitize(account.displayName) + " (" + Sanitizer.sanitize(account.username) + ")"
+        let token = "token " + Format.countdown(to: account.tokenExpiresAt, now: state.now)
+        let text = " bbtui │ \(name) │ \(token) │ \(Sanitizer.sanitize(account.storePath))"
+        screen.put(text, x: area.x, y: area.y, width: area.width, style: Style(attributes: [.reverse, .bold]))
+    }
+
+    static func counts(_ browser: BrowserState) -> [Pane: String] {
+        var counts: [Pane: String] = [:]
+        if let emails = browser.emails.value { counts[.emails] = String(emails.count) }
+        if !browser.repositories.all.isEmpty || browser.repositories.progress != .idle {
+            counts[.repositories] = String(browser.repositories.all.count)
+        }
+        return counts
+    }
+
+    static func drawSidebar(_ browser: BrowserState, area: Rect, into screen: inout Screen) {
+        let inner = Box(title: "Navigate").render(into: &screen, area: area)
+        let counts = counts(browser)
+        for pane in Pane.allCases {
+            let y = inner.y + pane.rawValue
+            guard y < inner.maxY else { break }
+            let isCurrent = pane == browser.pane
+            let style: Style = isCurrent ? Style(attributes: [.reverse, .bold]) : .plain
+            screen.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: style)
+            screen.put(" \(pane.rawValue + 1) \(pane.title)", x: inner.x, y: y, width: inner.width, style: style)
+            if let count = counts[pane] {
+                screen.put(count + " ", x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
+            }
+        }
+        let legend = ["", "Tab  next pane", "/    filter", "?    all keys"]
+        for (offset, text) in legend.enumerated() {
+            let y = inner.y + Pane.allCases.count + offset
+            guard y < inner.maxY else { break }
+            screen.put(" " + text, x: inner.x, y: y, width: inner.width, style: .dim)
+        }
+    }
+
+    static func drawTabs(_ browser: BrowserState, area: Rect, into screen: inout Screen) {
+        let counts = counts(browser)
+        var x = area.x
+        for pane in Pane.allCases {
+            let title = pane == .repositories ? "Repos" : pane.title
+            let label = " \(pane.rawValue + 1) \(title)" + (counts[pane].map { " \($0)" } ?? "") + " "
+            let style: Style = pane == browser.pane ? Style(attributes: [.reverse, .bold]) : .dim
+            x = screen.put(label, x: x, y: area.y, style: style, clip: area)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import App
+import BitbucketKit
+import Foundation
+import NcursesTerminal
+import TerminalUI
+
+/// Wires the live services to the real terminal and runs the browser.
+enum TUI {
+    /// Runs the full-screen program; returns the exit status.
+    static func run(environment: [String: String], isDemo: Bool = false) async -> Int32 {
+        umask(0o077)
+        let settings: Settings
+        do {
+            settings = try Settings.load(environment: environment)
+        } catch {
+            printError("bbtui: \(error)")
+            return ExitStatus.failure
+        }
+        let configuration: Result<OAuthConfiguration, AppError>
+        do {
+            configuration = .success(try settings.oauthConfiguration())
+        } catch {
+            configuration = .failure(.configuration(error.description))
+        }
+        let store: TokenStore
+        do {
+            store = try TokenStore(paths: settings.paths)
+        } catch {
+            printError("bbtui: \(error)")
+            return ExitStatus.failure
+        }
+        let services = AppServices(
+            configuration: configuration,
+            listenerRedirectURI: settings.listenerRedirectURI,
+            store: store,
+            cache: try? CacheStore(paths: settings.paths),
+            transport: AsyncHTTPClientTransport(environment: environment),
+            paths: settings.paths,
+            home: environment["HOME"]
+        )
+        let outcome: Result<Void, TerminalError> = await withCheckedContinuation { continuation in
+            // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
+            // while effect tasks run on the concurrency pool.
+            let thread = Thread {
+                continuation.resume(returning: runLoop(services: services, environment: environment, isDemo: isDemo))
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        for notice in store.notices { printError("bbtui: \(notice)") }
+        if case .failure(let error) = outcome {
+            printError("bbtui: \(error)")
+            return ExitStatus.failure
+        }
+        return ExitStatus.success
+    }
+
+    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool) -> Result<Void, TerminalError> {
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal(environment: environment)
+        } catch let error as TerminalError {
+            return .failure(error)
+        } catch {
+            return .failure(.system("\(error)", 0))
+        }
+        defer { terminal.restore() }
+        let appEnvironment = Environment(
+            isSSH: !(environment["SSH_CONNECTION"] ?? "").isEmpty || !(environment["SSH_TTY"] ?? "").isEmpty,
+            hasDisplay: !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty,
+            hostName: hostName(),
+            isDemo: isDemo,
+            isUnicode: terminal.capabilities.isUnicode
+        )
+        let (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment)
+        let inbox = ActionInbox(waker: terminal.waker)
+        let runner = EffectRunner(services: services, send: inbox.send)
+        let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)
+        program.run(initialEffects: effects)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await runner.shutdown()
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 2)
+        return .success(())
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "this-host" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Exit statuses, documented in the README and the man page.
+enum ExitStatus {
+    static let success: Int32 = 0
+    /// Something failed (network, store, server).
+    static let failure: Int32 = 1
+    /// The command line was wrong (ArgumentParser's own code).
+    static let usage: Int32 = 64
+    /// Not logged in, or the session cannot be refreshed: run `bbtui login`.
+    static let loginRequired: Int32 = 3
+}
