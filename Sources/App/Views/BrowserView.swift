@@ -58,10 +58,11 @@ enum BrowserView {
             let isCurrent = pane == browser.pane
             let style: Style = isCurrent ? Style(attributes: [.reverse, .bold]) : .plain
             screen.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: style)
-            screen.put(" \(pane.rawValue + 1) \(pane.title)", x: inner.x, y: y, width: inner.width, style: style)
-            if let count = counts[pane] {
-                screen.put(count + " ", x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
-            }
+            let count = counts[pane].map { $0 + " " } ?? ""
+            let countWidth = DisplayWidth.of(count)
+            let title = pane == .repositories && inner.width < 22 + countWidth ? "Repos" : pane.title
+            screen.put(" \(pane.rawValue + 1) \(title)", x: inner.x, y: y, width: max(0, inner.width - countWidth), style: style)
+            screen.put(count, x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
         }
         let legend = ["", "Tab  next pane", "/    filter", "?    all keys"]
         for (offset, text) in legend.enumerated() {

@@ -7,7 +7,7 @@ public struct Layout: Equatable, Sendable {
     public static let minimumSize = Size(width: 30, height: 8)
     /// From this width on, a sidebar; below it, a row of tabs.
     public static let sidebarWidthThreshold = 80
-    static let sidebarWidth = 22
+    static let sidebarWidth = 18
 
     public var header: Rect
     public var sidebar: Rect?

@@ -88,8 +88,8 @@ enum PaneViews {
         let narrow = inner.width < 50
         let table = Table(columns: [
             TableColumn("Address", width: .fill(1)),
-            TableColumn("Primary", width: .fixed(narrow ? 3 : 7)),
-            TableColumn("Confirmed", width: .fixed(narrow ? 3 : 9)),
+            TableColumn(narrow ? "Main" : "Primary", width: .fixed(narrow ? 4 : 7)),
+            TableColumn(narrow ? "Conf" : "Confirmed", width: .fixed(narrow ? 4 : 11)),
         ])
         var list = browser.emailList
         let yes = state.environment.isUnicode ? "✓" : "yes"
@@ -123,10 +123,10 @@ enum PaneViews {
             }
             return
         }
-        let wide = listArea.width >= 70
+        let wide = listArea.width >= 56
         let columns: [TableColumn] = wide
             ? [TableColumn("Name", width: .fill(3)), TableColumn("Workspace", width: .fill(2)), TableColumn("Access", width: .fixed(7)),
-               TableColumn("Language", width: .fixed(10)), TableColumn("Updated", width: .fixed(10)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+               TableColumn("Language", width: .fixed(listArea.width >= 90 ? 10 : 8)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
             : [TableColumn("Name", width: .fill(1)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
         var list = repositories.list
         let all = repositories.all

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import App
+@testable import BitbucketKit
+import TerminalUI
+
+/// Text snapshots of every screen at 80×24 and 40×12. Re-record with BBTUI_RECORD_SNAPSHOTS=1.
+@Suite struct SnapshotTests {
+    static let sizes = [Size(width: 80, height: 24), Size(width: 40, height: 12)]
+
+    func check(_ name: String, _ make: (Size) -> AppState) {
+        for size in Self.sizes {
+            let screen = AppView.render(make(size))
+            assertSnapshot(screen, named: "\(name)-\(size.width)x\(size.height)")
+            // Nothing from the network reaches the screen raw.
+            for line in screen.lines {
+                #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) })
+            }
+        }
+    }
+
+    @Test func loginWaiting() {
+        check("login-waiting") { Fixtures.state(.login(Fixtures.login()), size: $0) }
+    }
+
+    @Test func loginOverSSHInDemo() {
+        check("login-ssh-demo") { size in
+            var state = Fixtures.state(.login(Fixtures.login()), size: size)
+            state.environment = Environment(isSSH: true, hasDisplay: false, hostName: "devbox", isDemo: true)
+            return state
+        }
+    }
+
+    @Test func loginExchanging() {
+        check("login-exchanging") { Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")), size: $0) }
+    }
+
+    @Test func loginProblem() {
+        check("login-problem") { Fixtures.state(.login(Fixtures.login(field: "nonsense!", problem: PastedAuthorization.Problem.unrecognized.description)), size: $0) }
+    }
+
+    @Test func loginPreparing() {
+        check("login-preparing") { Fixtures.state(.login(LoginState()), size: $0) }
+    }
+
+    @Test func repositoriesLoaded() {
+        check("repositories-loaded") { Fixtures.state(.browser(Fixtures.browser()), size: $0) }
+    }
+
+    @Test func repositoriesLoading() {
+        check("repositories-loading") { size in
+            var browser = Fixtures.browser(repositories: [])
+            browser.repositories.progress = .loading(loaded: 0, total: nil)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func repositoriesPartlyLoadedAndCached() {
+        check("repositories-progress") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.progress = .loading(loaded: 5, total: 5000)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+        check("repositories-cached") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.progress = .done(fetchedAt: Fixtures.now.addingTimeInterval(-3 * 3600), isCached: true)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func repositoriesEmpty() {
+        check("repositories-empty") { Fixtures.state(.browser(Fixtures.browser(repositories: [])), size: $0) }
+    }
+
+    @Test func repositoriesFilteredToNothing() {
+        check("repositories-no-match") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.setFilter("zzz")
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func repositoriesFiltering() {
+        check("repositories-filtering") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.isEditingFilter = true
+            browser.repositories.filterField.set("api")
+            browser.repositories.setFilter("api")
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test(arguments: [
+        ("scopes", AppError.api(.missingScopes(required: ["repository"], granted: ["account"]))),
+        ("rate-limited", .api(.rateLimited)),
+        ("gone", .api(.gone(change: "CHANGE-2770", message: "CHANGE-2770 - Functionality has been deprecated"))),
+        ("network", .api(.network(TransportError(.connectionRefused, host: "api.bitbucket.org")))),
+        ("server", .api(.server(503, "an HTML error page"))),
+    ])
+    func repositoriesError(name: String, error: AppError) {
+        check("repositories-error-\(name)") { size in
+            var browser = Fixtures.browser(repositories: [])
+            browser.repositories.progress = .failed(error)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func repositoryDetail() {
+        check("repository-detail") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.detail = "{r0}"
+            return Fixtures.state(.browser(browser), size: size)
+        }
+        check("repository-detail-hostile") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.detail = "{r4}"
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func profile() {
+        check("profile") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .profile
+            return Fixtures.state(.browser(browser), size: size)
+        }
+        check("profile-loading") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .profile
+            browser.user = .loading(stale: nil)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func emails() {
+        check("emails") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .emails
+            return Fixtures.state(.browser(browser), size: size)
+        }
+        check("emails-error-scopes") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .emails
+            browser.emails = .failed(.api(.missingScopes(required: ["email"], granted: ["account"])), stale: nil)
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
+    @Test func overlays() {
+        check("help") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.overlay = .help(scroll: 0)
+            return state
+        }
+        check("confirm-logout") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.overlay = .confirmLogout(accountID: "{u}", name: "zoe")
+            return state
+        }
+        check("relogin") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.overlay = .relogin(reason: OAuthError.invalidGrant("Invalid refresh_token").description)
+            return state
+        }
+        check("accounts") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.overlay = .accounts(AccountsOverlay(accounts: [Fixtures.account, AccountSummary(id: "{b}", username: "bob", displayName: "Bob", tokenExpiresAt: Fixtures.now, storePath: "")], activeID: "{u}"))
+            return state
+        }
+    }
+
+    @Test func tooSmall() {
+        let screen = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 20, height: 5)))
+        #expect(screen.lines == ["Terminal too small:", "20×5, bbtui needs", "30×8. Enlarge it, or", "press q to quit.", ""])
+        for size in [Size(width: 1, height: 1), Size(width: 0, height: 0), Size(width: 29, height: 100), Size(width: 300, height: 7)] {
+            _ = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: size))
+            _ = AppView.render(Fixtures.state(.login(Fixtures.login()), size: size))
+        }
+    }
+}

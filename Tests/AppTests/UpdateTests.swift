@@ -1,0 +1,280 @@
+import Foundation
+import Testing
+@testable import App
+@testable import BitbucketKit
+import TerminalUI
+
+@Suite struct LoginUpdateTests {
+    @Test func pastingARedirectAndPressingEnterExchanges() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        let url = "http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=st4te"
+        #expect(Update.update(&state, .event(.paste(url))) == [])
+        #expect(state.login?.field.text == url)
+        #expect(state.login?.isFieldFocused == true)
+        #expect(Update.update(&state, .event(.key(.enter))) == [.exchange(code: "AbCdEf0123456789xy", request: Fixtures.request)])
+        #expect(state.login?.phase == .exchanging)
+    }
+
+    @Test func aWrongPasteKeepsTheTextAndSaysWhy() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.paste("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=forged")))
+        #expect(Update.update(&state, .event(.key(.enter))) == [])
+        #expect(state.login?.problem == PastedAuthorization.Problem.stateMismatch.description)
+        #expect(state.login?.field.text.hasSuffix("state=forged") == true)
+        #expect(state.login?.phase == .waiting)
+    }
+
+    @Test(arguments: [
+        (Key.character("y"), [Effect.copy(Fixtures.request.url.absoluteString, what: "the login URL")]),
+        (.character("p"), [.showPlainly(Fixtures.request.url.absoluteString)]),
+        (.character("w"), [.writeURLFile(Fixtures.request.url.absoluteString)]),
+        (.character("q"), [.quit]),
+        (.ctrl("c"), [.quit]),
+        (.ctrl("z"), [.suspend]),
+        (.ctrl("l"), [.redraw]),
+    ])
+    func commandKeysWhenTheFieldIsNotFocused(key: Key, effects: [Effect]) {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        #expect(Update.update(&state, .event(.key(key))) == effects)
+    }
+
+    @Test func openRefusesOverSSHAndSaysWhy() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        state.environment.isSSH = true
+        #expect(Update.update(&state, .event(.key(.character("o")))) == [])
+        #expect(state.message?.text.hasPrefix("This is an SSH session") == true)
+        state.environment = Environment(isSSH: false, hasDisplay: true)
+        #expect(Update.update(&state, .event(.key(.character("o")))) == [.openURL(Fixtures.request.url.absoluteString)])
+    }
+
+    @Test func typingAnyOtherLetterStartsTheField() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.key(.character("A"))))
+        _ = Update.update(&state, .event(.key(.character("y"))))
+        #expect(state.login?.field.text == "Ay")
+        #expect(state.login?.isFieldFocused == true)
+        _ = Update.update(&state, .event(.key(.escape)))
+        #expect(state.login?.isFieldFocused == false)
+        #expect(state.login?.field.text == "Ay")
+    }
+
+    @Test func theListenerRedirectExchangesToo() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        #expect(Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6&state=st4te")) == [.exchange(code: "Q1w2E3r4T5y6", request: Fixtures.request)])
+    }
+
+    @Test func expiredCodeMakesAFreshURLAndKeepsTheField() {
+        var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")))
+        let effects = Update.update(&state, .loginFailed(.oauth(.invalidGrant("The specified code is not valid."))))
+        #expect(effects == [.prepareLogin])
+        #expect(state.login?.field.text == "AbCdEf0123456789xy")
+        #expect(state.login?.problem?.contains("A fresh login URL was made") == true)
+    }
+
+    @Test func misconfiguredConsumerSaysWhatToCheck() {
+        var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
+        #expect(Update.update(&state, .loginFailed(.oauth(.clientMisconfigured("Invalid OAuth client credentials")))) == [])
+        #expect(state.login?.problem?.contains("BITBUCKET_CLIENT_SECRET") == true)
+        #expect(state.login?.phase == .waiting)
+    }
+
+    @Test func successOpensTheBrowserAndFetches() {
+        var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
+        let effects = Update.update(&state, .loginSucceeded(BrowserState(account: Fixtures.account)))
+        #expect(effects == [.stopListener, .fetchUser, .fetchEmails, .fetchWorkspaces])
+        #expect(state.browser?.user == .loading(stale: nil))
+    }
+
+    @Test func reloginReturnsToTheSamePlace() {
+        var browser = Fixtures.browser()
+        browser.pane = .emails
+        browser.emailList.selected = 2
+        var state = Fixtures.state(.browser(browser))
+        _ = Update.update(&state, .userLoaded(.failure(.api(.unauthorized("Access token expired."))), at: Fixtures.now))
+        guard case .relogin = state.overlay else { Issue.record("no re-login sheet"); return }
+        #expect(Update.update(&state, .event(.key(.enter))) == [.cancelRepositories, .prepareLogin])
+        #expect(state.login != nil)
+        var renewed = Fixtures.account
+        renewed.tokenExpiresAt = Fixtures.now.addingTimeInterval(7200)
+        _ = Update.update(&state, .loginSucceeded(BrowserState(account: renewed)))
+        #expect(state.browser?.pane == .emails)
+        #expect(state.browser?.emailList.selected == 2)
+        #expect(state.browser?.account.tokenExpiresAt == renewed.tokenExpiresAt)
+    }
+}
+
+@Suite struct BrowserUpdateTests {
+    func repos(_ state: AppState) -> [String] {
+        let r = state.browser!.repositories
+        return r.visible.map { r.all[$0].name }
+    }
+
+    @Test func navigationKeys() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        #expect(repos(state) == ["api-gateway", "日本語ドキュメント", "🚀 launcher", "billing", "evil\u{1B}[2Jname"])
+        _ = Update.update(&state, .event(.key(.character("j"))))
+        _ = Update.update(&state, .event(.key(.down)))
+        #expect(state.browser?.repositories.list.selected == 2)
+        _ = Update.update(&state, .event(.key(.character("G"))))
+        #expect(state.browser?.repositories.list.selected == 4)
+        _ = Update.update(&state, .event(.key(.character("g"))))
+        #expect(state.browser?.repositories.list.selected == 0)
+        _ = Update.update(&state, .event(.key(.tab)))
+        #expect(state.browser?.pane == .profile)
+        _ = Update.update(&state, .event(.key(.backTab)))
+        #expect(state.browser?.pane == .repositories)
+        _ = Update.update(&state, .event(.key(.character("2"))))
+        #expect(state.browser?.pane == .emails)
+    }
+
+    @Test func filterIsIncrementalAndCaseInsensitive() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .event(.key(.character("/"))))
+        #expect(state.browser?.repositories.isEditingFilter == true)
+        for c in "GO" { _ = Update.update(&state, .event(.key(.character(c)))) }
+        // "go" matches the language "go" and "api-gateway"'s description? Only the first.
+        #expect(repos(state) == ["api-gateway"])
+        _ = Update.update(&state, .event(.key(.backspace)))
+        _ = Update.update(&state, .event(.key(.backspace)))
+        for c in "launch" { _ = Update.update(&state, .event(.key(.character(c)))) }
+        #expect(repos(state) == ["🚀 launcher"])
+        _ = Update.update(&state, .event(.key(.enter)))
+        #expect(state.browser?.repositories.isEditingFilter == false)
+        #expect(state.browser?.repositories.filter == "launch")
+        _ = Update.update(&state, .event(.key(.escape)))
+        #expect(repos(state).count == 5)
+    }
+
+    @Test func sortCyclesAndReverses() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .event(.key(.character("s"))))
+        #expect(state.browser?.repositories.sort == .name)
+        #expect(repos(state) == ["api-gateway", "billing", "evil\u{1B}[2Jname", "日本語ドキュメント", "🚀 launcher"])
+        _ = Update.update(&state, .event(.key(.character("s"))))
+        #expect(state.browser?.repositories.sort == .size)
+        #expect(repos(state).first == "api-gateway")
+        _ = Update.update(&state, .event(.key(.character("S"))))
+        #expect(repos(state).first == "日本語ドキュメント")
+        _ = Update.update(&state, .event(.key(.character("s"))))
+        #expect(state.browser?.repositories.sort == .workspace)
+        _ = Update.update(&state, .event(.key(.character("s"))))
+        #expect(state.browser?.repositories.sort == .updated)
+    }
+
+    @Test func workspaceFilterCycles() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .event(.key(.character("w"))))
+        #expect(state.browser?.repositories.workspaceFilter == "acme-platform")
+        #expect(repos(state) == ["api-gateway", "billing"])
+        _ = Update.update(&state, .event(.key(.character("w"))))
+        _ = Update.update(&state, .event(.key(.character("w"))))
+        _ = Update.update(&state, .event(.key(.character("w"))))
+        #expect(state.browser?.repositories.workspaceFilter == nil)
+    }
+
+    @Test func detailAndCopyKeys() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        #expect(Update.update(&state, .event(.key(.enter))) == [])
+        #expect(state.browser?.repositories.detail == "{r0}")
+        #expect(Update.update(&state, .event(.key(.character("y")))) == [.copy("git@ssh.bitbucket.org:acme-platform/api-gateway.git", what: "the SSH clone URL of acme-platform/api-gateway")])
+        #expect(Update.update(&state, .event(.key(.character("Y")))) == [.copy("https://zoe@bitbucket.org/acme-platform/api-gateway.git", what: "the HTTPS clone URL of acme-platform/api-gateway")])
+        #expect(Update.update(&state, .event(.key(.character("u")))) == [.copy("https://bitbucket.org/acme-platform/api-gateway", what: "the web URL of acme-platform/api-gateway")])
+        // No display here: `o` shows the URL plainly instead of opening it.
+        #expect(Update.update(&state, .event(.key(.character("o")))) == [.showPlainly("https://bitbucket.org/acme-platform/api-gateway")])
+        _ = Update.update(&state, .event(.key(.escape)))
+        #expect(state.browser?.repositories.detail == nil)
+    }
+
+    @Test func copyResultIsReported() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .copied(.osc52Passthrough("tmux"), what: "the SSH clone URL"))
+        #expect(state.message?.kind == .success)
+        #expect(state.message?.text.contains("through tmux") == true)
+        _ = Update.update(&state, .clock(Fixtures.now.addingTimeInterval(60)))
+        #expect(state.message == nil)
+    }
+
+    @Test(arguments: [
+        (Key.character("r"), Pane.repositories, [Effect.cancelRepositories, .fetchWorkspaces]),
+        (.character("r"), .profile, [.fetchUser]),
+        (.character("r"), .emails, [.fetchEmails]),
+        (.character("R"), .emails, [.cancelRepositories, .fetchUser, .fetchEmails, .fetchWorkspaces]),
+        (.character("a"), .emails, [.listAccounts]),
+        (.character("m"), .emails, [.setMouse(true)]),
+        (.character("q"), .emails, [.quit]),
+    ])
+    func dataKeys(key: Key, pane: Pane, effects: [Effect]) {
+        var browser = Fixtures.browser()
+        browser.pane = pane
+        var state = Fixtures.state(.browser(browser))
+        #expect(Update.update(&state, .event(.key(key))) == effects)
+    }
+
+    @Test func logoutAsksFirst() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        #expect(Update.update(&state, .event(.key(.character("L")))) == [])
+        #expect(state.overlay == .confirmLogout(accountID: "{u}", name: "zoe"))
+        #expect(Update.update(&state, .event(.key(.character("n")))) == [])
+        #expect(state.overlay == nil)
+        _ = Update.update(&state, .event(.key(.character("L"))))
+        #expect(Update.update(&state, .event(.key(.character("y")))) == [.cancelRepositories, .logout(accountID: "{u}")])
+    }
+
+    @Test func batchesArriveAndKeepTheTopSelection() {
+        var browser = BrowserState(account: Fixtures.account)
+        _ = BrowserUpdate.startFetchAll(&browser)
+        var state = Fixtures.state(.browser(browser))
+        #expect(Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now)) == [.fetchRepositories([])])
+        let first = Array(Fixtures.repositories.suffix(2))
+        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: first, loaded: 2, expectedTotal: 5, failures: [:])))
+        #expect(state.browser?.repositories.progress == .loading(loaded: 2, total: 5))
+        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: Array(Fixtures.repositories.prefix(3)), loaded: 5, expectedTotal: 5, failures: [:])))
+        #expect(repos(state) == ["api-gateway", "日本語ドキュメント", "🚀 launcher", "billing", "evil\u{1B}[2Jname"])
+        #expect(state.browser?.repositories.list.selected == 0)
+        _ = Update.update(&state, .repositoriesFinished(nil, at: Fixtures.now))
+        #expect(state.browser?.repositories.progress == .done(fetchedAt: Fixtures.now, isCached: false))
+    }
+
+    @Test func refreshReplacesCachedRowsOnlyWhenTheFirstBatchArrives() {
+        var browser = Fixtures.browser()
+        browser.repositories.progress = .done(fetchedAt: Fixtures.now, isCached: true)
+        var state = Fixtures.state(.browser(browser))
+        _ = Update.update(&state, .event(.key(.character("r"))))
+        #expect(state.browser?.repositories.all.count == 5)
+        _ = Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now))
+        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: [Fixtures.repository(9, name: "fresh")], loaded: 1, expectedTotal: 1, failures: [:])))
+        #expect(repos(state) == ["fresh"])
+    }
+
+    @Test func errorsStayInTheirPane() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .emailsLoaded(.failure(.api(.missingScopes(required: ["email"], granted: ["account"]))), at: Fixtures.now))
+        #expect(state.browser?.emails.error == .api(.missingScopes(required: ["email"], granted: ["account"])))
+        #expect(state.browser?.emails.value == Fixtures.emails)
+        #expect(state.overlay == nil)
+        _ = Update.update(&state, .repositoriesFinished(.api(.rateLimited), at: Fixtures.now))
+        #expect(state.browser?.repositories.progress == .failed(.api(.rateLimited)))
+        #expect(state.browser?.repositories.all.count == 5)
+    }
+
+    @Test func signalsQuit() {
+        for signal in [TerminalSignal.terminate, .hangup, .interrupt, .quit] {
+            var state = Fixtures.state(.browser(Fixtures.browser()))
+            #expect(Update.update(&state, .event(.signal(signal))) == [.quit])
+            #expect(state.shouldQuit)
+        }
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        #expect(Update.update(&state, .event(.signal(.suspend))) == [.suspend])
+        #expect(Update.update(&state, .event(.resumed)) == [.redraw])
+    }
+
+    @Test func pagingUsesTheVisibleHeight() {
+        let many = (0..<200).map { Fixtures.repository($0) }
+        var state = Fixtures.state(.browser(Fixtures.browser(repositories: many)))
+        let rows = Layout(size: state.size).repositoryRows
+        _ = Update.update(&state, .event(.key(.pageDown)))
+        #expect(state.browser?.repositories.list.selected == rows - 1)
+        _ = Update.update(&state, .event(.key(.ctrl("d"))))
+        #expect(state.browser?.repositories.list.selected == rows - 1 + rows / 2)
+    }
+}
