@@ -12,7 +12,11 @@ struct BBTUI: AsyncParsableCommand {
         account is stored). Try `bbtui demo` for the whole program against a local emulator.
         """,
         version: "0.1.0",
-        subcommands: [BrowseCommand.self, DemoCommand.self, EmulatorCommand.self],
+        subcommands: [
+            BrowseCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self, SwitchCommand.self,
+            StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,
+            DemoCommand.self, EmulatorCommand.self,
+        ],
         defaultSubcommand: BrowseCommand.self
     )
 }

@@ -7,7 +7,7 @@ import TerminalUI
 /// Wires the live services to the real terminal and runs the browser.
 enum TUI {
     /// Runs the full-screen program; returns the exit status.
-    static func run(environment: [String: String], isDemo: Bool = false) async -> Int32 {
+    static func run(environment: [String: String], isDemo: Bool = false, startsWithLogin: Bool = false) async -> Int32 {
         umask(0o077)
         let settings: Settings
         do {
@@ -42,7 +42,7 @@ enum TUI {
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
             let thread = Thread {
-                continuation.resume(returning: runLoop(services: services, environment: environment, isDemo: isDemo))
+                continuation.resume(returning: runLoop(services: services, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -55,7 +55,7 @@ enum TUI {
         return ExitStatus.success
     }
 
-    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool) -> Result<Void, TerminalError> {
+    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool) -> Result<Void, TerminalError> {
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(environment: environment)
@@ -72,7 +72,13 @@ enum TUI {
             isDemo: isDemo,
             isUnicode: terminal.capabilities.isUnicode
         )
-        let (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment)
+        var (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment)
+        if startsWithLogin, let browser = state.browser {
+            // `bbtui login` with an account already stored: add another; Esc goes back.
+            state.suspendedBrowser = browser
+            state.screen = .login(LoginState())
+            effects = [.prepareLogin]
+        }
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)

@@ -38,6 +38,14 @@ public struct Workspace: Sendable, Equatable, Codable {
     public var name: String?
     public var isAdministrator: Bool
 
+    /// Creates a workspace (for a workspace given by slug, `uuid` may be the slug).
+    public init(uuid: String, slug: String, name: String?, isAdministrator: Bool) {
+        self.uuid = uuid
+        self.slug = slug
+        self.name = name
+        self.isAdministrator = isAdministrator
+    }
+
     /// The name when known, else the slug.
     public var title: String { name.flatMap { $0.isEmpty ? nil : $0 } ?? slug }
 }

@@ -1,0 +1,157 @@
+import App
+import ArgumentParser
+import BitbucketKit
+import Foundation
+
+/// `bbtui logout [--all]`.
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Delete the active account's tokens from this machine (or every account's with --all).")
+
+    @Flag(help: "Log out of every account.") var all = false
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let cache = try? CacheStore(paths: context.settings.paths)
+        do {
+            if all {
+                for account in try context.store.accounts() { try? cache?.clear(accountID: account.id) }
+                try context.store.removeAll()
+                printError("Logged out of every account. Access stays granted in Bitbucket until revoked there (Personal settings → OAuth).")
+                return
+            }
+            let account = try context.activeAccount()
+            try context.store.remove(accountID: account.id)
+            try? cache?.clear(accountID: account.id)
+            printError("Logged out of \(safe(account.username)). Access stays granted in Bitbucket until revoked there (Personal settings → OAuth).")
+            if let next = try context.store.activeAccount() { printError("Active account is now \(safe(next.username)).") }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw CLIContext.fail(error)
+        }
+    }
+}
+
+/// `bbtui accounts`.
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "accounts", abstract: "List the stored accounts; * marks the active one.")
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let accounts: [StoredAccount]
+        do { accounts = try context.store.accounts() } catch { throw CLIContext.fail(error) }
+        if json {
+            struct Row: Encodable {
+                var uuid: String, username: String, display_name: String, active: Bool, token_expires_at: Date, api_url: String
+            }
+            printOut(bbtui.json(accounts.map { Row(uuid: $0.id, username: $0.username, display_name: $0.displayName, active: $0.isActive, token_expires_at: $0.token.expiresAt, api_url: $0.configuration.apiURL.absoluteString) }))
+            return
+        }
+        guard !accounts.isEmpty else {
+            printError("No accounts. Run `bbtui login`.")
+            throw ExitCode(ExitStatus.loginRequired)
+        }
+        printOut(table(["", "USERNAME", "NAME", "UUID"], accounts.map { [$0.isActive ? "*" : "", safe($0.username), safe($0.displayName), safe($0.id)] }))
+    }
+}
+
+/// `bbtui switch ACCOUNT`.
+struct SwitchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "switch", abstract: "Make another stored account the active one.")
+
+    @Argument(help: "The account's username, display name or UUID.") var account: String
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        do {
+            guard let found = try context.store.findAccount(account) else {
+                printError("bbtui: no stored account is called \(safe(account)). `bbtui accounts` lists them.")
+                throw ExitCode(ExitStatus.failure)
+            }
+            try context.store.activate(accountID: found.id)
+            printError("Active account: \(safe(found.username)).")
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw CLIContext.fail(error)
+        }
+    }
+}
+
+/// `bbtui status [--json]`.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the active account, its token and the store.",
+        discussion: "Exits 0 when logged in with a usable token, 3 when not logged in or the token cannot be refreshed, 1 on other failures."
+    )
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let path = context.settings.paths.credentialsDatabase
+        let mode = Self.mode(path)
+        guard let account = try? context.store.activeAccount() else {
+            if json {
+                struct Out: Encodable { var logged_in: Bool, store: String, store_mode: String }
+                printOut(bbtui.json(Out(logged_in: false, store: path, store_mode: mode)))
+            } else {
+                printOut(table(["", ""], [["Logged in", "no (run `bbtui login`)"], ["Store", path + " (" + mode + ")"]]))
+            }
+            throw ExitCode(ExitStatus.loginRequired)
+        }
+        let (tokens, _) = context.session(for: account)
+        var problem: AppError?
+        var token = account.token
+        do { token = try await tokens.token() } catch { problem = AppError(error) }
+        if json {
+            struct Out: Encodable {
+                var logged_in: Bool, uuid: String, username: String, display_name: String, token_expires_at: Date
+                var token_usable: Bool, scopes: [String], api_url: String, store: String, store_mode: String, error: String?
+            }
+            printOut(bbtui.json(Out(logged_in: true, uuid: account.id, username: account.username, display_name: account.displayName, token_expires_at: token.expiresAt, token_usable: problem == nil, scopes: token.scopes, api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode, error: problem?.description)))
+        } else {
+            let expiry = Format.countdown(to: token.expiresAt, now: Date())
+            printOut(table(["", ""], [
+                ["Account", "\(safe(account.displayName)) (\(safe(account.username)))"],
+                ["Token", problem == nil ? "valid, expires \(expiry) (refreshed automatically)" : "cannot be refreshed"],
+                ["Scopes", token.scopes.joined(separator: ", ")],
+                ["API", account.configuration.apiURL.absoluteString],
+                ["Store", path + " (" + mode + ")"],
+            ]))
+        }
+        if let problem {
+            printError("bbtui: \(problem.description)")
+            throw ExitCode(problem.needsLogin ? ExitStatus.loginRequired : ExitStatus.failure)
+        }
+    }
+
+    static func mode(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "missing" }
+        return "0" + String(info.st_mode & 0o777, radix: 8)
+    }
+}
+
+/// `bbtui token`: the one command that prints a token, on purpose.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Print a valid access token (refreshed if needed) for curl and scripts.",
+        discussion: "Example: curl -H \"Authorization: Bearer $(bbtui token)\" https://api.bitbucket.org/2.0/user"
+    )
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let account = try context.activeAccount()
+        let (tokens, _) = context.session(for: account)
+        do {
+            printOut(try await tokens.token().accessToken)
+        } catch {
+            throw CLIContext.fail(error)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import App
+import ArgumentParser
+import BitbucketKit
+import Foundation
+
+/// `bbtui whoami [--json]`.
+struct WhoamiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the logged-in user's profile.")
+
+    @Flag(help: "Print JSON (the API's field names).") var json = false
+
+    struct Output: Encodable {
+        var uuid: String
+        var display_name: String
+        var nickname: String?
+        var username: String?
+        var account_id: String?
+        var account_status: String?
+        var created_on: Date?
+        var is_staff: Bool?
+        var has_2fa_enabled: Bool?
+        var location: String?
+        var website: String?
+        var links: [String: String]
+        var scopes: [String]
+
+        init(_ user: User) {
+            uuid = user.uuid
+            display_name = user.displayName
+            nickname = user.nickname
+            username = user.username
+            account_id = user.accountID
+            account_status = user.accountStatus
+            created_on = user.createdOn
+            is_staff = user.isStaff
+            has_2fa_enabled = user.hasTwoFactorAuthentication
+            location = user.location
+            website = user.website
+            links = [:]
+            if let html = user.webURL { links["html"] = html }
+            if let avatar = user.avatarURL { links["avatar"] = avatar }
+            scopes = user.grantedScopes
+        }
+    }
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let (_, client) = context.session(for: try context.activeAccount())
+        let user: User
+        do { user = try await client.currentUser() } catch { throw CLIContext.fail(error) }
+        if json {
+            printOut(bbtui.json(Output(user)))
+            return
+        }
+        printOut(table(["", ""], [
+            ["Name", safe(user.displayName)], ["Nickname", safe(user.nickname)], ["Username", safe(user.username)],
+            ["Account ID", safe(user.accountID)], ["UUID", safe(user.uuid)], ["Status", safe(user.accountStatus)],
+            ["Created", Format.day(user.createdOn)], ["Location", safe(user.location)], ["Website", safe(user.website)],
+            ["Two-step", user.hasTwoFactorAuthentication.map { $0 ? "enabled" : "disabled" } ?? "not reported"],
+            ["Scopes", user.grantedScopes.joined(separator: ", ")], ["Profile", safe(user.webURL)],
+        ]))
+    }
+}
+
+/// `bbtui emails [--json]`.
+struct EmailsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "emails", abstract: "List the user's email addresses, primary first.")
+
+    @Flag(help: "Print JSON (the API's field names).") var json = false
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let (_, client) = context.session(for: try context.activeAccount())
+        var emails: [Email]
+        do { emails = try await client.emails() } catch { throw CLIContext.fail(error) }
+        emails.sort { ($0.isPrimary ? 0 : 1, $0.isConfirmed ? 0 : 1, $0.address) < ($1.isPrimary ? 0 : 1, $1.isConfirmed ? 0 : 1, $1.address) }
+        if json {
+            struct Row: Encodable { var email: String, is_primary: Bool, is_confirmed: Bool }
+            printOut(bbtui.json(emails.map { Row(email: $0.address, is_primary: $0.isPrimary, is_confirmed: $0.isConfirmed) }))
+            return
+        }
+        printOut(table(["EMAIL", "PRIMARY", "CONFIRMED"], emails.map { [safe($0.address), $0.isPrimary ? "yes" : "no", $0.isConfirmed ? "yes" : "no"] }))
+    }
+}
+
+/// `bbtui repos [--json] [--workspace SLUG] [--limit N]`.
+struct ReposCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "repos", abstract: "List repositories across your workspaces (all pages), most recently updated first.")
+
+    @Flag(help: "Print JSON (the API's field names).") var json = false
+    @Option(help: "Only this workspace (its slug).") var workspace: String?
+    @Option(help: "At most this many repositories.") var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    }
+
+    struct Output: Encodable {
+        var uuid: String
+        var name: String
+        var slug: String
+        var full_name: String
+        var workspace: String
+        var description: String
+        var is_private: Bool
+        var language: String
+        var size: Int64?
+        var created_on: Date?
+        var updated_on: Date?
+        var mainbranch: String?
+        var fork_policy: String?
+        var project: String?
+        var parent: String?
+        var links: [String: String]
+
+        init(_ repository: Repository) {
+            uuid = repository.uuid
+            name = repository.name
+            slug = repository.slug
+            full_name = repository.fullName
+            workspace = repository.workspaceSlug
+            description = repository.description
+            is_private = repository.isPrivate
+            language = repository.language
+            size = repository.size
+            created_on = repository.createdOn
+            updated_on = repository.updatedOn
+            mainbranch = repository.mainBranch
+            fork_policy = repository.forkPolicy
+            project = repository.projectKey
+            parent = repository.parentFullName
+            links = [:]
+            if let html = repository.webURL { links["html"] = html }
+            if let ssh = repository.cloneSSH { links["clone_ssh"] = ssh }
+            if let https = repository.cloneHTTPS { links["clone_https"] = https }
+        }
+    }
+
+    func run() async throws {
+        let context = try CLIContext.load()
+        let (_, client) = context.session(for: try context.activeAccount())
+        var repositories: [Repository] = []
+        do {
+            let workspaces: [Workspace]
+            if let workspace {
+                workspaces = [Workspace(uuid: workspace, slug: workspace, name: nil, isAdministrator: false)]
+            } else {
+                workspaces = try await client.workspaces()
+            }
+            for try await batch in client.repositories(in: workspaces) {
+                repositories += batch.repositories
+                for (slug, error) in batch.failures.sorted(by: { $0.key < $1.key }) where batch.repositories.isEmpty {
+                    printError("bbtui: workspace \(safe(slug)): \(error.description)")
+                }
+            }
+        } catch {
+            throw CLIContext.fail(error)
+        }
+        repositories.sort { ($0.updatedOn ?? .distantPast, $0.fullName) > ($1.updatedOn ?? .distantPast, $1.fullName) }
+        if let limit { repositories = Array(repositories.prefix(limit)) }
+        if json {
+            printOut(bbtui.json(repositories.map(Output.init)))
+            return
+        }
+        let now = Date()
+        printOut(table(["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"], repositories.map {
+            [safe($0.fullName), safe($0.workspaceSlug), $0.isPrivate ? "private" : "public", safe($0.language.isEmpty ? "-" : $0.language), Format.age($0.updatedOn, now: now), Format.size($0.size)]
+        }))
+    }
+}
