@@ -63,6 +63,11 @@ let package = Package(
         ),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"], swiftSettings: strict),
         .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "AppTests", dependencies: ["App", "TerminalUI", "BitbucketKit"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "BitbucketKitTests",

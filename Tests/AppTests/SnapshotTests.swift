@@ -63,7 +63,8 @@ import TerminalUI
         }
         check("repositories-cached") { size in
             var browser = Fixtures.browser()
-            browser.repositories.progress = .done(fetchedAt: Fixtures.now.addingTimeInterval(-3 * 3600), isCached: true)
+            browser.repositories.progress = .loading(loaded: 0, total: nil)
+            browser.repositories.cachedAt = Fixtures.now.addingTimeInterval(-3 * 3600)
             return Fixtures.state(.browser(browser), size: size)
         }
     }

@@ -50,6 +50,7 @@ public struct AppServices: Sendable {
         if let hit = cache.get([Repository].self, key: CacheKey.repositories, accountID: account.id) {
             browser.repositories.replaceAll(hit.value)
             browser.repositories.progress = .done(fetchedAt: hit.fetchedAt, isCached: true)
+            browser.repositories.cachedAt = hit.fetchedAt
         }
         return browser
     }

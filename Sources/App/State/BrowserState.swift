@@ -86,6 +86,8 @@ public struct RepositoriesState: Equatable, Sendable {
     public var progress: Progress = .idle
     /// A new listing started: its first batch replaces what is shown (cached or older rows).
     public var replacesOnNextBatch = false
+    /// When the rows shown came from the cache: their fetch time (nil once fresh rows arrive).
+    public var cachedAt: Date?
     /// Workspaces that failed while others loaded.
     public var failures: [String: AppError] = [:]
     public private(set) var filter = ""

@@ -74,6 +74,7 @@ enum BrowserUpdate {
         case .repositoriesBatch(let batch):
             if browser.repositories.replacesOnNextBatch {
                 browser.repositories.replacesOnNextBatch = false
+                browser.repositories.cachedAt = nil
                 browser.repositories.replaceAll(batch.repositories)
             } else {
                 browser.repositories.append(batch.repositories)
@@ -90,6 +91,7 @@ enum BrowserUpdate {
                 if browser.repositories.replacesOnNextBatch {
                     browser.repositories.replaceAll([])
                     browser.repositories.replacesOnNextBatch = false
+                    browser.repositories.cachedAt = nil
                 }
                 browser.repositories.progress = .done(fetchedAt: at, isCached: false)
             }

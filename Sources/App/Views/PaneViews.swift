@@ -104,8 +104,9 @@ enum PaneViews {
     static func repositories(_ browser: BrowserState, state: AppState, layout: Layout, into screen: inout Screen) {
         let repositories = browser.repositories
         var heading = ["Repositories", String(repositories.all.count)]
-        if case .done(let fetchedAt, let isCached) = repositories.progress, isCached {
-            heading.append("cached " + Format.age(fetchedAt, now: state.now))
+        if let cachedAt = repositories.cachedAt {
+            heading.append("cached " + Format.age(cachedAt, now: state.now))
+            if repositories.isLoading { heading.append("refreshing") }
         }
         let inner = Box(title: heading.joined(separator: " · ")).render(into: &screen, area: layout.main).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }

@@ -1,0 +1,169 @@
+import BitbucketKit
+import Foundation
+import Testing
+
+/// The real binary in tmux against a real emulator process.
+@Suite(.serialized) struct TUITests {
+    /// The login URL as shown: its rows from column 0, joined.
+    func loginURL(_ tmux: Tmux) -> String? {
+        let lines = tmux.lines
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("http") }) else { return nil }
+        var url = ""
+        for line in lines[start...] {
+            if line.isEmpty || line.hasPrefix(" ") { break }
+            url += line
+        }
+        return url
+    }
+
+    /// Starts bbtui in tmux and logs in by pasting the redirect.
+    func startAndLogIn(_ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30) async throws -> Tmux {
+        let tmux = try Tmux(width: width, height: height, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        #expect(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
+        let url = try #require(loginURL(tmux))
+        #expect(url.hasPrefix(emulator.endpoints["authorize_url"]!))
+        let redirect = try await emulator.approve(url)
+        #expect(redirect.contains("code="))
+        tmux.paste(redirect)
+        #expect(tmux.waitFor(String(redirect.prefix(30))), "pasted: \(tmux.capture())")
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+        return tmux
+    }
+
+    @Test func loginBrowseFilterSortDetailCopyResizeQuit() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try await startAndLogIn(emulator, home: home)
+        defer { tmux.kill() }
+
+        // The panes show the emulator's data.
+        #expect(tmux.contains("Zoë Ångström-李 (zoe)"))
+        #expect(tmux.waitFor("loaded") || tmux.contains("Repositories · 60"))
+        tmux.keys("2")
+        #expect(tmux.waitFor("zoe.angstrom@work.example.org"))
+        #expect(tmux.contains("zoe@example.com"))
+        tmux.keys("1")
+        #expect(tmux.waitFor("Zürich"))
+        #expect(tmux.contains("account, email, repository"))
+        tmux.keys("3")
+
+        // Filter (case-insensitive, also over descriptions): a name-only word narrows to it.
+        tmux.keys("/")
+        tmux.type("日本")
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("filter: 日本"), "filter: \(tmux.capture())")
+        let rows = tmux.lines.filter { $0.contains("private") || $0.contains("public ") }
+        #expect(!rows.isEmpty)
+        #expect(rows.allSatisfy { $0.contains("日本語") })
+        tmux.keys("Escape")
+        #expect(waitUntil { !tmux.contains("filter: ") })
+
+        // Sort by name.
+        tmux.keys("s")
+        #expect(tmux.waitFor("Sorted by name"))
+        #expect(tmux.contains("name ↓"))
+
+        // Detail, and copying the SSH clone URL emits OSC 52.
+        tmux.keys("g", "Enter")
+        #expect(tmux.waitFor("SSH clone"))
+        let ssh = try #require(tmux.lines.first { $0.contains("git@ssh.bitbucket.org:") }.flatMap { line in
+            line.range(of: #"git@ssh\.bitbucket\.org:[^ │]+"#, options: .regularExpression).map { String(line[$0]) }
+        })
+        tmux.keys("y")
+        #expect(tmux.waitFor("Copied"))
+        let encoded = Data(ssh.utf8).base64EncodedString()
+        #expect(waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
+        tmux.keys("Escape")
+        #expect(tmux.waitFor("Workspace"))
+
+        // Resize down to 40×12 (tabs) and up to 200×60 (sidebar).
+        tmux.resize(width: 40, height: 12)
+        #expect(tmux.waitFor("3 Repos"), "40×12: \(tmux.capture())")
+        #expect(!tmux.contains("Navigate"))
+        tmux.resize(width: 200, height: 60)
+        #expect(tmux.waitFor("Navigate"), "200×60: \(tmux.capture())")
+        tmux.resize(width: 20, height: 5)
+        #expect(tmux.waitFor("too small"))
+        tmux.resize(width: 100, height: 30)
+        #expect(tmux.waitFor("Navigate"))
+
+        // q restores the terminal.
+        tmux.keys("q")
+        #expect(tmux.waitFor("EXITED:0"))
+        #expect(tmux.display("#{alternate_on}") == "0")
+        #expect(tmux.display("#{cursor_flag}") == "1")
+        #expect(!tmux.raw.hasSuffix("\u{1B}[?2004h"))
+    }
+
+    @Test func secondStartShowsCachedDataAndSignalsRestore() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--latency", "400"])
+        defer { emulator.stop() }
+        let first = try await startAndLogIn(emulator, home: home)
+        #expect(first.waitFor("Repositories · 60 ─"), "first: \(first.capture())")
+        #expect(waitUntil { !first.contains("loaded ") })
+        first.keys("q")
+        #expect(first.waitFor("EXITED:0"))
+        first.kill()
+
+        // The next start shows the cached data on its first frame, marked with its age.
+        let second = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { second.kill() }
+        #expect(second.waitFor("cached"), "second: \(second.capture())")
+        #expect(second.contains("Repositories · 60"))
+
+        // SIGTERM: terminal restored, store intact.
+        let pid = try #require(second.programPID)
+        kill(pid, SIGTERM)
+        #expect(second.waitFor("EXITED:0"), "after SIGTERM: \(second.capture())")
+        #expect(second.display("#{alternate_on}") == "0")
+        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        #expect(try store.activeAccount()?.username == "zoe")
+
+        // SIGHUP (a dropped SSH connection): the same.
+        let third = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { third.kill() }
+        #expect(third.waitFor("Repositories"))
+        let pid3 = try #require(third.programPID)
+        kill(pid3, SIGHUP)
+        #expect(third.waitFor("EXITED:0"), "after SIGHUP: \(third.capture())")
+        #expect(third.display("#{alternate_on}") == "0")
+        #expect(try store.activeAccount()?.username == "zoe")
+    }
+
+    @Test func hostileDataLeavesTheScreenIntact() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--hostile", "--repos", "120"])
+        defer { emulator.stop() }
+        let login = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
+        #expect(login.status == 0, "\(login.stderr)")
+        let tmux = try Tmux(width: 120, height: 40, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("Repositories · 120"), "\(tmux.capture())")
+        #expect(waitUntil { !tmux.contains("loaded ") })
+        for pane in ["1", "2", "3"] {
+            tmux.keys(pane)
+            #expect(tmux.waitFor("┘"))
+            let escaped = tmux.capture(escapes: true)
+            // Only SGR (colour and attribute) sequences, which tmux itself adds for styles.
+            let sequences = escaped.matches(of: #/\x1B(\[[0-9;:?]*[A-Za-z]|\][^\x07]*|.)/#).map { String($0.output.0) }
+            #expect(sequences.allSatisfy { $0.hasPrefix("\u{1B}[") && $0.hasSuffix("m") }, "non-SGR sequence on screen: \(sequences.filter { !$0.hasSuffix("m") })")
+            let lines = tmux.lines
+            #expect(lines.first?.hasPrefix(" bbtui │") == true, "header lost: \(lines.first ?? "")")
+            #expect(lines.contains { $0.hasPrefix("┌ Navigate") })
+            #expect(lines.contains { $0.hasPrefix("└") })
+        }
+        tmux.keys("3")
+        #expect(tmux.waitFor("␛"), "placeholders shown: \(tmux.capture())")
+        #expect(tmux.display("#{pane_title}") != "pwned")
+        #expect(!tmux.raw.contains("\u{1B}]52;c;ZXZpbA=="))
+        #expect(!tmux.raw.contains("\u{1B}]8;;https://evil"))
+        tmux.keys("q")
+        #expect(tmux.waitFor("EXITED:0"))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// A private tmux server running one program, driven like a person would: keys in, screen out.
+final class Tmux {
+    let socket: String
+    let directory: String
+    let session = "bbtui"
+    /// Where pipe-pane writes everything the program sends to the terminal.
+    let rawOutput: String
+
+    /// Starts `command` (run by sh in `directory`) in a detached tmux session of the given size.
+    init(width: Int, height: Int, command: String, environment: [String: String], directory: String) throws {
+        socket = "bbtui-test-\(UUID().uuidString.prefix(8))"
+        self.directory = directory
+        rawOutput = directory + "/raw-\(socket).out"
+        let term = Tmux.shell("infocmp tmux-256color >/dev/null 2>&1 && echo tmux-256color || echo screen-256color").trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = directory + "/tmux-\(socket).conf"
+        try "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let script = directory + "/run-\(socket).sh"
+        let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: "\n")
+        try "#!/bin/sh\n\(exports)\n\(command)\necho EXITED:$?\nexec sleep 600\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o700)
+        // The server forks from this call and would hold an output pipe open forever.
+        Tmux.run("/usr/bin/env", ["tmux", "-L", socket, "-f", config, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), script], capturesOutput: false)
+        _ = tmux(["pipe-pane", "-o", "-t", session, "cat >> '\(rawOutput)'"])
+    }
+
+    deinit { kill() }
+
+    func kill() {
+        _ = tmux(["kill-server"])
+    }
+
+    /// The visible screen, wrapped lines joined (-J), trailing blanks trimmed.
+    func capture(escapes: Bool = false) -> String {
+        tmux(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-t", session])
+    }
+
+    var lines: [String] { capture().split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) } }
+
+    func contains(_ text: String) -> Bool { capture().contains(text) }
+
+    /// Waits until the screen contains `text`.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
+        waitUntil(timeout) { contains(text) }
+    }
+
+    func keys(_ keys: String...) {
+        _ = tmux(["send-keys", "-t", session] + keys)
+    }
+
+    func type(_ text: String) {
+        _ = tmux(["send-keys", "-t", session, "-l", text])
+    }
+
+    /// Pastes as a terminal does: bracketed when the program asked for it.
+    func paste(_ text: String) {
+        _ = tmux(["set-buffer", "-b", "p", text])
+        _ = tmux(["paste-buffer", "-p", "-d", "-b", "p", "-t", session])
+    }
+
+    func resize(width: Int, height: Int) {
+        _ = tmux(["resize-window", "-t", session, "-x", String(width), "-y", String(height)])
+    }
+
+    /// A tmux format value for the pane, like `#{alternate_on}`.
+    func display(_ format: String) -> String {
+        tmux(["display-message", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The bbtui process: the child of the pane's shell.
+    var programPID: Int32? {
+        guard let shell = Int32(display("#{pane_pid}")) else { return nil }
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").compactMap { Int32($0) }.first
+    }
+
+    /// Everything the program wrote to the terminal so far.
+    var raw: String { (try? String(contentsOfFile: rawOutput, encoding: .utf8)) ?? "" }
+
+    @discardableResult
+    private func tmux(_ arguments: [String]) -> String {
+        Tmux.run("/usr/bin/env", ["tmux", "-L", socket] + arguments)
+    }
+
+    static func shell(_ command: String) -> String {
+        run("/bin/sh", ["-c", command])
+    }
+
+    /// Runs a program and waits for it, with posix_spawn and waitpid: Foundation's Process
+    /// never reaps a tmux client whose server it forked, and its `waitUntilExit` then hangs.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], capturesOutput: Bool = true) -> String {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return "" }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if capturesOutput {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return "" }
+        var output: [UInt8] = []
+        if capturesOutput {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(fds[0], &buffer, buffer.count)
+                if count <= 0 { break }
+                output += buffer[0..<count]
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return String(decoding: output, as: UTF8.self)
+    }
+}
