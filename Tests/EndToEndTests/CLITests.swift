@@ -1,0 +1,170 @@
+import BitbucketKit
+import Foundation
+import Testing
+
+/// Every command against a real emulator process: output contracts, JSON shapes, exit codes.
+@Suite struct CLITests {
+    @Test func loginNoTUIThenEveryCommand() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--repos", "150"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+
+        // Logged out: status says so and exits 3; token and whoami too.
+        let loggedOut = try runBBTUI(["status"], environment: environment)
+        #expect(loggedOut.status == 3)
+        #expect(loggedOut.stdout.contains("no (run `bbtui login`)"))
+        #expect(try runBBTUI(["token"], environment: environment).status == 3)
+        let whoamiOut = try runBBTUI(["whoami"], environment: environment)
+        #expect(whoamiOut.status == 3)
+        #expect(whoamiOut.stderr.contains("not logged in"))
+
+        // login --no-tui: the URL alone on stdout, messages on stderr.
+        let login = try await loginByCLI(emulator, environment: environment)
+        #expect(login.status == 0, "\(login.stderr)")
+        let stdoutLines = login.stdout.split(separator: "\n")
+        #expect(stdoutLines.count == 1)
+        #expect(stdoutLines.first?.hasPrefix(emulator.endpoints["authorize_url"]! + "?client_id=") == true)
+        #expect(login.stderr.contains("Logged in as Zoë Ångström-李 (zoe)"))
+
+        // status: 0, with the store's permissions.
+        let status = try runBBTUI(["status", "--json"], environment: environment)
+        #expect(status.status == 0)
+        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(statusJSON["logged_in"] as? Bool == true)
+        #expect(statusJSON["store_mode"] as? String == "0600")
+        #expect(statusJSON["scopes"] as? [String] == ["account", "email", "repository"])
+        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "scopes", "api_url", "store", "store_mode"])
+
+        // whoami: human and JSON with the API's field names.
+        let whoami = try runBBTUI(["whoami"], environment: environment)
+        #expect(whoami.status == 0)
+        #expect(whoami.stdout.contains("Name        Zoë Ångström-李"))
+        let whoamiJSON = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["whoami", "--json"], environment: environment).stdout.utf8)) as? [String: Any])
+        #expect(whoamiJSON["display_name"] as? String == "Zoë Ångström-李")
+        #expect(whoamiJSON["nickname"] as? String == "zoe")
+        #expect(whoamiJSON["account_status"] as? String == "active")
+        #expect(whoamiJSON["created_on"] as? String == "2013-04-12T09:31:07Z")
+
+        // emails: primary first.
+        let emails = try runBBTUI(["emails"], environment: environment)
+        #expect(emails.stdout.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == ["EMAIL", "zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net"])
+        let emailsJSON = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["emails", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        #expect(emailsJSON.map { Set($0.keys) } == Array(repeating: ["email", "is_primary", "is_confirmed"], count: 3))
+
+        // repos: every page of every workspace; --workspace and --limit.
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["repos", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        #expect(all.count == 150)
+        #expect(Set(all.compactMap { $0["uuid"] as? String }).count == 150)
+        #expect(Set(all[0].keys).isSuperset(of: ["uuid", "name", "full_name", "is_private", "language", "size", "updated_on", "links"]))
+        let acme = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["repos", "--json", "--workspace", "acme-platform"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        #expect(!acme.isEmpty && acme.allSatisfy { ($0["full_name"] as? String)?.hasPrefix("acme-platform/") == true })
+        let limited = try runBBTUI(["repos", "--limit", "3"], environment: environment)
+        #expect(limited.status == 0)
+        #expect(limited.stdout.split(separator: "\n").count == 4)
+        #expect(limited.stdout.hasPrefix("NAME"))
+
+        // accounts and switch.
+        let accounts = try runBBTUI(["accounts"], environment: environment)
+        #expect(accounts.stdout.contains("*  zoe"))
+        #expect(try runBBTUI(["switch", "zoe"], environment: environment).status == 0)
+        let missing = try runBBTUI(["switch", "nobody"], environment: environment)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no stored account is called nobody"))
+
+        // token: never printed elsewhere, printed here.
+        let token = try runBBTUI(["token"], environment: environment)
+        #expect(token.status == 0)
+        #expect(token.stdout.trimmingCharacters(in: .newlines).count == 97)
+        for output in [status, whoami, emails, accounts, login] {
+            #expect(!output.stdout.contains(token.stdout.trimmingCharacters(in: .newlines)))
+            #expect(!output.stderr.contains(token.stdout.trimmingCharacters(in: .newlines)))
+        }
+
+        // Usage errors exit 64.
+        let usage = try runBBTUI(["repos", "--limit", "0"], environment: environment)
+        #expect(usage.status == 64)
+        #expect(try runBBTUI(["no-such-command"], environment: environment).status == 64)
+
+        // logout.
+        let logout = try runBBTUI(["logout"], environment: environment)
+        #expect(logout.status == 0)
+        #expect(logout.stderr.contains("Logged out of zoe"))
+        #expect(try runBBTUI(["status"], environment: environment).status == 3)
+    }
+
+    @Test func tokenAfterExpiryRefreshesAndTwoProcessesRefreshOnce() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        // A second spend of the rotated refresh token would show up in refresh_token_reuses.
+        let emulator = try EmulatorProcess(["--token-ttl", "3600"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let before = try runBBTUI(["token"], environment: environment).stdout
+
+        // Mark the stored token expired, as if its two hours had passed.
+        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        var account = try #require(try store.activeAccount())
+        account.token.expiresAt = Date(timeIntervalSinceNow: -10)
+        try store.updateToken(account.token, accountID: account.id)
+
+        // Two processes at once: exactly one refresh, and both print the same fresh token.
+        async let first = Task.detached { try runBBTUI(["token"], environment: environment) }.value
+        async let second = Task.detached { try runBBTUI(["token"], environment: environment) }.value
+        let (a, b) = try await (first, second)
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout != before)
+        let grants = try await emulator.stats()["grants"] as? [String: Int]
+        #expect(grants?["refresh_token"] == 1)
+        #expect(try await emulator.stats()["refresh_token_reuses"] as? Int == 0)
+        // And both keep working.
+        #expect(try runBBTUI(["whoami"], environment: environment).status == 0)
+
+        // A revoked grant: exit 3 with what to do.
+        try await emulator.post("/_emulator/revoke")
+        account = try #require(try store.activeAccount())
+        account.token.expiresAt = Date(timeIntervalSinceNow: -10)
+        try store.updateToken(account.token, accountID: account.id)
+        let dead = try runBBTUI(["token"], environment: environment)
+        #expect(dead.status == 3)
+        #expect(dead.stderr.contains("Log in again"))
+        let deadStatus = try runBBTUI(["status"], environment: environment)
+        #expect(deadStatus.status == 3)
+        #expect(deadStatus.stdout.contains("cannot be refreshed"))
+    }
+
+    @Test func loginFailuresExplainThemselves() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--deny"])
+        defer { emulator.stop() }
+        let denied = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("Access was denied"))
+        let garbage = try runBBTUI(["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
+        #expect(garbage.status == 1)
+        #expect(garbage.stderr.contains("does not look like a code"))
+        var unconfigured = emulator.environment(home: home.path)
+        unconfigured["BITBUCKET_CLIENT_ID"] = nil
+        let missing = try runBBTUI(["login", "--no-tui"], environment: unconfigured)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("BITBUCKET_CLIENT_ID is not set"))
+        var insecure = emulator.environment(home: home.path)
+        insecure["BBTUI_API_URL"] = "http://api.example.com/2.0"
+        let refused = try runBBTUI(["login", "--no-tui"], environment: insecure)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("plain http to a non-loopback host"))
+    }
+
+    @Test func insecureStoreIsRefusedWithTheFix() throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        chmod(home.path, 0o755)
+        let result = try runBBTUI(["status"], environment: ["BBTUI_HOME": home.path, "PATH": "/usr/bin:/bin"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("chmod 700 '\(home.path)'"))
+    }
+}
