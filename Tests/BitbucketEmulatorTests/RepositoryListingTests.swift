@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func eightConcurrentClientsPaging5000() async throws {
-        let h = try await EmulatorHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 6 }
+        let h = try await EmulatorHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 6; $0.latency = .milliseconds(20) }
         defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let slugs = ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild", "ops", "research-lab"]

@@ -49,7 +49,7 @@ final class SleepLog: Sendable {
     }
 
     @Test func allRepositoriesInParallelPagesDeduplicated() async throws {
-        let h = try await KitHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 5 }
+        let h = try await KitHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 5; $0.latency = .milliseconds(20) }
         defer { Task { await h.stop() } }
         let client = try await loggedIn(h)
         let workspaces = try await client.workspaces()
