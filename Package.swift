@@ -63,6 +63,12 @@ let package = Package(
         ),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"], swiftSettings: strict),
         .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
+        .executableTarget(
+            name: "BBTUIBench",
+            dependencies: ["App", "TerminalUI", "NcursesTerminal", "BitbucketKit", "BitbucketEmulator", "CNcursesw"],
+            path: "Benchmarks/BBTUIBench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator"],

@@ -292,3 +292,11 @@ final class RoleFilterFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
+
+extension BitbucketClient {
+    /// Decodes one page of `/repositories/{workspace}` (benchmarks and tools that hold a body).
+    public static func decodeRepositoryPage(_ body: [UInt8]) throws -> (repositories: [Repository], next: String?, size: Int?) {
+        let page = try JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body))
+        return (page.values.map(\.model), page.next, page.size)
+    }
+}

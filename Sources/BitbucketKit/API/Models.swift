@@ -77,6 +77,39 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
     public var website: String?
 
     public var id: String { uuid }
+
+    /// Creates a repository (tests, benchmarks, caches).
+    public init(
+        uuid: String, name: String, slug: String, fullName: String, workspaceSlug: String, workspaceName: String? = nil,
+        description: String = "", isPrivate: Bool = true, language: String = "", size: Int64? = nil,
+        createdOn: Date? = nil, updatedOn: Date? = nil, mainBranch: String? = nil, forkPolicy: String? = nil,
+        hasIssues: Bool? = nil, hasWiki: Bool? = nil, projectKey: String? = nil, projectName: String? = nil,
+        parentFullName: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil, webURL: String? = nil, website: String? = nil
+    ) {
+        self.uuid = uuid
+        self.name = name
+        self.slug = slug
+        self.fullName = fullName
+        self.workspaceSlug = workspaceSlug
+        self.workspaceName = workspaceName
+        self.description = description
+        self.isPrivate = isPrivate
+        self.language = language
+        self.size = size
+        self.createdOn = createdOn
+        self.updatedOn = updatedOn
+        self.mainBranch = mainBranch
+        self.forkPolicy = forkPolicy
+        self.hasIssues = hasIssues
+        self.hasWiki = hasWiki
+        self.projectKey = projectKey
+        self.projectName = projectName
+        self.parentFullName = parentFullName
+        self.cloneHTTPS = cloneHTTPS
+        self.cloneSSH = cloneSSH
+        self.webURL = webURL
+        self.website = website
+    }
 }
 
 /// Repositories as they arrive, with how far along the listing is.
