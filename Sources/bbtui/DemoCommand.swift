@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.latency = .milliseconds(latency)
         configuration.isHostile = hostile
         configuration.tokenLifetime = tokenTTL
-        configuration.scopes = scopes.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        configuration.scopes = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.seed = seed
         let emulator = BitbucketEmulator(configuration: configuration)
         let endpoints: EmulatorEndpoints

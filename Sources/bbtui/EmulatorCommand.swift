@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitbucketEmulator
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,7 +53,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.tokenLifetime = tokenTTL
         configuration.failureRate = failRate
         configuration.rateLimit = rateLimit
-        configuration.scopes = scopes.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        configuration.scopes = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.deniesAuthorization = deny
         configuration.isHostile = hostile
         configuration.redirectURI = redirectURI
@@ -87,15 +88,5 @@ func writeLine(_ text: String, to fd: Int32) {
         let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if written <= 0 { return }
         offset += written
-    }
-}
-
-extension StringProtocol {
-    /// The string without leading and trailing characters from `set`.
-    func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -58,7 +58,7 @@ import Testing
         defer { home.remove() }
         try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let garbage = Data(repeating: 0x42, count: 4096)
-        FileManager.default.createFile(atPath: home.paths.credentialsDatabase, contents: garbage, attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: home.paths.credentialsDatabase, contents: garbage, attributes: [.posixPermissions: 0o600]))
         let store = try TokenStore(paths: home.paths)
         #expect(store.notices.count == 1)
         #expect(store.notices[0].contains("was moved to"))

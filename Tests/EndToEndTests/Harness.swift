@@ -63,13 +63,7 @@ final class EmulatorProcess {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
-        }
-        endpoints = (try JSONSerialization.jsonObject(with: line) as? [String: String]) ?? [:]
+        endpoints = (try JSONSerialization.jsonObject(with: Data(firstLine(of: output).utf8)) as? [String: String]) ?? [:]
     }
 
     deinit { stop() }
@@ -136,13 +130,7 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
     process.standardOutput = output
     process.standardError = errors
     try process.run()
-    var line = Data()
-    while true {
-        let byte = output.fileHandleForReading.readData(ofLength: 1)
-        if byte.isEmpty || byte == Data("\n".utf8) { break }
-        line += byte
-    }
-    let url = String(decoding: line, as: UTF8.self)
+    let url = firstLine(of: output)
     let location = try await emulator.approve(url)
     input.fileHandleForWriting.write(Data((location + "\n").utf8))
     try input.fileHandleForWriting.close()
@@ -150,4 +138,15 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Finished(status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// Reads one line from a pipe, byte by byte, so nothing after it is consumed.
+func firstLine(of pipe: Pipe) -> String {
+    var line = Data()
+    while true {
+        let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+        if byte.isEmpty || byte == Data("\n".utf8) { break }
+        line += byte
+    }
+    return String(decoding: line, as: UTF8.self)
 }

@@ -160,17 +160,9 @@ enum BrowserUpdate {
         }
 
         guard let command = Keymap.command(for: key, in: Keymap.browser) else { return [] }
+        if let effects = Update.shared(command, &state) { return effects }
         var effects: [Effect] = []
         switch command {
-        case .quit:
-            state.shouldQuit = true
-            return [.quit]
-        case .help:
-            state.overlay = .help(scroll: 0)
-        case .redraw:
-            return [.redraw]
-        case .suspend:
-            return [.suspend]
         case .up, .down, .top, .bottom, .pageUp, .pageDown, .halfPageUp, .halfPageDown:
             moveCommand(command, &browser, layout: layout)
         case .nextPane:

@@ -14,18 +14,7 @@ enum LoginUpdate {
             }
             return []
         case .redirectReceived(let query):
-            guard var login = state.login, login.phase == .waiting, let request = login.request else { return [] }
-            switch PastedAuthorization.code(from: "?" + query, expectedState: request.state) {
-            case .success(let code):
-                login.phase = .exchanging
-                login.problem = nil
-                state.screen = .login(login)
-                return [.exchange(code: code, request: request)]
-            case .failure(let problem):
-                login.problem = problem.description
-                state.screen = .login(login)
-                return []
-            }
+            return exchange("?" + query, &state)
         case .loginSucceeded(var browser):
             var effects: [Effect] = [.stopListener]
             if var previous = state.suspendedBrowser, previous.account.id == browser.account.id {
@@ -102,17 +91,9 @@ enum LoginUpdate {
             }
             return []
         }
+        if let effects = Update.shared(command, &state) { return effects }
         let url = login.request?.url.absoluteString
         switch command {
-        case .quit:
-            state.shouldQuit = true
-            return [.quit]
-        case .help:
-            state.overlay = .help(scroll: 0)
-        case .redraw:
-            return [.redraw]
-        case .suspend:
-            return [.suspend]
         case .focusField:
             login.isFieldFocused = true
             state.screen = .login(login)
@@ -144,8 +125,13 @@ enum LoginUpdate {
     }
 
     static func submit(_ state: inout AppState) -> [Effect] {
+        exchange(state.login?.field.text ?? "", &state)
+    }
+
+    /// Reads a code from a paste or a redirect and starts the exchange, or says what is wrong.
+    static func exchange(_ input: String, _ state: inout AppState) -> [Effect] {
         guard var login = state.login, let request = login.request, login.phase == .waiting else { return [] }
-        switch PastedAuthorization.code(from: login.field.text, expectedState: request.state) {
+        switch PastedAuthorization.code(from: input, expectedState: request.state) {
         case .success(let code):
             login.phase = .exchanging
             login.problem = nil

@@ -85,6 +85,24 @@ public enum Update {
         }
     }
 
+    /// The commands every screen shares; nil when `command` is not one of them.
+    static func shared(_ command: Command, _ state: inout AppState) -> [Effect]? {
+        switch command {
+        case .quit:
+            state.shouldQuit = true
+            return [.quit]
+        case .help:
+            state.overlay = .help(scroll: 0)
+            return []
+        case .redraw:
+            return [.redraw]
+        case .suspend:
+            return [.suspend]
+        default:
+            return nil
+        }
+    }
+
     // MARK: - Messages
 
     /// Puts a message in the status bar for a while.
