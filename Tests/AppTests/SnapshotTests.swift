@@ -39,6 +39,15 @@ import TerminalUI
         check("login-problem") { Fixtures.state(.login(Fixtures.login(field: "nonsense!", problem: PastedAuthorization.Problem.unrecognized.description)), size: $0) }
     }
 
+    @Test func loginUnconfigured() {
+        check("login-unconfigured") { size in
+            var login = LoginState()
+            login.phase = .waiting
+            login.problem = ConfigurationError.missing("BITBUCKET_CLIENT_ID", "the consumer's Key").description
+            return Fixtures.state(.login(login), size: size)
+        }
+    }
+
     @Test func loginPreparing() {
         check("login-preparing") { Fixtures.state(.login(LoginState()), size: $0) }
     }

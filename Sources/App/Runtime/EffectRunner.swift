@@ -34,15 +34,15 @@ public final class EffectRunner: Sendable {
         case .stopListener:
             Task { await stopListener() }
         case .fetchUser:
-            fetch { client, now in .userLoaded(await Self.result { try await client.currentUser() }, at: now()) } cache: { action, accountID in
+            fetch(failure: { .userLoaded(.failure($0), at: $1) }) { client, now in .userLoaded(await Self.result { try await client.currentUser() }, at: now()) } cache: { action, accountID in
                 if case .userLoaded(.success(let user), let at) = action { try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at) }
             }
         case .fetchEmails:
-            fetch { client, now in .emailsLoaded(await Self.result { try await client.emails() }, at: now()) } cache: { action, accountID in
+            fetch(failure: { .emailsLoaded(.failure($0), at: $1) }) { client, now in .emailsLoaded(await Self.result { try await client.emails() }, at: now()) } cache: { action, accountID in
                 if case .emailsLoaded(.success(let emails), let at) = action { try? self.services.cache?.put(emails, key: CacheKey.emails, accountID: accountID, fetchedAt: at) }
             }
         case .fetchWorkspaces:
-            fetch { client, now in .workspacesLoaded(await Self.result { try await client.workspaces() }, at: now()) } cache: { action, accountID in
+            fetch(failure: { .workspacesLoaded(.failure($0), at: $1) }) { client, now in .workspacesLoaded(await Self.result { try await client.workspaces() }, at: now()) } cache: { action, accountID in
                 if case .workspacesLoaded(.success(let workspaces), let at) = action { try? self.services.cache?.put(workspaces, key: CacheKey.workspaces, accountID: accountID, fetchedAt: at) }
             }
         case .fetchRepositories(let workspaces):
@@ -181,7 +181,13 @@ public final class EffectRunner: Sendable {
         return (client, tokens, account.id)
     }
 
-    private func fetch(_ body: @escaping @Sendable (BitbucketClient, @escaping @Sendable () -> Date) async -> Action, cache: @escaping @Sendable (Action, String) -> Void) {
+    /// Runs a fetch with the active account's client; `failure` turns a missing client (no
+    /// account, unreadable store) into the pane's own failure, so no pane is left loading.
+    private func fetch(
+        failure: @escaping @Sendable (AppError, Date) -> Action,
+        _ body: @escaping @Sendable (BitbucketClient, @escaping @Sendable () -> Date) async -> Action,
+        cache: @escaping @Sendable (Action, String) -> Void
+    ) {
         Task {
             do {
                 let (client, tokens, accountID) = try client()
@@ -190,7 +196,7 @@ public final class EffectRunner: Sendable {
                 cache(action, accountID)
                 send(.tokenExpiryChanged(await tokens.currentToken.expiresAt))
             } catch {
-                send(.failed(AppError(error)))
+                send(failure(AppError(error), services.now()))
             }
         }
     }

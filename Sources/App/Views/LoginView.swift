@@ -57,6 +57,8 @@ enum LoginView {
             }
             top.append(Row(text: "", isOptional: true))
             bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
+        } else if login.problem != nil {
+            top += wrapped("bbtui cannot make a login URL yet:", style: .bold)
         } else {
             top += wrapped("Preparing the login URL…", style: .dim)
         }
