@@ -135,6 +135,31 @@ import Testing
         #expect(try store.activeAccount()?.username == "zoe")
     }
 
+    @Test func ctrlZSuspendsAndFgResumesWithARedraw() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        // An interactive shell with job control, as a person has.
+        let tmux = try Tmux(width: 100, height: 30, command: "exec bash --norc --noprofile -i", environment: emulator.environment(home: home.path).merging(["PS1": "$ "]) { $1 }, directory: home.path)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("$"))
+        tmux.type(Binary.path)
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("Navigate"), "\(tmux.capture())")
+        tmux.keys("C-z")
+        #expect(tmux.waitFor("Stopped"), "after Ctrl-Z: \(tmux.capture())")
+        #expect(tmux.display("#{alternate_on}") == "0")
+        tmux.type("fg")
+        tmux.keys("Enter")
+        #expect(waitUntil { tmux.display("#{alternate_on}") == "1" })
+        #expect(tmux.waitFor("Navigate"), "after fg: \(tmux.capture())")
+        #expect(tmux.contains("Repositories · 60"))
+        tmux.keys("q")
+        #expect(waitUntil { tmux.display("#{alternate_on}") == "0" })
+    }
+
     @Test func hostileDataLeavesTheScreenIntact() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
@@ -167,3 +192,4 @@ import Testing
         #expect(tmux.waitFor("EXITED:0"))
     }
 }
+
