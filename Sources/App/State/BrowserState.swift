@@ -64,10 +64,12 @@ public enum RepositorySort: Int, CaseIterable, Equatable, Sendable {
 
 /// The repositories pane: everything loaded, and the filtered, sorted view of it.
 ///
-/// `visible` (indices into `all`) is derived but kept, because recomputing it per frame over
-/// 100,000 repositories would cost far more than the frame; it is rebuilt only when the data,
-/// the filter or the sort changes. A filter that extends the previous one narrows `visible`
-/// instead of scanning everything again.
+/// `ordered` (every index into `all`, in the current sort) and `visible` (the filtered part of it)
+/// are derived but kept, because recomputing them per frame over 100,000 repositories would cost
+/// far more than the frame. The sort runs only when the sort or the data changes; a filter
+/// keystroke is one linear pass over `ordered` with a byte search in a single pre-lowered buffer
+/// (and a filter that extends the previous one narrows `visible` instead). Arriving batches are
+/// sorted on their own and merged.
 public struct RepositoriesState: Equatable, Sendable {
     /// Load progress.
     public enum Progress: Equatable, Sendable {
@@ -78,11 +80,15 @@ public struct RepositoriesState: Equatable, Sendable {
     }
 
     public private(set) var all: [Repository] = []
-    /// Lower-cased name, full name, description and language of each repository, for filtering.
-    private(set) var searchText: [String] = []
-    /// Lower-cased names, for sorting without allocating per comparison.
-    private var sortNames: [String] = []
+    /// Every index into `all`, in the current order.
+    private var ordered: [Int] = []
     public private(set) var visible: [Int] = []
+    /// Lower-cased name, full name, description and language of every repository, one buffer.
+    private var search = SearchIndex()
+    /// Sort keys, computed once per repository.
+    private var sortNames: [String] = []
+    private var updatedKeys: [Double] = []
+    private var sizeKeys: [Int64] = []
     public var progress: Progress = .idle
     /// A new listing started: its first batch replaces what is shown (cached or older rows).
     public var replacesOnNextBatch = false
@@ -100,7 +106,8 @@ public struct RepositoriesState: Equatable, Sendable {
     /// The repository open in the detail view, by uuid.
     public var detail: String?
     public var detailScroll = 0
-    /// When the last fetch started, to tell loaded rows from stale ones.
+
+    /// True while a listing is running.
     public var isLoading: Bool {
         if case .loading = progress { return true }
         return false
@@ -132,67 +139,59 @@ public struct RepositoriesState: Equatable, Sendable {
     /// Replaces everything (a fresh listing starts, or the cache is loaded).
     public mutating func replaceAll(_ repositories: [Repository]) {
         let selectedID = selected?.uuid
-        all = repositories
-        searchText = repositories.map(RepositoriesState.searchKey)
-        sortNames = repositories.map { $0.name.lowercased() }
-        rebuild(keeping: selectedID)
+        all = []
+        search = SearchIndex()
+        sortNames = []
+        updatedKeys = []
+        sizeKeys = []
+        addKeys(repositories)
+        ordered = all.indices.sorted(by: order())
+        refilter(keeping: selectedID)
     }
 
-    /// Adds a batch, keeping the selection on the same repository. The new rows are sorted on
-    /// their own and merged into `visible`: linear in the list, not a full re-sort per batch.
+    /// Adds a batch, keeping the selection on the same repository: the new rows are sorted on
+    /// their own and merged into `ordered` and `visible`, linear in the list.
     public mutating func append(_ repositories: [Repository]) {
         guard !repositories.isEmpty else { return }
         let selectedID = selected?.uuid
         let start = all.count
-        all += repositories
-        searchText += repositories.map(RepositoriesState.searchKey)
-        sortNames += repositories.map { $0.name.lowercased() }
-        let needle = filter.lowercased()
+        addKeys(repositories)
         let before = order()
-        let fresh = (start..<all.count).filter { matches($0, needle: needle) }.sorted(by: before)
-        var merged: [Int] = []
-        merged.reserveCapacity(visible.count + fresh.count)
-        var i = 0
-        var j = 0
-        while i < visible.count, j < fresh.count {
-            if before(fresh[j], visible[i]) {
-                merged.append(fresh[j])
-                j += 1
-            } else {
-                merged.append(visible[i])
-                i += 1
-            }
-        }
-        merged += visible[i...]
-        merged += fresh[j...]
-        visible = merged
+        let fresh = Array(start..<all.count).sorted(by: before)
+        ordered = RepositoriesState.merge(ordered, fresh, by: before)
+        let needle = Array(filter.lowercased().utf8)
+        visible = RepositoriesState.merge(visible, fresh.filter { matches($0, needle: needle) }, by: before)
         restoreSelection(selectedID)
     }
 
     /// Sets the filter text; narrows incrementally when it extends the previous one.
     public mutating func setFilter(_ text: String) {
-        let needle = text.lowercased()
         let previous = filter.lowercased()
         let selectedID = selected?.uuid
         filter = text
-        if !previous.isEmpty, needle.hasPrefix(previous) {
-            visible = visible.filter { searchText[$0].contains(needle) }
+        let needle = Array(text.lowercased().utf8)
+        if !previous.isEmpty, text.lowercased().hasPrefix(previous) {
+            visible = visible.filter { matches($0, needle: needle) }
             restoreSelection(selectedID)
         } else {
-            rebuild(keeping: selectedID)
+            refilter(keeping: selectedID)
         }
     }
 
     /// Cycles the sort key (`s`).
     public mutating func cycleSort() {
         sort = RepositorySort(rawValue: (sort.rawValue + 1) % RepositorySort.allCases.count) ?? .updated
-        rebuild(keeping: selected?.uuid)
+        resort()
     }
 
     /// Reverses the order (`S`).
     public mutating func toggleReverse() {
         isReversed.toggle()
-        rebuild(keeping: selected?.uuid)
+        // Every order here is total, so reversing is exact.
+        let selectedID = selected?.uuid
+        ordered.reverse()
+        visible.reverse()
+        restoreSelection(selectedID)
     }
 
     /// Cycles the workspace filter: all, then each workspace in turn.
@@ -203,42 +202,52 @@ public struct RepositoriesState: Equatable, Sendable {
         } else {
             workspaceFilter = slugs.first
         }
-        rebuild(keeping: selected?.uuid)
+        refilter(keeping: selected?.uuid)
     }
 
-    private mutating func rebuild(keeping selectedID: String?) {
-        let needle = filter.lowercased()
-        visible = all.indices.filter { matches($0, needle: needle) }.sorted(by: order())
+    private mutating func addKeys(_ repositories: [Repository]) {
+        all += repositories
+        for repository in repositories {
+            search.append(repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}" + repository.language)
+            sortNames.append(repository.name.lowercased())
+            updatedKeys.append(repository.updatedOn?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude)
+            sizeKeys.append(repository.size ?? 0)
+        }
+    }
+
+    private mutating func resort() {
+        let selectedID = selected?.uuid
+        ordered = all.indices.sorted(by: order())
+        refilter(keeping: selectedID)
+    }
+
+    private mutating func refilter(keeping selectedID: String?) {
+        let needle = Array(filter.lowercased().utf8)
+        visible = needle.isEmpty && workspaceFilter == nil ? ordered : ordered.filter { matches($0, needle: needle) }
         restoreSelection(selectedID)
     }
 
-    private func matches(_ index: Int, needle: String) -> Bool {
+    private func matches(_ index: Int, needle: [UInt8]) -> Bool {
         if let workspaceFilter, all[index].workspaceSlug != workspaceFilter { return false }
-        return needle.isEmpty || searchText[index].contains(needle)
+        return needle.isEmpty || search.contains(needle, at: index)
     }
 
-    /// The current order as a strict "comes before" on indices into `all` (ties broken by
-    /// index, so the order is total and stable across rebuilds).
+    /// The current order as a strict "comes before" on indices into `all`, total (ties broken
+    /// by index) so rebuilds, merges and reversal all agree.
     private func order() -> (Int, Int) -> Bool {
-        let repos = all
         let names = sortNames
+        let updated = updatedKeys
+        let sizes = sizeKeys
+        let repos = all
         let ascending: (Int, Int) -> Bool
         switch sort {
         case .updated:
             // Most recent first is the natural order here; reversed gives oldest first.
-            ascending = { a, b in
-                let x = repos[a].updatedOn ?? .distantPast
-                let y = repos[b].updatedOn ?? .distantPast
-                return x != y ? x > y : a < b
-            }
+            ascending = { a, b in updated[a] != updated[b] ? updated[a] > updated[b] : a < b }
         case .name:
             ascending = { a, b in names[a] != names[b] ? names[a] < names[b] : a < b }
         case .size:
-            ascending = { a, b in
-                let x = repos[a].size ?? 0
-                let y = repos[b].size ?? 0
-                return x != y ? x > y : a < b
-            }
+            ascending = { a, b in sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b }
         case .workspace:
             ascending = { a, b in
                 if repos[a].workspaceSlug != repos[b].workspaceSlug { return repos[a].workspaceSlug < repos[b].workspaceSlug }
@@ -246,6 +255,26 @@ public struct RepositoriesState: Equatable, Sendable {
             }
         }
         return isReversed ? { ascending($1, $0) } : ascending
+    }
+
+    private static func merge(_ left: [Int], _ right: [Int], by before: (Int, Int) -> Bool) -> [Int] {
+        guard !right.isEmpty else { return left }
+        var merged: [Int] = []
+        merged.reserveCapacity(left.count + right.count)
+        var i = 0
+        var j = 0
+        while i < left.count, j < right.count {
+            if before(right[j], left[i]) {
+                merged.append(right[j])
+                j += 1
+            } else {
+                merged.append(left[i])
+                i += 1
+            }
+        }
+        merged += left[i...]
+        merged += right[j...]
+        return merged
     }
 
     private mutating func restoreSelection(_ selectedID: String?) {
@@ -259,13 +288,43 @@ public struct RepositoriesState: Equatable, Sendable {
             list.selected = row
         } else if visible.isEmpty {
             list.selected = nil
-        } else if list.selected == nil || list.selected! >= visible.count {
+        } else if list.selected! >= visible.count {
             list.selected = 0
             list.offset = 0
         }
     }
+}
 
-    static func searchKey(_ repository: Repository) -> String {
-        (repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}" + repository.language).lowercased()
+/// Lower-cased search text of many items in one byte buffer, searched with memchr and memcmp: no string
+/// per item, no Unicode-aware comparison per keystroke.
+struct SearchIndex: Equatable, Sendable {
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = [0]
+
+    mutating func append(_ text: String) {
+        bytes += text.lowercased().utf8
+        starts.append(bytes.count)
+    }
+
+    func contains(_ needle: [UInt8], at index: Int) -> Bool {
+        let start = starts[index]
+        let length = starts[index + 1] - start
+        guard needle.count <= length else { return false }
+        guard let first = needle.first else { return true }
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { pattern in
+                let base = haystack.baseAddress!
+                var position = start
+                let last = start + length - pattern.count
+                // memchr finds candidates for the first byte; memcmp checks the rest.
+                while position <= last {
+                    guard let hit = memchr(base + position, Int32(first), last - position + 1) else { return false }
+                    let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + offset, pattern.baseAddress!, pattern.count) == 0 { return true }
+                    position = offset + 1
+                }
+                return false
+            }
+        }
     }
 }
