@@ -69,19 +69,22 @@ final class PseudoTerminal {
     }
 }
 
-/// CPU seconds (user + system) and context switches of a process, from /proc.
-func processCounters(_ pid: pid_t) -> (cpu: Double, switches: Int) {
+/// CPU seconds (user + system) of a process and the context switches of each of its threads,
+/// from /proc.
+func processCounters(_ pid: pid_t) -> (cpu: Double, switches: [String: Int]) {
     let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
     let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     let cpu = fields.count > 13 ? ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / ticks : 0
-    var switches = 0
+    var switches: [String: Int] = [:]
     let taskDirectory = "/proc/\(pid)/task"
     for task in (try? FileManager.default.contentsOfDirectory(atPath: taskDirectory)) ?? [] {
         let status = (try? String(contentsOfFile: "\(taskDirectory)/\(task)/status", encoding: .utf8)) ?? ""
+        var total = 0
         for line in status.split(separator: "\n") where line.contains("ctxt_switches") {
-            switches += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
         }
+        switches[task] = total
     }
     return (cpu, switches)
 }

@@ -82,20 +82,20 @@ if wants("keystroke") || wants("filter") {
             _ = AppView.render(state)
             _ = Update.update(&state, .event(.key(.backspace)))
         }
-        report("filter keystroke from empty (full scan + sort) + render, 100,000", first.summary)
+        report("filter: type 'g' into an empty filter, then backspace (2 keystrokes, 2 full passes, 2 renders), 100,000", first.summary)
         _ = Update.update(&state, .event(.key(.character("g"))))
         let narrowing = measure(iterations: 30, warmup: 2) {
             _ = Update.update(&state, .event(.key(.character("a"))))
             _ = AppView.render(state)
             _ = Update.update(&state, .event(.key(.backspace)))
         }
-        report("filter keystroke narrowing 'g' → 'ga' + render, 100,000", narrowing.summary)
+        report("filter: 'g' → 'ga' (narrowing) and backspace (full pass), with a render, 100,000", narrowing.summary)
         let typing = measure(iterations: 30, warmup: 2) {
             for c in "pay" { _ = Update.update(&state, .event(.key(.character(c)))) }
             _ = AppView.render(state)
             for _ in 0..<3 { _ = Update.update(&state, .event(.key(.backspace))) }
         }
-        report("three filter keystrokes 'g'→'gpay' and back, 100,000", typing.summary)
+        report("filter: type 'pay' after 'g' and delete it again (6 keystrokes, one render), 100,000", typing.summary)
     }
 }
 
@@ -154,12 +154,13 @@ if wants("pages") {
     }
     let workspaces = try await client.workspaces()
     let clock = ContinuousClock()
-    let before = emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0
+    var before = emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0
     var start = clock.now
     var parallel = 0
     for try await batch in client.repositories(in: workspaces) { parallel += batch.repositories.count }
     let parallelTime = clock.now - start
     let parallelRequests = (emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0) - before
+    before += parallelRequests
     start = clock.now
     var sequential = 0
     for workspace in workspaces {
@@ -172,8 +173,8 @@ if wants("pages") {
         }
     }
     let sequentialTime = clock.now - start
-    let sequentialRequests = (emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0) - before - parallelRequests
-    report("5,000 repositories over 5 workspaces, 50 ms latency, parallel pages (8 at once)", "\(format(parallelTime)), \(parallelRequests) requests, \(parallel) repositories")
+    let sequentialRequests = (emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0) - before
+    report("5,000 repositories over 5 workspaces, 50 ms latency, parallel pages (bbtui's client)", "\(format(parallelTime)), \(parallelRequests) requests, \(parallel) repositories")
     report("same, following next one by one", "\(format(sequentialTime)), \(sequentialRequests) requests, \(sequential) repositories")
     report("speed-up", String(format: "%.1f×", Double(sequentialTime.components.seconds * 1000 + sequentialTime.components.attoseconds / 1_000_000_000_000_000) / Double(parallelTime.components.seconds * 1000 + parallelTime.components.attoseconds / 1_000_000_000_000_000)))
     await emulator.stop()
@@ -259,7 +260,13 @@ if wants("startup") || wants("idle") {
         let end = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < end { idleBytes += pty.drain(quiet: 200).count }
         let after = processCounters(pid)
-        report("idle 10 s (after the refresh)", String(format: "CPU %.3f s, %d context switches (all threads), %d bytes written", after.cpu - before.cpu, after.switches - before.switches, idleBytes))
+        let deltas = before.switches.compactMap { task, count in after.switches[task].map { (task, $0 - count) } }.sorted { $0.0 < $1.0 }
+        let main = deltas.first { $0.0 == String(pid) }?.1 ?? -1
+        let busiest = deltas.filter { $0.1 > 0 }.map { task, count -> String in
+            let name = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(name): \(count)"
+        }.joined(separator: ", ")
+        report("idle 10 s (after the refresh)", String(format: "CPU %.3f s, %d bytes written; context switches per thread: main thread %d, UI thread and others [%@] of %d threads", after.cpu - before.cpu, idleBytes, main, busiest.isEmpty ? "none" : busiest, deltas.count))
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)

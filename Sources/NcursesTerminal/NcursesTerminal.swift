@@ -403,7 +403,17 @@ public final class NcursesTerminal: Terminal {
         endwin()
         signal(SIGTSTP, SIG_DFL)
         isResumingFromSuspend = true
-        kill(getpid(), SIGTSTP)
+        // Stop this thread's way: a process-directed kill() may be taken by another thread
+        // after the handler is back (and then it only relays), while this thread may have
+        // SIGTSTP blocked (threads made from dispatch threads inherit a full mask). Unblock it
+        // here and raise it here: raise() returns only after the stop and SIGCONT.
+        var stopSet = sigset_t()
+        var previousMask = sigset_t()
+        sigemptyset(&stopSet)
+        sigaddset(&stopSet, SIGTSTP)
+        pthread_sigmask(SIG_UNBLOCK, &stopSet, &previousMask)
+        raise(SIGTSTP)
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
         // Execution continues here after `fg` (SIGCONT, whose relay byte also repaints).
         SignalRelay.install(writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: nil)
         reenter()

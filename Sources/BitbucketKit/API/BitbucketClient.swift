@@ -16,7 +16,7 @@ public struct BitbucketClient: Sendable {
     private let roleFilterIsGone = RoleFilterFlag()
 
     /// Creates a client. `transport` is normally an `AuthorizedTransport`.
-    public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = 8, pageLength: Int = 100) {
+    public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = 12, pageLength: Int = 100) {
         self.transport = transport
         self.apiURL = apiURL
         self.pageConcurrency = max(1, pageConcurrency)
