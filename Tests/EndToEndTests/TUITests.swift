@@ -155,7 +155,7 @@ import Testing
         tmux.keys("Enter")
         #expect(waitUntil { tmux.display("#{alternate_on}") == "1" })
         #expect(tmux.waitFor("Navigate"), "after fg: \(tmux.capture())")
-        #expect(tmux.contains("Repositories · 60"))
+        #expect(tmux.waitFor("Repositories · 60"), "after fg: \(tmux.capture())")
         tmux.keys("q")
         #expect(waitUntil { tmux.display("#{alternate_on}") == "0" })
     }
