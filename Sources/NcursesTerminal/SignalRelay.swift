@@ -41,12 +41,17 @@ enum SignalRelay {
             hasSavedTermios = true
         }
         for number in handled { signal(number, relayHandler) }
+        for number in fatal { signal(number, fatalHandler) }
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Signals that end the process without any cleanup (a crash, an abort): the terminal is
+    /// restored first, then the signal takes its default course (core dump and all).
+    static let fatal: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
+
     /// Puts back the default dispositions.
     static func uninstall() {
-        for number in handled { signal(number, SIG_DFL) }
+        for number in handled + fatal { signal(number, SIG_DFL) }
         relayWriteFD = -1
     }
 
@@ -83,4 +88,10 @@ private let relayHandler: @convention(c) (Int32) -> Void = { number in
     }
     var byte = UInt8(truncatingIfNeeded: number)
     if relayWriteFD >= 0 { _ = write(relayWriteFD, &byte, 1) }
+}
+
+private let fatalHandler: @convention(c) (Int32) -> Void = { number in
+    SignalRelay.emergencyRestore()
+    signal(number, SIG_DFL)
+    raise(number)
 }

@@ -160,6 +160,25 @@ import Testing
         #expect(waitUntil { tmux.display("#{alternate_on}") == "0" })
     }
 
+    @Test func aCrashStillRestoresTheTerminal() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("Navigate"))
+        #expect(tmux.display("#{alternate_on}") == "1")
+        // A segmentation fault, as a crash would raise it: no cleanup code runs, yet the
+        // terminal comes back.
+        let pid = try #require(tmux.programPID)
+        kill(pid, SIGSEGV)
+        #expect(tmux.waitFor("EXITED:139"), "\(tmux.capture())")
+        #expect(tmux.display("#{alternate_on}") == "0")
+        #expect(tmux.display("#{cursor_flag}") == "1")
+    }
+
     @Test func hostileDataLeavesTheScreenIntact() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
