@@ -1,6 +1,7 @@
 import ArgumentParser
 import BitbucketEmulator
 import Foundation
+import TerminalUI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,9 +76,10 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error. Messages can carry text from the network (an error body),
+/// and standard error is usually a terminal: it goes through the sanitiser like the screen does.
 func printError(_ message: String) {
-    writeLine(message, to: STDERR_FILENO)
+    writeLine(Sanitizer.sanitize(message, newlines: .keep), to: STDERR_FILENO)
 }
 
 /// Writes a line straight to a descriptor, unbuffered, so it is seen at once even through a pipe.
