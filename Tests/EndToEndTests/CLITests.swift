@@ -159,6 +159,25 @@ import Testing
         #expect(refused.stderr.contains("plain http to a non-loopback host"))
     }
 
+    @Test func hostileDataNeverReachesTheTerminalRaw() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--hostile", "--repos", "200"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        for command in [["whoami"], ["emails"], ["repos"], ["accounts"], ["status"]] {
+            let result = try runBBTUI(command, environment: environment)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            for output in [result.stdout, result.stderr] {
+                #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) }, "\(command) wrote a raw control")
+            }
+        }
+        // JSON keeps the data exactly, escaped.
+        let json = try runBBTUI(["whoami", "--json"], environment: environment).stdout
+        #expect(json.contains("\\u001b[31m"))
+    }
+
     @Test func insecureStoreIsRefusedWithTheFix() throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
