@@ -29,18 +29,17 @@ public struct Glyphs: Sendable, Hashable {
     public var bottomLeft: String
     public var bottomRight: String
     public var ellipsis: String
-    public var selectionMarker: String
     public var scrollThumb: String
 
     /// Box-drawing characters, for UTF-8 terminals.
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        ellipsis: "…", selectionMarker: "▌", scrollThumb: "█"
+        ellipsis: "…", scrollThumb: "█"
     )
     /// Plain ASCII, for terminals whose locale is not UTF-8.
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        ellipsis: "~", selectionMarker: ">", scrollThumb: "#"
+        ellipsis: "~", scrollThumb: "#"
     )
 }
 
@@ -107,15 +106,6 @@ public struct Screen: Sendable, Equatable {
         guard !area.isEmpty else { return }
         for y in area.y..<area.maxY {
             for x in area.x..<area.maxX { self[x, y] = Cell(" ", style: style) }
-        }
-    }
-
-    /// Applies extra attributes to every cell of a rectangle, keeping its text.
-    public mutating func highlight(_ rect: Rect, with attributes: Attributes) {
-        let area = rect.intersection(bounds)
-        guard !area.isEmpty else { return }
-        for y in area.y..<area.maxY {
-            for x in area.x..<area.maxX { cells[y * size.width + x].style.attributes.formUnion(attributes) }
         }
     }
 
