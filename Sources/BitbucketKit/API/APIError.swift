@@ -25,7 +25,7 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
             let boxes = required.map(APIError.permissionName).joined(separator: ", ")
             return "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
         case .rateLimited:
-            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories). bbtui backs off and retries; what was loaded stays."
+            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded stays; press r in a few minutes."
         case .gone(let change, let message):
             return "Bitbucket removed this endpoint (\(change)): \(message)."
         case .notFound(let message):
