@@ -136,6 +136,42 @@ import Testing
         #expect(deadStatus.stdout.contains("cannot be refreshed"))
     }
 
+    @Test func aKilledRefreshLeavesTheOldOrTheNewTokens() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--latency", "20"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        for round in 0..<12 {
+            var account = try #require(try store.activeAccount())
+            account.token.expiresAt = Date(timeIntervalSinceNow: -10)
+            try store.updateToken(account.token, accountID: account.id)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binary.path)
+            process.arguments = ["token"]
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Kill it at a different moment each round: before, during or after the refresh.
+            let deadline = ContinuousClock.now + .milliseconds(5 * round)
+            _ = waitUntil(.milliseconds(5 * round + 1)) { ContinuousClock.now >= deadline }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            _ = output.fileHandleForReading.readDataToEndOfFile()
+            // The store opens and holds a whole pair: the old one or a new one, never half.
+            let after = try #require(try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache")).activeAccount())
+            #expect(after.token.accessToken.count == 97)
+            #expect(after.token.refreshToken?.count == 18)
+        }
+        // Whatever happened, the next run works (a rotated token is adopted or refreshed).
+        let final = try runBBTUI(["whoami"], environment: environment)
+        #expect(final.status == 0, "\(final.stderr)")
+    }
+
     @Test func loginFailuresExplainThemselves() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
