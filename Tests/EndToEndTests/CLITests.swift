@@ -144,10 +144,17 @@ import Testing
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        // Where to kill it, seen in its own file activity: at once; once it holds the refresh
+        // lock (before the network); when its write transaction starts (journal created); and
+        // while that transaction writes the database.
+        let killPoints: [(name: String, mask: Int32)?] = [
+            nil, ("refresh.lock", IN_OPEN), ("credentials.sqlite-journal", IN_CREATE), ("credentials.sqlite", IN_MODIFY),
+        ]
         for round in 0..<12 {
             var account = try #require(try store.activeAccount())
             account.token.expiresAt = Date(timeIntervalSinceNow: -10)
             try store.updateToken(account.token, accountID: account.id)
+            let events = FileEvents(watching: home.path, mask: UInt32(IN_OPEN | IN_CREATE | IN_MODIFY))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Binary.path)
             process.arguments = ["token"]
@@ -156,9 +163,14 @@ import Testing
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Kill it at a different moment each round: before, during or after the refresh.
-            let deadline = ContinuousClock.now + .milliseconds(5 * round)
-            _ = waitUntil(.milliseconds(5 * round + 1)) { ContinuousClock.now >= deadline }
+            if let point = killPoints[round % killPoints.count] {
+                let deadline = ContinuousClock.now + .seconds(10)
+                var seen = false
+                while !seen, let batch = events.next(until: deadline) {
+                    seen = batch.contains { $0.name == point.name && $0.mask & UInt32(point.mask) != 0 }
+                }
+                #expect(seen, "never saw \(point.name)")
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             _ = output.fileHandleForReading.readDataToEndOfFile()

@@ -3,16 +3,55 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Waits for a condition, checking every 50 ms, until the deadline. No fixed sleeps.
-@discardableResult
-func waitUntil(_ timeout: Duration = .seconds(15), _ condition: () -> Bool) -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if condition() { return true }
-        usleep(50_000)
+/// File-system events (inotify) for a file or directory: the tests' way of waiting for
+/// something to happen, instead of sleeping and looking again.
+final class FileEvents {
+    private let fd: Int32
+
+    /// Starts watching `path` for the events in `mask` (IN_MODIFY, IN_CREATE, IN_OPEN…). Events
+    /// queue from here on, so none is missed between a check and the wait that follows it.
+    init(watching path: String, mask: UInt32) {
+        fd = inotify_init()
+        precondition(fd >= 0 && inotify_add_watch(fd, path, mask) >= 0, "inotify on \(path) failed")
     }
-    return condition()
+
+    deinit { close(fd) }
+
+    /// Blocks until events arrive or the deadline passes. Returns the names (empty for the
+    /// watched file itself) and masks of the events, or nil at the deadline.
+    func next(until deadline: ContinuousClock.Instant) -> [(name: String, mask: UInt32)]? {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return nil }
+        let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let count = read(fd, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        var events: [(String, UInt32)] = []
+        var offset = 0
+        // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
+        while offset + 16 <= count {
+            func word(_ at: Int) -> UInt32 { buffer[(offset + at)..<(offset + at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+            let mask = word(4)
+            let length = Int(word(12))
+            let name = String(decoding: buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
+            events.append((name, mask))
+            offset += 16 + length
+        }
+        return events
+    }
+}
+
+/// Waits until `condition` holds, re-checking it each time `events` reports a change, until the
+/// deadline. Nothing is re-checked on a timer.
+@discardableResult
+func waitUntil(_ timeout: Duration = .seconds(15), on events: FileEvents, _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard events.next(until: deadline) != nil else { return condition() }
+    }
+    return true
 }
 
 /// The built `bbtui` binary, beside the test bundle.

@@ -7,12 +7,16 @@ final class Tmux {
     let session = "bbtui"
     /// Where pipe-pane writes everything the program sends to the terminal.
     let rawOutput: String
+    /// Changes of `rawOutput`: every change of the screen comes with output, so waits wake on it.
+    private let output: FileEvents
 
     /// Starts `command` (run by sh in `directory`) in a detached tmux session of the given size.
     init(width: Int, height: Int, command: String, environment: [String: String], directory: String) throws {
         socket = "bbtui-test-\(UUID().uuidString.prefix(8))"
         self.directory = directory
         rawOutput = directory + "/raw-\(socket).out"
+        guard FileManager.default.createFile(atPath: rawOutput, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        output = FileEvents(watching: rawOutput, mask: UInt32(IN_MODIFY))
         let term = Tmux.shell("infocmp tmux-256color >/dev/null 2>&1 && echo tmux-256color || echo screen-256color").trimmingCharacters(in: .whitespacesAndNewlines)
         let config = directory + "/tmux-\(socket).conf"
         try "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n".write(toFile: config, atomically: true, encoding: .utf8)
@@ -44,6 +48,12 @@ final class Tmux {
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
         waitUntil(timeout) { contains(text) }
+    }
+
+    /// Waits until `condition` holds, re-checking whenever the pane produces output.
+    @discardableResult
+    func waitUntil(_ timeout: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
+        EndToEndTests.waitUntil(timeout, on: output, condition)
     }
 
     func keys(_ keys: String...) {
