@@ -104,7 +104,11 @@ public struct RepositoriesState: Equatable, Sendable {
     public private(set) var workspaceFilter: String?
     public var list = ListState()
     /// The repository open in the detail view, by uuid.
-    public var detail: String?
+    public var detail: String? {
+        didSet { locateDetail() }
+    }
+    /// Where `detail` is in `all`, found once when it opens, not on every frame.
+    private var detailIndex: Int?
     public var detailScroll = 0
 
     /// True while a listing is running.
@@ -127,8 +131,12 @@ public struct RepositoriesState: Equatable, Sendable {
 
     /// The repository open in the detail view.
     public var detailRepository: Repository? {
-        guard let detail else { return nil }
-        return all.first { $0.uuid == detail }
+        guard let detailIndex, detailIndex < all.count, all[detailIndex].uuid == detail else { return nil }
+        return all[detailIndex]
+    }
+
+    private mutating func locateDetail() {
+        detailIndex = detail.flatMap { id in all.firstIndex { $0.uuid == id } }
     }
 
     /// Workspaces present in the data, sorted.
@@ -146,6 +154,7 @@ public struct RepositoriesState: Equatable, Sendable {
         sizeKeys = []
         addKeys(repositories)
         ordered = all.indices.sorted(by: order())
+        locateDetail()
         refilter(keeping: selectedID)
     }
 
