@@ -99,3 +99,29 @@ import Testing
         #expect(decode("\u{1B}[99~b") == [.key(.character("b"))])
     }
 }
+
+@Suite struct KeyDecoderRestartTests {
+    private func decode(_ text: String) -> [TerminalEvent] {
+        var decoder = KeyDecoder()
+        return decoder.feed(Array(text.utf8)) + decoder.flushPending()
+    }
+
+    /// An unfinished sequence followed by a new ESC is dropped; the new one starts over, so a
+    /// paste that follows is a paste and its bytes never act as keys.
+    @Test(arguments: ["\u{1B}[", "\u{1B}O", "\u{1B}[1;", "\u{1B}[<0;1"])
+    func unfinishedSequenceBeforeAPasteIsDropped(prefix: String) {
+        let events = decode(prefix + "\u{1B}[200~abc\u{03}q\u{1B}[201~")
+        #expect(events == [.paste("abc\u{03}q")])
+    }
+
+    @Test func unfinishedSequenceBeforeAKeyIsDropped() {
+        #expect(decode("\u{1B}[\u{1B}[A") == [.key(.up)])
+        #expect(decode("\u{1B}[1\u{1B}OB") == [.key(.down)])
+    }
+
+    @Test func controlByteInsideASequenceEndsIt() {
+        // A control byte cannot be part of a CSI: the sequence is dropped, the byte is a key.
+        #expect(decode("\u{1B}[1\u{03}") == [.key(.ctrl("c"))])
+        #expect(decode("\u{1B}[é") == [.key(.character("é"))])
+    }
+}

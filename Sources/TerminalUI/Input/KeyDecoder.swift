@@ -104,8 +104,9 @@ public struct KeyDecoder: Sendable {
         let second = buffer[1]
         if second == UInt8(ascii: "[") { return csi(final: final) }
         if second == UInt8(ascii: "O") { return ss3(final: final) }
-        if second == 0x1B {
-            // ESC ESC: the first is a lone Esc.
+        if second < 0x20 || second == 0x7F {
+            // ESC then a control byte (another ESC, Ctrl-C…): the first is a lone Esc, and the
+            // control byte is decoded on its own.
             consume(1)
             return .key(.escape)
         }
@@ -125,6 +126,12 @@ public struct KeyDecoder: Sendable {
             return nil
         }
         let code = buffer[2]
+        guard (0x20...0x7E).contains(code) else {
+            // Not a key: drop the unfinished ESC O and decode this byte afresh (a new ESC
+            // starts over, so a paste that follows stays a paste).
+            consume(2)
+            return next(final: final)
+        }
         consume(3)
         switch code {
         case UInt8(ascii: "A"): return .key(.up)
@@ -146,6 +153,13 @@ public struct KeyDecoder: Sendable {
         // Parameters and intermediates run until a final byte in 0x40...0x7E.
         var end = 2
         while end < buffer.count, !(0x40...0x7E).contains(buffer[end]) {
+            guard (0x20...0x3F).contains(buffer[end]) else {
+                // Not a parameter or intermediate byte (a new ESC, a control, UTF-8): the
+                // sequence is broken. Drop what came so far and decode this byte afresh, so a
+                // new sequence (a paste start) is never swallowed and pasted bytes never act as keys.
+                consume(end)
+                return next(final: final)
+            }
             end += 1
             if end > 64 {
                 // Not a sequence any terminal sends: drop the introducer and go on.

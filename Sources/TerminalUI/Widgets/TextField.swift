@@ -82,17 +82,48 @@ public struct TextFieldState: Sendable, Hashable {
         guard room > 0 else { return }
         let piece = clean.prefix(room)
         let index = text.index(text.startIndex, offsetBy: cursor)
+        // Where the insertion ends, in scalars: the character count cannot be used, since the
+        // piece may join the character before it (a combining mark, a skin tone, the second
+        // regional indicator of a flag) or the one after it.
+        let end = text.unicodeScalars.distance(from: text.startIndex, to: index) + piece.unicodeScalars.count
         text.insert(contentsOf: piece, at: index)
-        cursor += piece.count
+        relocate(toScalarOffset: end)
+        clampToLength()
     }
 
     private mutating func remove(_ range: Range<Int>) {
         guard !range.isEmpty else { return }
         let lower = text.index(text.startIndex, offsetBy: range.lowerBound)
         let upper = text.index(lower, offsetBy: range.count)
+        let start = text.unicodeScalars.distance(from: text.startIndex, to: lower)
         text.removeSubrange(lower..<upper)
-        cursor = range.lowerBound
+        // The characters on either side may now form one cluster (two regional indicators).
+        relocate(toScalarOffset: start)
         wasTruncated = false
+    }
+
+    /// Puts the cursor on the character boundary at `offset` scalars, or the end of the
+    /// character that contains it, and keeps the scroll inside the text.
+    private mutating func relocate(toScalarOffset offset: Int) {
+        var scalars = 0
+        var characters = 0
+        for character in text {
+            if scalars >= offset { break }
+            scalars += character.unicodeScalars.count
+            characters += 1
+        }
+        cursor = characters
+        scroll = min(scroll, cursor)
+    }
+
+    /// A join can leave more characters than `maxLength` never, but a split can: clusters that
+    /// were one may fall apart when text is inserted inside them. Trim from the end.
+    private mutating func clampToLength() {
+        guard text.count > maxLength else { return }
+        text = String(text.prefix(maxLength))
+        cursor = min(cursor, text.count)
+        scroll = min(scroll, cursor)
+        wasTruncated = true
     }
 
     /// Line breaks and tabs become spaces; other controls and bidi overrides are dropped.
@@ -113,6 +144,8 @@ public struct TextFieldState: Sendable, Hashable {
 
     /// Adjusts the horizontal scroll so the cursor is visible in `width` cells.
     mutating func scrollToCursor(width: Int) {
+        cursor = min(max(0, cursor), text.count)
+        scroll = min(max(0, scroll), cursor)
         guard width > 1 else {
             scroll = cursor
             return
