@@ -119,7 +119,7 @@ extension EmulatorCore {
                 return .oauthError("invalid_grant", "Invalid refresh_token")
             }
             if let rotated = record.rotatedAt {
-                if now - rotated > configuration.refreshGrace {
+                if configuration.refreshGrace == .zero || now - rotated > configuration.refreshGrace {
                     state.refreshTokens[token] = nil
                     return .oauthError("invalid_grant", "Invalid refresh_token")
                 }

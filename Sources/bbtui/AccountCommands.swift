@@ -80,15 +80,21 @@ struct SwitchCommand: AsyncParsableCommand {
     }
 }
 
-/// `bbtui status [--json]`.
+/// `bbtui status [--json] [--check]`.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the active account, its token and the store.",
-        discussion: "Exits 0 when logged in with a usable token, 3 when not logged in or the token cannot be refreshed, 1 on other failures."
+        discussion: """
+        Without --check, the token is judged from the store alone (refreshed if it expired): a \
+        token revoked in Bitbucket still looks usable. --check asks Bitbucket (one GET /user) and \
+        reports what it answered. Exits 0 when logged in with a usable token, 3 when not logged \
+        in or the token cannot be used or refreshed, 1 on other failures.
+        """
     )
 
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Ask Bitbucket whether the token works (one API request).") var check = false
 
     func run() async throws {
         let context = try CLIContext.load()
@@ -103,29 +109,46 @@ struct StatusCommand: AsyncParsableCommand {
             }
             throw ExitCode(ExitStatus.loginRequired)
         }
-        let (tokens, _) = context.session(for: account)
-        var problem: AppError?
+        let session = context.session(for: account)
+        let checks = check
+        var problem: (message: String, status: Int32)?
         var token = account.token
-        do { token = try await tokens.token() } catch { problem = AppError(error) }
+        do {
+            token = try await context.withinDeadline {
+                if checks { _ = try await session.client.currentUser() }
+                return try await session.tokens.token()
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            problem = CLIContext.message(for: error)
+        }
+        let usable = problem == nil
         if json {
             struct Out: Encodable {
                 var logged_in: Bool, uuid: String, username: String, display_name: String, token_expires_at: Date
-                var token_usable: Bool, scopes: [String], api_url: String, store: String, store_mode: String, error: String?
+                var token_usable: Bool, token_checked: Bool, scopes: [String], api_url: String, store: String, store_mode: String, error: String?
             }
-            printOut(bbtui.json(Out(logged_in: true, uuid: account.id, username: account.username, display_name: account.displayName, token_expires_at: token.expiresAt, token_usable: problem == nil, scopes: token.scopes, api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode, error: problem?.description)))
+            printOut(bbtui.json(Out(logged_in: true, uuid: account.id, username: account.username, display_name: account.displayName, token_expires_at: token.expiresAt, token_usable: usable, token_checked: check, scopes: token.scopes, api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode, error: problem?.message)))
         } else {
             let expiry = Format.countdown(to: token.expiresAt, now: Date())
+            let tokenText: String
+            switch (usable, check) {
+            case (true, true): tokenText = "valid (Bitbucket accepted it), expires \(expiry) (refreshed automatically)"
+            case (true, false): tokenText = "valid by its expiry, expires \(expiry) (not checked with Bitbucket: use --check)"
+            case (false, _): tokenText = "not usable"
+            }
             printOut(table(["", ""], [
                 ["Account", "\(safe(account.displayName)) (\(safe(account.username)))"],
-                ["Token", problem == nil ? "valid, expires \(expiry) (refreshed automatically)" : "cannot be refreshed"],
+                ["Token", tokenText],
                 ["Scopes", token.scopes.joined(separator: ", ")],
                 ["API", account.configuration.apiURL.absoluteString],
                 ["Store", path + " (" + mode + ")"],
             ]))
         }
         if let problem {
-            printError("bbtui: \(problem.description)")
-            throw ExitCode(problem.needsLogin ? ExitStatus.loginRequired : ExitStatus.failure)
+            printError("bbtui: \(problem.message)")
+            throw ExitCode(problem.status)
         }
     }
 
@@ -141,15 +164,32 @@ struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Print a valid access token (refreshed if needed) for curl and scripts.",
-        discussion: "Example: curl -H \"Authorization: Bearer $(bbtui token)\" https://api.bitbucket.org/2.0/user"
+        discussion: """
+        The token is checked with Bitbucket first (one GET /user): a revoked token is never \
+        printed; it is refreshed, or the command exits 3. --no-check skips the request and says \
+        on standard error that the token was not checked. \
+        Example: curl -H "Authorization: Bearer $(bbtui token)" https://api.bitbucket.org/2.0/user
+        """
     )
+
+    @Flag(name: .customLong("no-check"), help: "Do not ask Bitbucket whether the token works.") var noCheck = false
 
     func run() async throws {
         let context = try CLIContext.load()
         let account = try context.activeAccount()
-        let (tokens, _) = context.session(for: account)
+        let session = context.session(for: account)
+        let checks = !noCheck
         do {
-            printOut(try await tokens.token().accessToken)
+            let token = try await context.withinDeadline {
+                // The check goes through the authorized transport: a rejected token is refreshed
+                // once, and the token printed is the one Bitbucket accepted.
+                if checks { _ = try await session.client.currentUser() }
+                return try await session.tokens.token()
+            }
+            if !checks { printError("bbtui: the token was not checked with Bitbucket (--no-check); it is valid by its expiry time only.") }
+            printOut(token.accessToken)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw CLIContext.fail(error)
         }

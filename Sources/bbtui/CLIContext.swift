@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import BitbucketKit
 import Foundation
+import Synchronization
 import TerminalUI
 
 /// What every script-facing command needs: settings, the store, and the active account's client.
@@ -10,6 +11,8 @@ struct CLIContext {
     let settings: Settings
     let store: TokenStore
     let transport: AsyncHTTPClientTransport
+    /// The limit on the whole command (`BBTUI_COMMAND_TIMEOUT`).
+    let commandTimeout: Duration
 
     /// Loads settings and opens the store; failures become a message on stderr and exit 1.
     static func load() throws -> CLIContext {
@@ -17,9 +20,12 @@ struct CLIContext {
         let environment = ProcessInfo.processInfo.environment
         do {
             let settings = try Settings.load(environment: environment)
+            let requestTimeout = try settings.requestTimeout()
+            let commandTimeout = try settings.commandTimeout()
             let store = try TokenStore(paths: settings.paths)
             for notice in store.notices { printError("bbtui: \(notice)") }
-            return CLIContext(environment: environment, settings: settings, store: store, transport: AsyncHTTPClientTransport(environment: environment))
+            let transport = AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout)
+            return CLIContext(environment: environment, settings: settings, store: store, transport: transport, commandTimeout: commandTimeout)
         } catch {
             printError("bbtui: \(error)")
             throw ExitCode(ExitStatus.failure)
@@ -42,22 +48,51 @@ struct CLIContext {
         return account
     }
 
-    /// A refreshing token source and API client for an account.
-    func session(for account: StoredAccount) -> (RefreshingTokenSource, BitbucketClient) {
-        let tokens = RefreshingTokenSource(account: account, store: store, client: TokenClient(configuration: account.configuration, transport: transport))
-        let retrying = RetryingTransport(transport, onRetry: { notice in
-            printError("bbtui: \(notice.status.map { "HTTP \($0)" } ?? "network error"); retrying in \(max(1, notice.delay.components.seconds)) s")
+    /// The account's session; retries are announced on stderr, once per cause (twelve pages
+    /// in flight retrying the same 429 make one line, not thirty).
+    func session(for account: StoredAccount) -> AccountSession {
+        let announced = Mutex<Set<String>>([])
+        return AccountSession(account: account, store: store, transport: transport, onRetry: { notice in
+            let cause = notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
+            guard announced.withLock({ $0.insert(cause).inserted }) else { return }
+            printError("bbtui: \(cause); retrying with backoff")
         })
-        let client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: account.configuration.apiURL), apiURL: account.configuration.apiURL)
-        return (tokens, client)
     }
 
-    /// Maps a failure to a message and an exit status.
-    static func fail(_ error: any Error) -> ExitCode {
-        let appError = AppError(error)
-        printError("bbtui: \(appError.description)")
-        return ExitCode(appError.needsLogin ? ExitStatus.loginRequired : ExitStatus.failure)
+    /// Runs the command's network work within `BBTUI_COMMAND_TIMEOUT`; past it, says so and
+    /// exits 1 rather than waiting on a server that never finishes.
+    func withinDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let seconds = commandTimeout.components.seconds
+        do {
+            return try await Deadline.run(within: commandTimeout, timeout: { CommandTimeout(seconds: seconds) }, body)
+        } catch let timeout as CommandTimeout {
+            printError("bbtui: gave up after \(timeout.seconds) s: the command did not finish within BBTUI_COMMAND_TIMEOUT. Check the network, or raise the limit.")
+            throw ExitCode(ExitStatus.failure)
+        }
     }
+
+    /// The command-line wording of a failure (facts plus the next step a script user can take)
+    /// and its exit status.
+    static func message(for error: any Error) -> (message: String, status: Int32) {
+        let appError = AppError(error)
+        if appError.needsLogin {
+            return (appError.description + (appError.description.hasSuffix("Log in again.") ? " Run `bbtui login`." : " Log in again with `bbtui login`."), ExitStatus.loginRequired)
+        }
+        let next = appError.isRetryableLater ? " Run the command again in a few minutes." : (appError.isTransient ? " Run the command again." : "")
+        return (appError.description + next, ExitStatus.failure)
+    }
+
+    /// Prints a failure and returns the exit it maps to.
+    static func fail(_ error: any Error) -> ExitCode {
+        let (message, status) = message(for: error)
+        printError("bbtui: \(message)")
+        return ExitCode(status)
+    }
+}
+
+/// The whole command ran past `BBTUI_COMMAND_TIMEOUT`.
+struct CommandTimeout: Error {
+    var seconds: Int64
 }
 
 /// Writes text to standard output, unbuffered.
@@ -84,10 +119,12 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     }.joined(separator: "\n")
 }
 
-/// JSON text with sorted keys, for stable script output.
+/// JSON text with sorted keys, for stable script output. Every control and bidi character in a
+/// string is escaped (`\u009b`, `\u202e`), so printing the JSON to a terminal is as safe as the
+/// table: the data survives exactly, and nothing in it can act on the terminal.
 func json(_ value: some Encodable) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    return JSONSafety.escapeControls(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
 }

@@ -45,9 +45,9 @@ struct WhoamiCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext.load()
-        let (_, client) = context.session(for: try context.activeAccount())
+        let client = context.session(for: try context.activeAccount()).client
         let user: User
-        do { user = try await client.currentUser() } catch { throw CLIContext.fail(error) }
+        do { user = try await context.withinDeadline { try await client.currentUser() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
         if json {
             printOut(bbtui.json(Output(user)))
             return
@@ -70,9 +70,9 @@ struct EmailsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext.load()
-        let (_, client) = context.session(for: try context.activeAccount())
+        let client = context.session(for: try context.activeAccount()).client
         var emails: [Email]
-        do { emails = try await client.emails() } catch { throw CLIContext.fail(error) }
+        do { emails = try await context.withinDeadline { try await client.emails() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
         emails.sort { ($0.isPrimary ? 0 : 1, $0.isConfirmed ? 0 : 1, $0.address) < ($1.isPrimary ? 0 : 1, $1.isConfirmed ? 0 : 1, $1.address) }
         if json {
             struct Row: Encodable { var email: String, is_primary: Bool, is_confirmed: Bool }
@@ -136,35 +136,67 @@ struct ReposCommand: AsyncParsableCommand {
         }
     }
 
+    /// What a listing brought back: the repositories, and what is missing from them.
+    struct Listing: Sendable {
+        var repositories: [Repository] = []
+        /// Workspaces whose listing failed (in part or whole), with the error.
+        var failures: [String: APIError] = [:]
+        /// What Bitbucket said the workspaces hold, once every first page arrived.
+        var expectedTotal: Int?
+    }
+
     func run() async throws {
         let context = try CLIContext.load()
-        let (_, client) = context.session(for: try context.activeAccount())
-        var repositories: [Repository] = []
+        let client = context.session(for: try context.activeAccount()).client
+        let only = workspace
+        let listing: Listing
         do {
-            let workspaces: [Workspace]
-            if let workspace {
-                workspaces = [Workspace(uuid: workspace, slug: workspace, name: nil, isAdministrator: false)]
-            } else {
-                workspaces = try await client.workspaces()
-            }
-            for try await batch in client.repositories(in: workspaces) {
-                repositories += batch.repositories
-                for (slug, error) in batch.failures.sorted(by: { $0.key < $1.key }) where batch.repositories.isEmpty {
-                    printError("bbtui: workspace \(safe(slug)): \(error.description)")
+            listing = try await context.withinDeadline {
+                let workspaces: [Workspace]
+                if let only {
+                    workspaces = [Workspace(uuid: only, slug: only, name: nil, isAdministrator: false)]
+                } else {
+                    workspaces = try await client.workspaces()
                 }
+                var listing = Listing()
+                for try await batch in client.repositories(in: workspaces) {
+                    listing.repositories += batch.repositories
+                    listing.failures = batch.failures
+                    listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
+                }
+                return listing
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw CLIContext.fail(error)
         }
+        var repositories = listing.repositories
+        let isIncomplete = report(listing)
         repositories.sort { ($0.updatedOn ?? .distantPast, $0.fullName) > ($1.updatedOn ?? .distantPast, $1.fullName) }
         if let limit { repositories = Array(repositories.prefix(limit)) }
         if json {
             printOut(bbtui.json(repositories.map(Output.init)))
-            return
+        } else {
+            let now = Date()
+            printOut(table(["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"], repositories.map {
+                [safe($0.fullName), safe($0.workspaceSlug), $0.isPrivate ? "private" : "public", safe($0.language.isEmpty ? "-" : $0.language), Format.age($0.updatedOn, now: now), Format.size($0.size)]
+            }))
         }
-        let now = Date()
-        printOut(table(["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"], repositories.map {
-            [safe($0.fullName), safe($0.workspaceSlug), $0.isPrivate ? "private" : "public", safe($0.language.isEmpty ? "-" : $0.language), Format.age($0.updatedOn, now: now), Format.size($0.size)]
-        }))
+        if isIncomplete { throw ExitCode(ExitStatus.incomplete) }
+    }
+
+    /// Says on stderr, once per workspace, what is missing from the listing; true when anything is.
+    func report(_ listing: Listing) -> Bool {
+        for (slug, error) in listing.failures.sorted(by: { $0.key < $1.key }) {
+            let listed = listing.repositories.filter { $0.workspaceSlug == slug }.count
+            printError("bbtui: workspace \(slug): \(CLIContext.message(for: error).message) (\(listed) of its repositories were listed)")
+        }
+        let listed = listing.repositories.count
+        if let expected = listing.expectedTotal, listed < expected {
+            printError("bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed.")
+            return true
+        }
+        return !listing.failures.isEmpty
     }
 }

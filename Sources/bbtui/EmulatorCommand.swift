@@ -34,6 +34,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("redirect-uri"), help: "The consumer's registered callback URL.") var redirectURI = "http://127.0.0.1:8976/callback"
     @Flag(name: .customLong("reject-role"), help: "Answer role=member on /2.0/repositories/{workspace} with 410.") var rejectRole = false
     @Flag(name: .customLong("legacy-scopes-field"), help: "Name the token's scopes 'scopes' (responses before 2026-05-04).") var legacyScopes = false
+    @Option(name: .customLong("refresh-grace"), help: "Seconds a rotated refresh token keeps working (0: it dies at once).") var refreshGrace = 10.0
 
     func validate() throws {
         guard (0...100_000).contains(repos) else { throw ValidationError("--repos must be between 0 and 100000.") }
@@ -41,6 +42,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard (0.0...1.0).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1.") }
         guard tokenTTL >= 1 else { throw ValidationError("--token-ttl must be at least 1 second.") }
         guard latency >= 0 else { throw ValidationError("--latency cannot be negative.") }
+        guard refreshGrace >= 0, refreshGrace.isFinite else { throw ValidationError("--refresh-grace cannot be negative.") }
     }
 
     var emulatorConfiguration: EmulatorConfiguration {
@@ -60,6 +62,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.redirectURI = redirectURI
         configuration.rejectsRoleFilter = rejectRole
         configuration.usesLegacyScopesField = legacyScopes
+        configuration.refreshGrace = .milliseconds(Int64(refreshGrace * 1000))
         return configuration
     }
 

@@ -10,9 +10,11 @@ struct LoginCommand: AsyncParsableCommand {
         abstract: "Log in to Bitbucket Cloud (adds an account).",
         discussion: """
         With --no-tui: prints the authorization URL alone on one line of standard output, then \
-        reads one line from standard input (the code, or the whole redirect URL) while also \
-        accepting the browser's redirect on the loopback callback, whichever comes first. \
-        Prompts and messages go to standard error. Exits 0 once the account is stored.
+        reads lines from standard input (the code, or the whole redirect URL; a line that is not \
+        one is explained and the next is read) while also accepting the browser's redirect on the \
+        loopback callback: the first valid answer wins at once. Prompts and messages go to \
+        standard error. Exits 0 once the account is stored, 1 when standard input closes after \
+        only unusable lines or the exchange fails, 3 when Bitbucket refuses the grant.
         """
     )
 
@@ -33,65 +35,83 @@ struct LoginCommand: AsyncParsableCommand {
         let request = AuthorizationRequest.make(configuration: configuration)
         var listener: LoopbackRedirectListener?
         do {
-            listener = try await LoopbackRedirectListener.start(redirectURI: configuration.redirectURI ?? context.settings.listenerRedirectURI)
+            listener = try await LoopbackRedirectListener.start(redirectURI: configuration.redirectURI ?? context.settings.listenerRedirectURI, expectedState: request.state)
         } catch {
-            printError("bbtui: \(error.description)")
+            printError("bbtui: \(error.description) Paste the code or the redirect URL instead.")
         }
         printOut(request.url.absoluteString)
         printError("Open the URL above in any browser and approve. Then paste the code or the whole redirect URL here and press Enter" + (listener.map { " (or let the browser reach 127.0.0.1:\($0.port) — it is listening)" } ?? "") + ":")
 
-        let answer = await firstAnswer(listener: listener)
-        await listener?.stop()
-        guard let answer else {
-            printError("bbtui: no code arrived (standard input closed). Run `bbtui login --no-tui` again and paste the redirect URL.")
-            throw ExitCode(ExitStatus.failure)
-        }
-        let code: String
-        switch PastedAuthorization.code(from: answer, expectedState: request.state) {
-        case .success(let value): code = value
-        case .failure(let problem):
-            printError("bbtui: \(problem.description)")
-            throw ExitCode(ExitStatus.failure)
-        }
-        do {
-            let token = try await TokenClient(configuration: configuration, transport: context.transport).exchange(code: code, for: request)
-            let probe = BitbucketClient(transport: AuthorizedTransport(base: context.transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL), apiURL: configuration.apiURL)
-            let user = try await probe.currentUser()
-            try context.store.save(StoredAccount(id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration, token: token))
-            printError("Logged in as \(safe(user.displayName)) (\(safe(user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase).")
-        } catch {
-            let appError = AppError(error)
-            printError("bbtui: \(appError.description)")
-            throw ExitCode(ExitStatus.failure)
-        }
-    }
-
-    /// A line from standard input, or the listener's redirect (as `?query`), whichever is first.
-    private func firstAnswer(listener: LoopbackRedirectListener?) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask { await Self.readLineOffThread() }
-            if let listener {
-                group.addTask { (try? await listener.nextRedirect()).map { "?" + $0 } }
-            }
-            var pending = listener == nil ? 1 : 2
-            while let result = await group.next() {
-                pending -= 1
-                if let result {
-                    group.cancelAll()
-                    return result
+        let answers = Self.answers(listener: listener)
+        var linesRead = 0
+        for await answer in answers {
+            let text: String
+            switch answer {
+            case .line(let line):
+                linesRead += 1
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                text = line
+            case .redirect(let query):
+                text = "?" + query
+            case .inputClosed:
+                // A script that fed only unusable lines gets its answer now; with nothing fed at
+                // all, the browser's redirect can still come (within the command's deadline).
+                if listener == nil || linesRead > 0 {
+                    await listener?.stop()
+                    printError("bbtui: no usable code arrived before standard input closed. Run `bbtui login --no-tui` again and paste the redirect URL.")
+                    throw ExitCode(ExitStatus.failure)
                 }
-                // Standard input closed: keep waiting for the browser if it can still come.
-                if pending == 0 { break }
+                printError("Standard input is closed; still waiting for the browser's redirect on 127.0.0.1:\(listener?.port ?? 0).")
+                continue
             }
-            return nil
+            let code: String
+            switch PastedAuthorization.code(from: text, expectedState: request.state) {
+            case .success(let value): code = value
+            case .failure(let problem):
+                printError("bbtui: \(problem.description) Still waiting: paste again, or approve the URL above.")
+                continue
+            }
+            do {
+                let login = try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: context.transport, store: context.store)
+                listener?.finish(code: code, .loggedIn(login.user.displayName))
+                await listener?.stop()
+                printError("Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase).")
+                return
+            } catch {
+                let failure = CLIContext.message(for: error)
+                listener?.finish(code: code, .failed(failure.message))
+                await listener?.stop()
+                printError("bbtui: \(failure.message)")
+                throw ExitCode(failure.status)
+            }
         }
+        await listener?.stop()
+        throw ExitCode(ExitStatus.failure)
     }
 
-    /// Reads one line on a thread of its own, so a blocked stdin never holds a pool thread.
-    private static func readLineOffThread() async -> String? {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: readLine(strippingNewline: true)) }
+    /// One thing that arrived for the login.
+    enum Answer: Sendable {
+        case line(String)
+        case redirect(String)
+        case inputClosed
+    }
+
+    /// Lines from standard input and the listener's redirects, in the order they arrive. Standard
+    /// input is read on a thread of its own (a blocked read never holds a pool thread, and is
+    /// simply abandoned when the login finishes first).
+    static func answers(listener: LoopbackRedirectListener?) -> AsyncStream<Answer> {
+        AsyncStream { continuation in
+            let thread = Thread {
+                while let line = readLine(strippingNewline: true) { continuation.yield(.line(line)) }
+                continuation.yield(.inputClosed)
+            }
             thread.start()
+            if let listener {
+                let task = Task {
+                    while let query = try? await listener.nextRedirect() { continuation.yield(.redirect(query)) }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
         }
     }
 }

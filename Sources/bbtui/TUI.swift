@@ -107,6 +107,9 @@ enum ExitStatus {
     static let failure: Int32 = 1
     /// The command line was wrong (ArgumentParser's own code).
     static let usage: Int32 = 64
+    /// The command printed what it could, but not everything it was asked for (a workspace or a
+    /// page failed); what was printed stays machine-readable.
+    static let incomplete: Int32 = 2
     /// Not logged in, or the session cannot be refreshed: run `bbtui login`.
     static let loginRequired: Int32 = 3
 }

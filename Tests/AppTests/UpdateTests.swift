@@ -65,7 +65,7 @@ import TerminalUI
 
     @Test func expiredCodeMakesAFreshURLAndKeepsTheField() {
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")))
-        let effects = Update.update(&state, .loginFailed(.oauth(.invalidGrant("The specified code is not valid."))))
+        let effects = Update.update(&state, .loginFailed(.oauth(.codeRejected("The specified code is not valid."))))
         #expect(effects == [.prepareLogin])
         #expect(state.login?.field.text == "AbCdEf0123456789xy")
         #expect(state.login?.problem?.contains("A fresh login URL was made") == true)

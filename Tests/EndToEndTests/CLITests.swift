@@ -35,7 +35,7 @@ import Testing
         #expect(statusJSON["logged_in"] as? Bool == true)
         #expect(statusJSON["store_mode"] as? String == "0600")
         #expect(statusJSON["scopes"] as? [String] == ["account", "email", "repository"])
-        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "scopes", "api_url", "store", "store_mode"])
+        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "token_checked", "scopes", "api_url", "store", "store_mode"])
 
         // whoami: human and JSON with the API's field names.
         let whoami = try runBBTUI(["whoami"], environment: environment)
@@ -133,7 +133,7 @@ import Testing
         #expect(dead.stderr.contains("Log in again"))
         let deadStatus = try runBBTUI(["status"], environment: environment)
         #expect(deadStatus.status == 3)
-        #expect(deadStatus.stdout.contains("cannot be refreshed"))
+        #expect(deadStatus.stdout.contains("not usable"))
     }
 
     @Test func aKilledRefreshLeavesTheOldOrTheNewTokens() async throws {

@@ -105,10 +105,12 @@ public final class EffectRunner: Sendable {
         let redirect = configuration.redirectURI ?? services.listenerRedirectURI
         let status: LoginState.Listener
         do {
-            let listener = try await LoopbackRedirectListener.start(redirectURI: redirect)
+            let listener = try await LoopbackRedirectListener.start(redirectURI: redirect, expectedState: request.state)
             status = .listening(port: listener.port)
+            // Every redirect of this attempt (a refusal, then an approval) reaches the screen;
+            // the listener has already dropped those of other attempts.
             let task = Task { [send] in
-                if let query = try? await listener.nextRedirect() { send(.redirectReceived(query)) }
+                while let query = try? await listener.nextRedirect() { send(.redirectReceived(query)) }
             }
             session.withLock {
                 $0.listener = listener
@@ -134,20 +136,19 @@ public final class EffectRunner: Sendable {
 
     private func exchange(code: String, request: AuthorizationRequest) async {
         guard case .success(let configuration) = services.configuration else { return }
+        let listener = session.withLock { $0.listener }
         do {
-            let token = try await TokenClient(configuration: configuration, transport: services.transport, now: services.now).exchange(code: code, for: request)
-            // Who is this? The account is keyed by the user's UUID.
-            let probe = BitbucketClient(transport: AuthorizedTransport(base: services.transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL), apiURL: configuration.apiURL)
-            let user = try await probe.currentUser()
-            let account = StoredAccount(id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration, token: token)
-            try services.store.save(account)
+            let login = try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: services.transport, store: services.store, now: services.now)
+            listener?.finish(code: code, .loggedIn(login.user.displayName))
             resetSession()
-            var browser = services.browser(for: account)
-            browser.user = .loaded(Snapshot(user, fetchedAt: services.now()))
-            try? services.cache?.put(user, key: CacheKey.user, accountID: account.id, fetchedAt: services.now())
+            var browser = services.browser(for: login.account)
+            browser.user = .loaded(Snapshot(login.user, fetchedAt: services.now()))
+            try? services.cache?.put(login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: services.now())
             send(.loginSucceeded(browser))
         } catch {
-            send(.loginFailed(AppError(error)))
+            let failure = AppError(error)
+            listener?.finish(code: code, .failed(failure.description))
+            send(.loginFailed(failure))
         }
     }
 
@@ -169,10 +170,10 @@ public final class EffectRunner: Sendable {
             return existing
         }
         guard let account = try services.store.activeAccount() else { throw AppError.oauth(.loginRequired("No account is logged in.")) }
-        let tokenClient = TokenClient(configuration: account.configuration, transport: services.transport, now: services.now)
-        let tokens = RefreshingTokenSource(account: account, store: services.store, client: tokenClient, now: services.now)
-        let retrying = RetryingTransport(services.transport, onRetry: { [send] notice in send(.retrying(status: notice.status, delay: notice.delay)) })
-        let client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: account.configuration.apiURL), apiURL: account.configuration.apiURL)
+        let made = AccountSession(account: account, store: services.store, transport: services.transport, now: services.now, onRetry: { [send] notice in
+            send(.retrying(status: notice.status, delay: notice.delay))
+        })
+        let (tokens, client) = (made.tokens, made.client)
         session.withLock { session in
             session.accountID = account.id
             session.tokens = tokens

@@ -89,6 +89,27 @@ public enum AppError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when trying the same thing again a little later may well work.
+    public var isTransient: Bool {
+        switch self {
+        case .api(let error): return error.isTransient
+        case .oauth(let error): return error.isTransient
+        default: return false
+        }
+    }
+
+    /// True when a retry makes sense only after a while (Bitbucket's rolling-hour rate limit).
+    public var isRetryableLater: Bool {
+        if case .api(.rateLimited) = self { return true }
+        return false
+    }
+
+    /// The message with the full-screen app's next step.
+    public var screenText: String {
+        if needsLogin || !isTransient { return description }
+        return description + (isRetryableLater ? " Press r in a few minutes." : " Press r to retry.")
+    }
+
     /// True when only a new login can fix it (dead refresh token, revoked access).
     public var needsLogin: Bool {
         switch self {

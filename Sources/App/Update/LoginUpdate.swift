@@ -33,7 +33,7 @@ enum LoginUpdate {
             modify(&state) { login in
                 login.phase = .waiting
                 var text = error.description
-                if case .oauth(.invalidGrant) = error {
+                if case .oauth(.codeRejected) = error {
                     // The code is spent either way: a fresh URL is needed.
                     text += " A fresh login URL was made below."
                     login.phase = .preparing

@@ -37,7 +37,7 @@ public enum Update {
             if error.needsLogin, state.browser != nil {
                 state.overlay = .relogin(reason: error.description)
             } else {
-                say(error.description, &state, kind: .error)
+                say(error.screenText, &state, kind: .error)
             }
             return []
         case .retrying(let status, let delay):

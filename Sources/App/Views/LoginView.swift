@@ -48,7 +48,7 @@ enum LoginView {
                     top += wrapped("Browser on your own computer? Connect with: ssh -L \(port):127.0.0.1:\(port) \(Sanitizer.sanitize(state.environment.hostName))", style: .dim, indent: 3, optional: true)
                 }
             case .unavailable(let reason):
-                top += wrapped(Sanitizer.sanitize(reason), style: .dim, indent: 3, optional: true)
+                top += wrapped(Sanitizer.sanitize(reason) + " Paste the code or the redirect URL below instead.", style: .dim, indent: 3, optional: true)
             case .off:
                 break
             }

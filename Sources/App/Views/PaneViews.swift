@@ -22,7 +22,7 @@ enum PaneViews {
     @discardableResult
     static func drawError(_ error: AppError, in area: Rect, startingAt y: Int, into screen: inout Screen) -> Int {
         var row = y
-        for line in TextLayout.wrap(Sanitizer.sanitize(error.description, newlines: .keep), width: max(1, area.width)) where row < area.maxY {
+        for line in TextLayout.wrap(Sanitizer.sanitize(error.screenText, newlines: .keep), width: max(1, area.width)) where row < area.maxY {
             screen.put(line, x: area.x, y: row, width: area.width, style: Style(foreground: .red, attributes: .bold))
             row += 1
         }
@@ -168,7 +168,7 @@ enum PaneViews {
             left = Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " loaded \(loaded)" + (total.map { " of \($0)" } ?? "")
             style = Style(foreground: .yellow)
         case .failed(let error) where !repositories.all.isEmpty:
-            left = "refresh failed: " + Sanitizer.sanitize(error.description)
+            left = "refresh failed: " + Sanitizer.sanitize(error.screenText)
             style = Style(foreground: .red)
         default:
             left = ""

@@ -25,19 +25,19 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
             let boxes = required.map(APIError.permissionName).joined(separator: ", ")
             return "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
         case .rateLimited:
-            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded stays; press r in a few minutes."
+            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded is kept."
         case .gone(let change, let message):
             return "Bitbucket removed this endpoint (\(change)): \(message)."
         case .notFound(let message):
             return "Not found: \(message)"
         case .server(let status, let detail):
-            return "Bitbucket failed with HTTP \(status)\(detail.isEmpty ? "" : " (\(detail))"). Press r to retry."
+            return "Bitbucket failed with HTTP \(status)\(detail.isEmpty ? "" : " (\(detail))")."
         case .http(let status, let message):
-            return "HTTP \(status): \(message)"
+            return "Bitbucket answered HTTP \(status)" + (message.isEmpty ? " with no explanation." : ": \(message)")
         case .network(let error):
-            return error.description + " Press r to retry."
+            return error.description
         case .decoding(let context):
-            return "Bitbucket's answer could not be read (\(context)). Press r to retry; if it persists, report it."
+            return "Bitbucket's answer could not be read (\(context))."
         }
     }
 
@@ -49,6 +49,15 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
         case "repository": return "Repositories: Read"
         case "team": return "Workspace membership: Read"
         default: return scope
+        }
+    }
+
+    /// True when the same request may well work a little later (network, 5xx, 429, a garbled
+    /// answer): front ends offer to retry.
+    public var isTransient: Bool {
+        switch self {
+        case .rateLimited, .server, .network, .decoding: return true
+        default: return false
         }
     }
 

@@ -72,8 +72,8 @@ public struct BitbucketClient: Sendable {
     /// Every repository of the given workspaces, as batches arrive.
     ///
     /// The stream throws only when nothing can be listed (the token is refused, a scope is
-    /// missing, or every workspace failed); a single failing workspace is reported in the last
-    /// batch's `failures` while the others go on.
+    /// missing, or every workspace failed before a single repository arrived); a failing
+    /// workspace or page is reported in the batches' `failures` while the others go on.
     public func repositories(in workspaces: [Workspace], sort: String = "-updated_on") -> AsyncThrowingStream<RepositoryBatch, any Error> {
         AsyncThrowingStream { continuation in
             let producer = Task {
@@ -149,7 +149,9 @@ public struct BitbucketClient: Sendable {
                 launch(&group)
             }
         }
-        if !slugs.isEmpty, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
+        // Nothing at all could be listed: that is a failure, not an empty account. Anything
+        // listed is delivered, with the failures beside it.
+        if !slugs.isEmpty, loaded == 0, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
             throw first
         }
     }
@@ -251,8 +253,11 @@ public struct BitbucketClient: Sendable {
             throw .rateLimited
         case 500...599:
             throw .server(response.status, message)
+        case 300...399:
+            let target = response.headers["location"].map { " to \($0)" } ?? ""
+            throw .http(response.status, "a redirect\(target), which bbtui does not follow for the API. Check BBTUI_API_URL (it should be https://api.bitbucket.org/2.0)")
         default:
-            throw .http(response.status, message)
+            throw .http(response.status, message.isEmpty ? (response.body.isEmpty ? "" : "an unexpected \(response.headers["content-type"] ?? "untyped") body") : message)
         }
     }
 

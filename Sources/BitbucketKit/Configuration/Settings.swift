@@ -6,7 +6,12 @@ import Foundation
 /// one `KEY = "value"` per line (a TOML subset; `#` starts a comment).
 public struct Settings: Sendable, Equatable {
     /// Every key bbtui reads.
-    public static let keys = ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL", "BBTUI_REDIRECT_URI", "BBTUI_HOME"]
+    public static let keys = ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL", "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT"]
+
+    /// The default limit on one HTTP request, connect to last byte.
+    public static let defaultRequestTimeout: Duration = .seconds(30)
+    /// The default limit on one command (`whoami`, `repos`, …), retries included.
+    public static let defaultCommandTimeout: Duration = .seconds(300)
 
     /// The merged values.
     public var values: [String: String]
@@ -20,7 +25,11 @@ public struct Settings: Sendable, Equatable {
         var values: [String: String] = [:]
         var sources: [String: String] = [:]
         if let text = try readFile(paths.configFile) {
-            for (key, value) in try parse(text, path: paths.configFile) where keys.contains(key) {
+            let pairs = try parse(text, path: paths.configFile)
+            if pairs.contains(where: { $0.0 == "BITBUCKET_CLIENT_SECRET" && !$0.1.isEmpty }) {
+                try checkPrivate(paths.configFile)
+            }
+            for (key, value) in pairs where keys.contains(key) {
                 values[key] = value
                 sources[key] = paths.configFile
             }
@@ -58,9 +67,41 @@ public struct Settings: Sendable, Equatable {
         return configuration
     }
 
+    /// How long one HTTP request may take in all (`BBTUI_TIMEOUT`, seconds).
+    public func requestTimeout() throws(ConfigurationError) -> Duration {
+        try seconds("BBTUI_TIMEOUT", default: Settings.defaultRequestTimeout)
+    }
+
+    /// How long one command may take in all (`BBTUI_COMMAND_TIMEOUT`, seconds).
+    public func commandTimeout() throws(ConfigurationError) -> Duration {
+        try seconds("BBTUI_COMMAND_TIMEOUT", default: Settings.defaultCommandTimeout)
+    }
+
+    private func seconds(_ key: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
+        guard let text = values[key] else { return fallback }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 86_400 else {
+            throw .invalidValue(key, text, "a number of seconds between 0 and 86400")
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
     /// The callback URL the loopback listener serves: the configured one, or the default.
     public var listenerRedirectURI: URL {
         values["BBTUI_REDIRECT_URI"].flatMap(URL.init(string:)) ?? OAuthConfiguration.defaultRedirectURI
+    }
+
+    /// A file holding a secret must be the user's own and unreadable by others, as ssh demands
+    /// of a private key.
+    static func checkPrivate(_ path: String) throws(ConfigurationError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = "0" + String(info.st_mode & 0o777, radix: 8)
+        if info.st_uid != geteuid() {
+            throw .exposedSecret(path, mode + " and belongs to another user (uid \(info.st_uid))", "chown \(geteuid()) '\(path)' && chmod 600 '\(path)'")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw .exposedSecret(path, mode, "chmod 600 '\(path)'")
+        }
     }
 
     private static func readFile(_ path: String) throws(ConfigurationError) -> String? {

@@ -3,8 +3,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The live transport: AsyncHTTPClient with short connect timeouts, a whole-request deadline,
-/// proxy support from the environment and a cap on response size.
+/// The live transport: AsyncHTTPClient with short connect timeouts, a total deadline on every
+/// request (connect, headers and the whole body), proxy support from the environment and a cap
+/// on response size.
 ///
 /// AsyncHTTPClient ignores `HTTPS_PROXY` by itself, and on a refused connection retries until
 /// the request deadline; both are handled here so "server down" is reported in seconds.
@@ -17,7 +18,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     /// - Parameters:
     ///   - environment: read for `HTTPS_PROXY`/`https_proxy` and `NO_PROXY`/`no_proxy`.
     ///   - connectTimeout: how long a connection may take to open.
-    ///   - requestTimeout: how long a whole request may take.
+    ///   - requestTimeout: how long a whole request may take, from connecting to the body's last
+    ///     byte; a server that drips bytes is cut off here.
     ///   - maxResponseBytes: larger bodies fail with `.responseTooLarge`.
     public init(environment: [String: String] = [:], connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 32 << 20) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
@@ -48,6 +50,20 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let host = request.url.host ?? request.url.absoluteString
         guard request.url.isSecureForCredentials else { throw TransportError(.insecureURL, host: host) }
+        let limit = Duration.milliseconds(requestTimeout.nanoseconds / 1_000_000)
+        let seconds = String(format: "%g", Double(requestTimeout.nanoseconds) / 1e9)
+        let detail = "no complete answer within \(seconds) s"
+        return try await Deadline.run(within: limit, timeout: { TransportError(.timedOut, host: host, detail: detail) }) {
+            do {
+                return try await self.perform(request, host: host)
+            } catch let error as TransportError where error.kind == .timedOut {
+                // AsyncHTTPClient's own deadline may fire first: the same limit, the same words.
+                throw TransportError(.timedOut, host: host, detail: detail)
+            }
+        }
+    }
+
+    private func perform(_ request: HTTPRequest, host: String) async throws -> HTTPResponse {
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
@@ -113,7 +129,7 @@ struct ProxySettings: Sendable {
     func applies(to host: String) -> Bool {
         guard proxy != nil else { return false }
         let host = host.lowercased()
-        if host == "localhost" || host.hasPrefix("127.") || host == "::1" { return false }
+        if LoopbackHost.isLoopback(host) { return false }
         for rule in exclusions {
             if rule == "*" { return false }
             let suffix = rule.hasPrefix(".") ? String(rule.dropFirst()) : rule

@@ -74,7 +74,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch kind {
         case .connectionRefused: return "Could not connect to \(host): the connection was refused. Is the server running, and is the address right?"
-        case .timedOut: return "\(host) did not answer in time. Check your network (and HTTPS_PROXY if you need one), then retry."
+        case .timedOut: return "\(host) did not answer in time\(detail.isEmpty ? "" : " (\(detail))"). Check your network, and HTTPS_PROXY if you need one."
         case .dnsFailure: return "Could not resolve \(host). Check your network or DNS settings."
         case .tlsFailure: return "The TLS connection to \(host) failed: \(detail)"
         case .responseTooLarge: return "The response from \(host) was larger than bbtui accepts (\(detail)). This is not a Bitbucket response."
@@ -92,14 +92,48 @@ public protocol HTTPTransport: Sendable {
 }
 
 extension URL {
-    /// True for `127.0.0.0/8`, `::1` and `localhost`.
+    /// True for `127.0.0.0/8`, `::1` and `localhost` itself: the host is parsed as an address,
+    /// so `127.evil.example` or `localhost.example` are not loopback.
     public var isLoopback: Bool {
         guard let host = host?.lowercased() else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        return LoopbackHost.isLoopback(host)
     }
 
     /// True when the URL may carry credentials: `https`, or `http` to loopback only.
     public var isSecureForCredentials: Bool {
         scheme?.lowercased() == "https" || (scheme?.lowercased() == "http" && isLoopback)
+    }
+}
+
+/// Decides whether a host name is a loopback address, by parsing it, never by its prefix.
+public enum LoopbackHost {
+    /// True for `localhost` (with or without a trailing dot), an IPv4 address in `127.0.0.0/8`
+    /// written as four decimal octets, and the IPv6 loopback `::1` in any of its spellings.
+    public static func isLoopback(_ rawHost: String) -> Bool {
+        var host = rawHost.lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "localhost." { return true }
+        if let octets = ipv4Octets(host) { return octets[0] == 127 }
+        if host.contains(":") {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, host, &address) == 1 else { return false }
+            let bytes = withUnsafeBytes(of: address) { Array($0) }
+            if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+            // An IPv4-mapped loopback (::ffff:127.x.y.z).
+            return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+        }
+        return false
+    }
+
+    /// Four decimal octets 0...255, nothing else (no shortened or hexadecimal forms).
+    static func ipv4Octets(_ host: String) -> [Int]? {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var octets: [Int] = []
+        for part in parts {
+            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part), value <= 255 else { return nil }
+            octets.append(value)
+        }
+        return octets
     }
 }

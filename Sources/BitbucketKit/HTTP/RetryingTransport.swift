@@ -67,12 +67,23 @@ public struct RetryingTransport: HTTPTransport {
                 let kind = (error as? TransportError)?.kind
                 retryable = !(error is CancellationError) && kind != .insecureURL && kind != .responseTooLarge
             }
-            guard isIdempotent, retryable, attempt < maxAttempts, !Task.isCancelled else { return try outcome.get() }
+            // A request that ran into its whole deadline is tried once more at most: a server that
+            // does not answer in 30 s rarely answers in the next 30.
+            let timedOut = (try? outcome.get()) == nil && ((outcome.failureValue as? TransportError)?.kind == .timedOut)
+            guard isIdempotent, retryable, attempt < (timedOut ? min(2, maxAttempts) : maxAttempts), !Task.isCancelled else { return try outcome.get() }
             let ceiling = min(maxDelay, initialDelay * Int(1 << min(attempt - 1, 16)))
             let delay = jitter(ceiling)
             onRetry(RetryNotice(attempt: attempt, delay: delay, status: status))
             try await sleep(delay)
             attempt += 1
         }
+    }
+}
+
+extension Result {
+    /// The error, when this is a failure.
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -46,6 +46,10 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case insecure(String, String)
     case invalidURL(String, String)
     case unreadableFile(String, String)
+    /// A setting has a value of the wrong kind (key, value, what is expected).
+    case invalidValue(String, String, String)
+    /// The config file holds the consumer's secret and others can read it (path, mode, fix).
+    case exposedSecret(String, String, String)
 
     public var description: String {
         switch self {
@@ -57,6 +61,10 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
             return "\(key)=\(value) is not a valid URL."
         case .unreadableFile(let path, let reason):
             return "Could not read the config file \(path): \(reason)"
+        case .invalidValue(let key, let value, let expected):
+            return "\(key)=\(value) is not valid: it takes \(expected)."
+        case .exposedSecret(let path, let mode, let fix):
+            return "The config file \(path) holds BITBUCKET_CLIENT_SECRET and has permissions \(mode): other users could read the secret. bbtui refuses to use it. Fix with: \(fix)"
         }
     }
 }

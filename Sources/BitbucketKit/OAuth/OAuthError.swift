@@ -1,7 +1,11 @@
 /// A login or refresh failure, mapped to what the person should do.
 public enum OAuthError: Error, Equatable, CustomStringConvertible {
-    /// The code expired, was used already, or the refresh token is dead: log in again.
+    /// The refresh token is dead (revoked, unused for three months, or already rotated away):
+    /// log in again.
     case invalidGrant(String)
+    /// The authorization code was refused at the exchange: expired (codes live about a minute),
+    /// already used, or made for another consumer or redirect URI.
+    case codeRejected(String)
     /// Wrong Key or Secret, or a callback URL that does not match: fix the consumer setup.
     case clientMisconfigured(String)
     /// The person denied access in the browser.
@@ -18,19 +22,29 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidGrant(let detail):
-            return "Bitbucket did not accept the grant (\(detail)). Codes expire within a minute and work once; refresh tokens die when unused for three months or revoked. Log in again."
+            return "Bitbucket did not accept the refresh token (\(detail)): it was revoked, unused for three months, or already replaced. Log in again."
+        case .codeRejected(let detail):
+            return "Bitbucket did not accept the code (\(detail)): codes expire about a minute after approval and work once."
         case .clientMisconfigured(let detail):
             return "The OAuth consumer was refused (\(detail)). Check BITBUCKET_CLIENT_ID (the consumer's Key), BITBUCKET_CLIENT_SECRET (its Secret), and that its callback URL matches BBTUI_REDIRECT_URI."
         case .accessDenied:
-            return "Access was denied in the browser. Log in again and choose Grant access."
+            return "Access was denied in the browser. To log in, open the URL again and choose Grant access."
         case .malformedResponse(let detail):
             return "The token endpoint answered with something that is not a token (\(detail)). Check BBTUI_TOKEN_URL; a proxy may be in the way."
         case .server(let status, let detail):
-            return "The token endpoint failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)"). Bitbucket may be having trouble; try again in a minute."
+            return "The token endpoint failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
         case .network(let error):
             return error.description
         case .loginRequired(let reason):
-            return "\(reason) Log in again (bbtui login)."
+            return "\(reason) Log in again."
+        }
+    }
+
+    /// True when the same request may work a little later (network trouble, a failing server).
+    public var isTransient: Bool {
+        switch self {
+        case .server, .network: return true
+        default: return false
         }
     }
 

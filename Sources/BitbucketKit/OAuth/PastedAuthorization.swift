@@ -19,9 +19,9 @@ public enum PastedAuthorization {
             case .stateMismatch:
                 return "That redirect belongs to a different login attempt (its state does not match). Open the current URL and approve again."
             case .denied:
-                return "Access was denied in the browser. Approve the request to log in, or press Esc to cancel."
+                return "Access was denied in the browser. To log in, open the URL again and choose Grant access."
             case .providerError(let code, let description):
-                return "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? ""). Check the consumer's settings and try again."
+                return "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? "") instead of a code. Check the OAuth consumer's settings (its callback URL and permissions)."
             case .missingCode:
                 return "That address has no code in it. After approving, copy the whole address of the page the browser lands on (…/callback?code=…)."
             case .unrecognized:

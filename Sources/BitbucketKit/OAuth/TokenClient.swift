@@ -22,7 +22,11 @@ public struct TokenClient: Sendable {
         var form = [("grant_type", "authorization_code"), ("code", code)]
         if let redirect = request.redirectURI { form.append(("redirect_uri", redirect.absoluteString)) }
         form.append(("code_verifier", request.codeVerifier))
-        return try await post(form)
+        do {
+            return try await post(form)
+        } catch .invalidGrant(let detail) {
+            throw .codeRejected(detail)
+        }
     }
 
     /// Trades a refresh token for a new pair (the old refresh token dies soon after).

@@ -52,7 +52,33 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unusable(let path, let reason):
             return "\(path) cannot be used: \(reason)."
         case .writeFailed(let path, let reason):
-            return "Could not write \(path): \(reason). Nothing was changed; free some space or fix the file system, then retry."
+            return "Could not write \(path): \(reason). Nothing was changed." + StoreError.hint(for: reason)
+        }
+    }
+}
+
+extension StoreError {
+    /// The one next step that fits the cause, when there is one.
+    static func hint(for reason: String) -> String {
+        let lowered = reason.lowercased()
+        if lowered.contains("no space") || lowered.contains("disk full") || lowered.contains("full") && lowered.contains("database") {
+            return " Free some space on that file system."
+        }
+        if lowered.contains("read-only") || lowered.contains("readonly") { return " The file system is read-only." }
+        if lowered.contains("permission") || lowered.contains("not permitted") { return " Check the ownership and permissions of that path." }
+        return ""
+    }
+
+    /// A failure to open one of the store's files, with the cause named (a link, a directory,
+    /// permissions, space).
+    static func openFailed(path: String, errno code: Int32) -> StoreError {
+        switch code {
+        case ELOOP:
+            return .unusable(path: path, reason: "it is a symbolic link, and bbtui does not follow links inside its store. Remove it (bbtui recreates it)")
+        case EISDIR:
+            return .unusable(path: path, reason: "it is a directory")
+        default:
+            return .writeFailed(path: path, reason: String(cString: strerror(code)))
         }
     }
 }
@@ -90,7 +116,7 @@ enum SecureFiles {
         var info = stat()
         if lstat(path, &info) != 0 {
             let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard fd >= 0 else { throw StoreError.openFailed(path: path, errno: errno) }
             fchmod(fd, 0o600)
             close(fd)
             return

@@ -209,7 +209,7 @@ public final class TokenStore: Sendable {
     public func withRefreshLock<T: Sendable>(timeout: Duration = .seconds(30), _ body: () async throws -> T) async throws -> T {
         let path = paths.lockFile
         let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw StoreError.openFailed(path: path, errno: errno) }
         defer { close(fd) }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout

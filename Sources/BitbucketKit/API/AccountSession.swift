@@ -1,0 +1,31 @@
+import Foundation
+
+/// Everything needed to talk to the API as one stored account: its refreshing token source and
+/// a client whose requests carry the token, are retried when idempotent, and refresh on 401.
+///
+/// The one place that stacks token source → retrying transport → authorized transport → client,
+/// used by the full-screen app and the command line alike. Make one per account per process, so
+/// concurrent requests share one refresh.
+public struct AccountSession: Sendable {
+    /// The account, as loaded from the store.
+    public let account: StoredAccount
+    /// The account's token, refreshed ahead of expiry and after a 401.
+    public let tokens: RefreshingTokenSource
+    /// The API client.
+    public let client: BitbucketClient
+
+    /// Builds the stack for `account` over `transport`; `onRetry` hears about each retry.
+    public init(
+        account: StoredAccount,
+        store: TokenStore,
+        transport: any HTTPTransport,
+        now: @escaping @Sendable () -> Date = Date.init,
+        onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }
+    ) {
+        self.account = account
+        let configuration = account.configuration
+        tokens = RefreshingTokenSource(account: account, store: store, client: TokenClient(configuration: configuration, transport: transport, now: now), now: now)
+        let retrying = RetryingTransport(transport, onRetry: onRetry)
+        client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: configuration.apiURL), apiURL: configuration.apiURL)
+    }
+}

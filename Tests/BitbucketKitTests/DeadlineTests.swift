@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import BitbucketKit
+
+/// A hostile HTTP server on loopback: it accepts connections, then either drips its answer one
+/// byte at a time (every read timeout stays happy) or says nothing at all.
+final class SlowServer: @unchecked Sendable {
+    // @unchecked: `listener` is written once in init; `connections` is guarded by its mutex.
+    enum Mode { case drip, silent }
+
+    let port: Int
+    private let listener: Int32
+    private let connections = Mutex<[Int32]>([])
+    private let stopped = Atomic<Bool>(false)
+
+    init(_ mode: Mode) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                connections.withLock { $0.append(connection) }
+                guard mode == .drip else { continue }
+                Thread { [self] in
+                    let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\":\"".utf8) + [UInt8](repeating: 0x61, count: 100_000)
+                    for byte in answer {
+                        if stopped.load(ordering: .relaxed) { return }
+                        var one = byte
+                        guard send(connection, &one, 1, Int32(MSG_NOSIGNAL)) == 1 else { return }
+                        usleep(50_000)  // The server's drip rate, not a wait in the test.
+                    }
+                }.start()
+            }
+        }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        for connection in connections.withLock({ $0 }) {
+            shutdown(connection, Int32(SHUT_RDWR))
+            close(connection)
+        }
+    }
+}
+
+@Suite struct DeadlineTests {
+    @Test(arguments: [SlowServer.Mode.drip, .silent])
+    func aRequestEndsAtItsDeadlineWhateverTheServerDoes(mode: SlowServer.Mode) async throws {
+        let server = try SlowServer(mode)
+        defer { server.stop() }
+        let transport = AsyncHTTPClientTransport(connectTimeout: .seconds(1), requestTimeout: .milliseconds(800))
+        let started = ContinuousClock.now
+        await #expect(throws: TransportError(.timedOut, host: "127.0.0.1", detail: "no complete answer within 0.8 s")) {
+            _ = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(server.port)/2.0/user")!))
+        }
+        // Bounded by the deadline, not by the server (which would take 5,000 s to finish).
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func theTimeoutNamesTheHost() {
+        #expect(TransportError(.timedOut, host: "api.example.org", detail: "no complete answer within 30 s").description
+            == "api.example.org did not answer in time (no complete answer within 30 s). Check your network, and HTTPS_PROXY if you need one.")
+    }
+
+    @Test func deadlineAnswersEvenWhenTheWorkIgnoresCancellation() async throws {
+        struct Late: Error, Equatable {}
+        let started = ContinuousClock.now
+        await #expect(throws: Late()) {
+            try await Deadline.run(within: .milliseconds(100), timeout: { Late() }) {
+                // Work that never looks at cancellation: a blocking wait on a semaphore nobody signals.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    Thread {
+                        let never = DispatchSemaphore(value: 0)
+                        _ = never.wait(timeout: .now() + 3)
+                        continuation.resume()
+                    }.start()
+                }
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func deadlinePassesResultsAndErrorsThrough() async throws {
+        #expect(try await Deadline.run(within: .seconds(5), timeout: { CancellationError() }) { 42 } == 42)
+        await #expect(throws: TransportError(.dnsFailure, host: "h")) {
+            try await Deadline.run(within: .seconds(5), timeout: { CancellationError() }) { () async throws -> Int in throw TransportError(.dnsFailure, host: "h") }
+        }
+    }
+
+    @Test(arguments: [("0.5", 500), ("30", 30_000), ("2.25", 2250)])
+    func timeoutsAreConfigurable(value: String, milliseconds: Int64) throws {
+        let settings = Settings(values: ["BBTUI_TIMEOUT": value, "BBTUI_COMMAND_TIMEOUT": value], sources: [:], paths: TemporaryHome().paths)
+        #expect(try settings.requestTimeout() == .milliseconds(milliseconds))
+        #expect(try settings.commandTimeout() == .milliseconds(milliseconds))
+    }
+
+    @Test(arguments: ["0", "-1", "abc", "nan", "inf", "1e9"])
+    func badTimeoutsAreRefusedByName(value: String) {
+        let settings = Settings(values: ["BBTUI_TIMEOUT": value], sources: [:], paths: TemporaryHome().paths)
+        #expect(throws: ConfigurationError.invalidValue("BBTUI_TIMEOUT", value, "a number of seconds between 0 and 86400")) { try settings.requestTimeout() }
+    }
+
+    @Test func defaultsWithoutSettings() throws {
+        let settings = Settings(values: [:], sources: [:], paths: TemporaryHome().paths)
+        #expect(try settings.requestTimeout() == .seconds(30))
+        #expect(try settings.commandTimeout() == .seconds(300))
+    }
+}
+
+@Suite struct ConfigFileSecrecyTests {
+    private func write(_ text: String, mode: mode_t) -> TemporaryHome {
+        let home = TemporaryHome()
+        try? FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        FileManager.default.createFile(atPath: home.path + "/config", contents: Data(text.utf8))
+        chmod(home.path + "/config", mode)
+        return home
+    }
+
+    @Test(arguments: [mode_t(0o644), 0o640, 0o604, 0o660])
+    func aReadableConfigHoldingTheSecretIsRefusedWithTheFix(mode: mode_t) {
+        let home = write("BITBUCKET_CLIENT_ID = \"k\"\nBITBUCKET_CLIENT_SECRET = \"s3cret\"\n", mode: mode)
+        defer { home.remove() }
+        let path = home.path + "/config"
+        #expect(throws: ConfigurationError.exposedSecret(path, "0" + String(mode, radix: 8), "chmod 600 '\(path)'")) {
+            _ = try Settings.load(environment: ["BBTUI_HOME": home.path])
+        }
+        let message = ConfigurationError.exposedSecret(path, "0644", "chmod 600 '\(path)'").description
+        #expect(!message.contains("s3cret"))
+    }
+
+    @Test func aPrivateConfigOrOneWithoutTheSecretIsRead() throws {
+        let secret = write("BITBUCKET_CLIENT_SECRET = \"s3cret\"\n", mode: 0o600)
+        defer { secret.remove() }
+        #expect(try Settings.load(environment: ["BBTUI_HOME": secret.path]).values["BITBUCKET_CLIENT_SECRET"] == "s3cret")
+        let endpoints = write("BBTUI_API_URL = \"https://api.bitbucket.org/2.0\"\n", mode: 0o644)
+        defer { endpoints.remove() }
+        #expect(try Settings.load(environment: ["BBTUI_HOME": endpoints.path]).values["BBTUI_API_URL"] == "https://api.bitbucket.org/2.0")
+    }
+}

@@ -1,0 +1,201 @@
+import BitbucketKit
+import Foundation
+import Testing
+
+/// The edges, through the real binary: forged redirects, the listener racing stdin, partial
+/// listings, revoked tokens, JSON safety, and command-line wording.
+@Suite struct EdgeTests {
+    /// A free loopback port, for a listener nobody else uses.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// `bbtui login --no-tui` with its stdin left open; returns the process, its pipes and URL.
+    private func startLogin(environment: [String: String]) throws -> (Process, Pipe, Pipe, Pipe, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = ["login", "--no-tui"]
+        process.environment = environment
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        return (process, input, output, errors, firstLine(of: output))
+    }
+
+    @Test func theBrowsersRedirectFinishesTheLoginWhileStdinIsOpenAndForgeriesAreIgnored() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let port = Self.freePort()
+        let callback = "http://127.0.0.1:\(port)/callback"
+        let emulator = try EmulatorProcess(["--redirect-uri", callback])
+        defer { emulator.stop() }
+        var environment = emulator.environment(home: home.path)
+        environment["BBTUI_REDIRECT_URI"] = callback
+        let (process, input, _, errors, url) = try startLogin(environment: environment)
+        defer { if process.isRunning { process.terminate() } }
+
+        // Another local process forges redirects: no state, a wrong state, a stray request.
+        // Each gets a page saying why it was ignored; none ends the login.
+        let forgedCode = try await emulator.approve(url.replacingOccurrences(of: "state=", with: "state=x"))
+        let code = try #require(URLComponents(string: forgedCode)?.queryItems?.first { $0.name == "code" }?.value)
+        for forged in ["\(callback)?code=\(code)", "\(callback)?code=\(code)&state=not-this-one", "\(callback)?xcode=1", "\(callback)?error=access_denied"] {
+            let page = try await plainTransport.send(HTTPRequest(url: URL(string: forged)!))
+            #expect(page.status == 400, "\(forged)")
+            #expect(page.text.contains("It was ignored; bbtui is still waiting"), "\(forged)")
+        }
+        #expect(process.isRunning)
+
+        // The real redirect, followed by the "browser", finishes at once with stdin still open,
+        // and the page says what really happened.
+        let location = try await emulator.approve(url)
+        let page = try await plainTransport.send(HTTPRequest(url: URL(string: location)!))
+        #expect(page.status == 200)
+        #expect(page.text.contains("<h1>Logged in</h1>"))
+        #expect(page.text.contains("bbtui is logged in as Zoë Ångström-李."))
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("Logged in as Zoë Ångström-李 (zoe)"))
+        // The account stored is the real one's, not the forger's code's.
+        let whoami = try runBBTUI(["whoami", "--json"], environment: environment)
+        #expect(whoami.stdout.contains("\"nickname\" : \"zoe\""))
+    }
+
+    @Test func aBadPasteIsExplainedAndTheNextLineStillLogsIn() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        var environment = emulator.environment(home: home.path)
+        environment["BBTUI_REDIRECT_URI"] = nil
+        let (process, input, _, errors, url) = try startLogin(environment: environment)
+        let location = try await emulator.approve(url)
+        input.fileHandleForWriting.write(Data("not a code!\n\(location.replacingOccurrences(of: "state=", with: "state=old"))\n\(location)\n".utf8))
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("does not look like a code"))
+        #expect(stderr.contains("belongs to a different login attempt"))
+        #expect(stderr.contains("Logged in as"))
+    }
+
+    @Test func aPartialListingExitsTwoSaysSoOnceAndStaysJSON() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        // 1,500 repositories in 2 workspaces is 16 pages; the rate limit lets 6 through.
+        let emulator = try EmulatorProcess(["--repos", "1500", "--workspaces", "2", "--rate-limit", "6"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let result = try runBBTUI(["repos", "--json"], environment: environment)
+        #expect(result.status == 2, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        // Six pages' worth: which six depends on the order in which they were sent.
+        #expect((500...600).contains(rows.count))
+        let failureLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("bbtui: workspace ") }
+        #expect(failureLines.count == Set(failureLines.map { $0.split(separator: ":")[1] }).count, "one line per workspace: \(result.stderr)")
+        #expect(!failureLines.isEmpty)
+        #expect(result.stderr.contains("rate limit"))
+        #expect(result.stderr.contains("Run the command again in a few minutes"))
+        #expect(result.stderr.contains("the listing is incomplete: \(rows.count) of the 1500 repositories"))
+        #expect(!result.stderr.contains("Press r"))
+    }
+
+    @Test func statusCheckAndTokenAskBitbucketAndNeverPrintARevokedToken() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let checked = try runBBTUI(["status", "--check", "--json"], environment: environment)
+        #expect(checked.status == 0)
+        #expect(checked.stdout.contains("\"token_checked\" : true"))
+        #expect(checked.stdout.contains("\"token_usable\" : true"))
+
+        try await emulator.post("/_emulator/revoke")
+        // Without --check the store alone cannot know, and says it did not ask.
+        let unchecked = try runBBTUI(["status"], environment: environment)
+        #expect(unchecked.status == 0)
+        #expect(unchecked.stdout.contains("not checked with Bitbucket"))
+        let revoked = try runBBTUI(["status", "--check", "--json"], environment: environment)
+        #expect(revoked.status == 3)
+        #expect(revoked.stdout.contains("\"token_usable\" : false"))
+        let token = try runBBTUI(["token"], environment: environment)
+        #expect(token.status == 3)
+        #expect(token.stdout.isEmpty)
+        #expect(token.stderr.contains("bbtui login"))
+        let unverified = try runBBTUI(["token", "--no-check"], environment: environment)
+        #expect(unverified.status == 0)
+        #expect(unverified.stderr.contains("not checked with Bitbucket"))
+    }
+
+    @Test func jsonOutputEscapesEveryControlAndBidiCharacter() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--hostile", "--repos", "200"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        for command in [["repos", "--json"], ["whoami", "--json"], ["emails", "--json"], ["accounts", "--json"], ["status", "--json"]] {
+            let result = try runBBTUI(command, environment: environment)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            let raw = result.stdout.unicodeScalars.filter { $0.value == 0x1B || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
+            #expect(raw.isEmpty, "\(command) wrote \(raw.map { String($0.value, radix: 16) })")
+            #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [Any] || command[0] != "repos")
+        }
+        let repos = try runBBTUI(["repos", "--json"], environment: environment).stdout
+        #expect(repos.contains("\\u009b") || repos.contains("\\u202e"))
+    }
+
+    @Test func aServerThatNeverFinishesEndsTheCommandAndNamesTheHost() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        var environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        // A listening socket that never answers: the stored account's API is pointed at it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        var account = try #require(try store.activeAccount())
+        account.configuration.apiURL = URL(string: "http://127.0.0.1:\(port)/2.0")!
+        try store.save(account)
+        environment["BBTUI_API_URL"] = account.configuration.apiURL.absoluteString
+        environment["BBTUI_TIMEOUT"] = "1"
+        let started = ContinuousClock.now
+        let result = try runBBTUI(["whoami"], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("127.0.0.1 did not answer in time (no complete answer within 1 s)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Press r"))
+        // One request and one retry at most, each bounded.
+        #expect(ContinuousClock.now - started < .seconds(15))
+
+        environment["BBTUI_TIMEOUT"] = "30"
+        environment["BBTUI_COMMAND_TIMEOUT"] = "1.5"
+        let bounded = try runBBTUI(["whoami"], environment: environment)
+        #expect(bounded.status == 1)
+        #expect(bounded.stderr.contains("gave up after 1 s"), "\(bounded.stderr)")
+    }
+}
