@@ -3,10 +3,11 @@ import BitbucketEmulator
 import BitbucketKit
 import Foundation
 import NcursesTerminal
+import Synchronization
 import TerminalUI
 
 // bbtui's benchmarks. Run in release: `swift run -c release BBTUIBench [section …]`.
-// Sections: table, keystroke, filter, bytes, pages, decode, memory, startup, idle.
+// Sections: table, keystroke, filter, bytes, refresh, pages, decode, memory, startup, idle.
 
 let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
@@ -144,6 +145,54 @@ func emulatorSession(_ configure: (inout EmulatorConfiguration) -> Void) async t
     let token = try await TokenClient(configuration: oauth, transport: transport).exchange(code: code, for: request)
     let authorized = AuthorizedTransport(base: transport, tokens: StaticTokenSource(token), apiURL: oauth.apiURL)
     return (emulator, endpoints, BitbucketClient(transport: authorized, apiURL: oauth.apiURL), authorized)
+}
+
+// MARK: - The refresh window: from the token response's last byte to the committed pair
+
+/// Remembers when the token response was fully received.
+final class ArrivalClock: HTTPTransport {
+    let base: any HTTPTransport
+    let arrived = Mutex<ContinuousClock.Instant?>(nil)
+    init(_ base: any HTTPTransport) { self.base = base }
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let response = try await base.send(request)
+        arrived.withLock { $0 = ContinuousClock.now }
+        return response
+    }
+}
+
+if wants("refresh") {
+    let emulator = BitbucketEmulator(configuration: EmulatorConfiguration())
+    let endpoints = try await emulator.start()
+    let transport = AsyncHTTPClientTransport()
+    let oauth = OAuthConfiguration(clientID: endpoints.clientID, clientSecret: endpoints.clientSecret, authorizeURL: URL(string: endpoints.authorizeURL)!, tokenURL: URL(string: endpoints.tokenURL)!, apiURL: URL(string: endpoints.apiURL)!)
+    // Side by side in one run: the rollback journal the store used before, and the WAL it uses now.
+    for mode in [TokenStore.JournalMode.rollback, .wal, .rollback, .wal] {
+        let directory = NSTemporaryDirectory() + "bbtui-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try TokenStore(paths: StorePaths(configDirectory: directory, cacheDirectory: directory + "/cache"), journalMode: mode)
+        let request = AuthorizationRequest.make(configuration: oauth)
+        let redirect = try await transport.send(HTTPRequest(url: request.url)).headers["location"] ?? ""
+        let code = try PastedAuthorization.code(from: redirect, expectedState: request.state).get()
+        let token = try await TokenClient(configuration: oauth, transport: transport).exchange(code: code, for: request)
+        try store.save(StoredAccount(id: "{u}", username: "zoe", displayName: "Zoë", configuration: oauth, token: token))
+        let arrival = ArrivalClock(transport)
+        var windows: [Duration] = []
+        for _ in 0..<60 {
+            guard let account = try store.activeAccount() else { break }
+            // A clock three hours ahead: the stored token looks expired, so every call refreshes.
+            let source = RefreshingTokenSource(account: account, store: store, client: TokenClient(configuration: oauth, transport: arrival), now: { Date().addingTimeInterval(3 * 3600) })
+            _ = try await source.token()
+            let committed = ContinuousClock.now
+            if let arrived = arrival.arrived.withLock({ $0 }) { windows.append(committed - arrived) }
+        }
+        report("refresh window (response received → pair committed), \(mode == .wal ? "WAL" : "rollback journal")", Stats(samples: windows).summary)
+        let commit = try measure(iterations: 60) {
+            try store.updateToken(token, accountID: "{u}")
+        }
+        report("commit of one token pair, \(mode == .wal ? "WAL" : "rollback journal")", commit.summary)
+    }
+    await emulator.stop()
 }
 
 if wants("pages") {

@@ -78,21 +78,25 @@ final class SlowServer: @unchecked Sendable {
 
     @Test func deadlineAnswersEvenWhenTheWorkIgnoresCancellation() async throws {
         struct Late: Error, Equatable {}
-        let started = ContinuousClock.now
+        // Work that never looks at cancellation and does not end until the test lets it: the
+        // deadline must answer while it is still stuck.
+        let release = DispatchSemaphore(value: 0)
+        let finished = Atomic<Bool>(false)
         await #expect(throws: Late()) {
             try await Deadline.run(within: .milliseconds(100), timeout: { Late() }) {
-                // Work that never looks at cancellation: a blocking wait on a semaphore nobody signals.
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     Thread {
-                        let never = DispatchSemaphore(value: 0)
-                        _ = never.wait(timeout: .now() + 3)
+                        release.wait()
+                        finished.store(true, ordering: .relaxed)
                         continuation.resume()
                     }.start()
                 }
                 return 1
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        let stillStuck = !finished.load(ordering: .relaxed)
+        #expect(stillStuck)
+        release.signal()
     }
 
     @Test func deadlinePassesResultsAndErrorsThrough() async throws {

@@ -145,10 +145,10 @@ import Testing
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
         // Where to kill it, seen in its own file activity: at once; once it holds the refresh
-        // lock (before the network); when its write transaction starts (journal created); and
-        // while that transaction writes the database.
+        // lock (before the network); and while its commit appends to the write-ahead log (the
+        // store is in WAL mode: the database file itself changes only at checkpoints).
         let killPoints: [(name: String, mask: Int32)?] = [
-            nil, ("refresh.lock", IN_OPEN), ("credentials.sqlite-journal", IN_CREATE), ("credentials.sqlite", IN_MODIFY),
+            nil, ("refresh.lock", IN_OPEN), ("credentials.sqlite-wal", IN_MODIFY),
         ]
         for round in 0..<12 {
             var account = try #require(try store.activeAccount())

@@ -100,10 +100,15 @@ final class Tmux {
 
     /// Runs a program and waits for it, with posix_spawn and waitpid: Foundation's Process
     /// never reaps a tmux client whose server it forked, and its `waitUntilExit` then hangs.
+    ///
+    /// The child starts clean: no descriptor but 0, 1 and 2 (a tmux server lives on, and an
+    /// inherited pipe end would keep another test's child from ever seeing end-of-file), an
+    /// empty signal mask and default dispositions (the test thread's blocked signals would make
+    /// the server ignore SIGTERM).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], capturesOutput: Bool = true) -> String {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return "" }
+        guard CleanSpawn.pipe2(&fds, O_CLOEXEC) == 0 else { return "" }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -114,12 +119,13 @@ final class Tmux {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
+        guard CleanSpawn.addCloseFrom(&actions, 3) == 0 else { return "" }
+        var attributes = CleanSpawn.attributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         close(fds[1])
         defer { close(fds[0]) }
         guard spawned == 0 else { return "" }
@@ -135,5 +141,43 @@ final class Tmux {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Spawn attributes for a child that starts clean: an empty signal mask, every signal at its
+/// default disposition.
+enum CleanSpawn {
+    // glibc has both (2.9 and 2.34); Swift's Glibc module does not declare them (they need
+    // _GNU_SOURCE), so they are looked up once by name.
+    // Written once at first use and only read after; the handle is never closed.
+    nonisolated(unsafe) private static let libc = dlopen(nil, RTLD_NOW)
+    private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    nonisolated(unsafe) private static let pipe2Function = unsafeBitCast(dlsym(libc, "pipe2")!, to: Pipe2.self)
+    nonisolated(unsafe) private static let addCloseFromFunction = unsafeBitCast(dlsym(libc, "posix_spawn_file_actions_addclosefrom_np")!, to: AddCloseFrom.self)
+
+    /// `pipe2(2)`: both ends made close-on-exec atomically.
+    static func pipe2(_ fds: inout [Int32], _ flags: Int32) -> Int32 {
+        fds.withUnsafeMutableBufferPointer { pipe2Function($0.baseAddress!, flags) }
+    }
+
+    /// Closes every descriptor from `lowest` up in the child.
+    static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) -> Int32 {
+        addCloseFromFunction(&actions, lowest)
+    }
+
+    static func attributes() -> posix_spawnattr_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return attributes
     }
 }

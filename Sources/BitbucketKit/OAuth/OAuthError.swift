@@ -56,3 +56,14 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// `{"error_description": "…", "error": "…"}`.
+struct OAuthErrorBody: Decodable {
+    var error: String?
+    var errorDescription: String?
+
+    enum CodingKeys: String, CodingKey {
+        case error
+        case errorDescription = "error_description"
+    }
+}

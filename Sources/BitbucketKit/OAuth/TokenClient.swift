@@ -77,14 +77,3 @@ public struct TokenClient: Sendable {
         throw .server(response.status, kind)
     }
 }
-
-/// `{"error_description": "…", "error": "…"}`.
-struct OAuthErrorBody: Decodable {
-    var error: String?
-    var errorDescription: String?
-
-    enum CodingKeys: String, CodingKey {
-        case error
-        case errorDescription = "error_description"
-    }
-}

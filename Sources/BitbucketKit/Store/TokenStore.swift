@@ -29,37 +29,57 @@ public struct StoredAccount: Sendable, Equatable, Identifiable {
 ///
 /// Every write is one transaction, so a killed process leaves either the old or the new tokens.
 /// A file that is not a database is moved aside (never overwritten) and reported in `notices`.
+///
+/// The database runs in write-ahead-log mode with full synchronisation: committing a refreshed
+/// token pair is one append and one `fsync` of the log, where a rollback journal costs a file
+/// creation, several `fsync`s and a deletion. That commit is the window in which a process killed
+/// after Bitbucket rotated the pair loses it, so it is kept as short as the disk allows
+/// (docs/PERFORMANCE.md has the numbers).
 public final class TokenStore: Sendable {
+    /// How SQLite makes commits durable.
+    public enum JournalMode: String, Sendable {
+        /// Write-ahead log: one append and one `fsync` per commit (the default).
+        case wal = "WAL"
+        /// SQLite's classic rollback journal (benchmarks compare against it).
+        case rollback = "DELETE"
+    }
+
     public let paths: StorePaths
     private let database: DatabaseQueue
     /// What happened while opening (a corrupt file moved aside), for the person to read.
     public let notices: [String]
 
     /// Opens (or creates) the store, checking permissions like ssh does.
-    public init(paths: StorePaths) throws {
+    public init(paths: StorePaths, journalMode: JournalMode = .wal) throws {
         self.paths = paths
         try SecureFiles.prepareDirectory(paths.configDirectory)
         let path = paths.credentialsDatabase
         try SecureFiles.prepareFile(path)
         var notices: [String] = []
         do {
-            database = try TokenStore.open(path)
+            database = try TokenStore.open(path, journalMode: journalMode)
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
             let aside = path + ".corrupt-" + String(Int(Date().timeIntervalSince1970))
             guard rename(path, aside) == 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
             for suffix in ["-journal", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
             notices.append("The credentials store \(path) was damaged; it was moved to \(aside) and a new one was created. Log in again.")
             try SecureFiles.prepareFile(path)
-            database = try TokenStore.open(path)
+            database = try TokenStore.open(path, journalMode: journalMode)
         }
         SecureFiles.tightenSideFiles(of: path)
         self.notices = notices
     }
 
-    private static func open(_ path: String) throws -> DatabaseQueue {
+    private static func open(_ path: String, journalMode: JournalMode) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "bbtui.credentials"
+        configuration.prepareDatabase { db in
+            // The mode is stored in the file; switching needs no other connection open, and when
+            // another process holds one SQLite keeps the current mode, which is also safe.
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = \(journalMode.rawValue)")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
