@@ -235,7 +235,7 @@ public struct BitbucketClient: Sendable {
     static func check(_ response: HTTPResponse) throws(APIError) {
         guard !(200...299).contains(response.status) else { return }
         let envelope = try? JSONDecoder().decode(RawErrorEnvelope.self, from: Data(response.body))
-        let message = envelope?.error?.message ?? (response.isJSON ? "" : (response.headers["content-type"]?.contains("html") == true ? "an HTML error page" : String(response.text.prefix(120))))
+        let message = envelope?.error?.message ?? (response.isJSON ? "" : describeBody(response))
         switch response.status {
         case 401:
             throw .unauthorized(message.isEmpty ? "the access token was refused" : message)
@@ -257,8 +257,22 @@ public struct BitbucketClient: Sendable {
             let target = response.headers["location"].map { " to \($0)" } ?? ""
             throw .http(response.status, "a redirect\(target), which bbtui does not follow for the API. Check BBTUI_API_URL (it should be https://api.bitbucket.org/2.0)")
         default:
-            throw .http(response.status, message.isEmpty ? (response.body.isEmpty ? "" : "an unexpected \(response.headers["content-type"] ?? "untyped") body") : message)
+            throw .http(response.status, message)
         }
+    }
+
+    /// A non-JSON error body in a few words: short plain text as it is (Bitbucket's 401 and 429
+    /// are text/plain), anything else by its kind, never as raw bytes.
+    static func describeBody(_ response: HTTPResponse) -> String {
+        let type = response.headers["content-type"]?.lowercased() ?? ""
+        if type.contains("html") { return "an HTML error page" }
+        if response.body.isEmpty { return "" }
+        let text = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let isPlainText = type.isEmpty || type.hasPrefix("text/plain")
+        if isPlainText, !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0 == "\u{FFFD}" }) {
+            return String(text.prefix(120))
+        }
+        return "an unexpected \(type.isEmpty ? "untyped" : type) body"
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, context: String) throws(APIError) -> T {
