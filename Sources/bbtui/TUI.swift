@@ -10,8 +10,10 @@ enum TUI {
     static func run(environment: [String: String], isDemo: Bool = false, startsWithLogin: Bool = false) async -> Int32 {
         umask(0o077)
         let settings: Settings
+        let requestTimeout: Duration
         do {
             settings = try Settings.load(environment: environment)
+            requestTimeout = try settings.requestTimeout()
         } catch {
             printError("bbtui: \(error)")
             return ExitStatus.failure
@@ -34,7 +36,7 @@ enum TUI {
             listenerRedirectURI: settings.listenerRedirectURI,
             store: store,
             cache: try? CacheStore(paths: settings.paths),
-            transport: AsyncHTTPClientTransport(environment: environment),
+            transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout),
             paths: settings.paths,
             home: environment["HOME"]
         )

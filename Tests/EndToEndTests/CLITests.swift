@@ -98,7 +98,9 @@ import Testing
         let home = TemporaryDirectory()
         defer { home.remove() }
         // A second spend of the rotated refresh token would show up in refresh_token_reuses.
-        let emulator = try EmulatorProcess(["--token-ttl", "3600"])
+        // With no grace at all, a rotated refresh token dies at once: two processes must not
+        // both spend it.
+        let emulator = try EmulatorProcess(["--token-ttl", "3600", "--refresh-grace", "0"])
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
