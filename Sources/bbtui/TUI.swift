@@ -34,9 +34,9 @@ enum TUI {
         let services = AppServices(
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
-            store: store,
+            accounts: store,
+            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout)),
             cache: try? CacheStore(paths: settings.paths),
-            transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout),
             paths: settings.paths,
             home: environment["HOME"]
         )
@@ -74,13 +74,8 @@ enum TUI {
             isDemo: isDemo,
             isUnicode: terminal.capabilities.isUnicode
         )
-        var (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment)
-        if startsWithLogin, let browser = state.browser {
-            // `bbtui login` with an account already stored: add another; Esc goes back.
-            state.suspendedBrowser = browser
-            state.screen = .login(LoginState())
-            effects = [.prepareLogin]
-        }
+        // `bbtui login` with an account already stored adds another; Esc goes back.
+        let (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)

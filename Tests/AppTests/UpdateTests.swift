@@ -80,9 +80,11 @@ import TerminalUI
 
     @Test func successOpensTheBrowserAndFetches() {
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
-        let effects = Update.update(&state, .loginSucceeded(BrowserState(account: Fixtures.account)))
-        #expect(effects == [.stopListener, .fetchUser, .fetchEmails, .fetchWorkspaces])
-        #expect(state.browser?.user == .loading(stale: nil))
+        let effects = Update.update(&state, .loginSucceeded(AccountRecord(summary: Fixtures.account), user: Fixtures.user, at: Fixtures.now))
+        // The profile fetched to learn who logged in is shown; the rest is fetched.
+        #expect(effects == [.stopListener, .fetchEmails, .fetchWorkspaces])
+        #expect(state.browser?.user == .loaded(Snapshot(Fixtures.user, fetchedAt: Fixtures.now)))
+        #expect(state.browser?.emails == .loading(stale: nil))
     }
 
     @Test func reloginReturnsToTheSamePlace() {
@@ -96,7 +98,7 @@ import TerminalUI
         #expect(state.login != nil)
         var renewed = Fixtures.account
         renewed.tokenExpiresAt = Fixtures.now.addingTimeInterval(7200)
-        _ = Update.update(&state, .loginSucceeded(BrowserState(account: renewed)))
+        _ = Update.update(&state, .loginSucceeded(AccountRecord(summary: renewed), user: Fixtures.user, at: Fixtures.now))
         #expect(state.browser?.pane == .emails)
         #expect(state.browser?.emailList.selected == 2)
         #expect(state.browser?.account.tokenExpiresAt == renewed.tokenExpiresAt)

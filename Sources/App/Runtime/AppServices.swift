@@ -2,28 +2,33 @@ import BitbucketKit
 import Foundation
 
 /// Everything the effect runner needs from the outside world, handed in by `bbtui` (which alone
-/// knows the real environment, paths and clock).
+/// knows the real environment, paths and clock). Each part is a protocol, so tests hand in fakes.
 public struct AppServices: Sendable {
     /// The OAuth configuration, or why there is none (no consumer configured yet).
     public var configuration: Result<OAuthConfiguration, AppError>
     /// Where the loopback listener listens (the configured redirect URI, or the default).
     public var listenerRedirectURI: URL
-    public var store: TokenStore
+    public var accounts: any AccountStore
+    public var sessions: any SessionProvider
     /// Nil when the cache cannot be used; bbtui then simply starts without cached data.
-    public var cache: CacheStore?
-    public var transport: any HTTPTransport
+    public var cache: (any DataCache)?
+    public var system: any SystemServices
     public var paths: StorePaths
     /// The person's home directory, to shorten paths for display.
     public var home: String?
     public var now: @Sendable () -> Date
 
     /// Creates the services.
-    public init(configuration: Result<OAuthConfiguration, AppError>, listenerRedirectURI: URL, store: TokenStore, cache: CacheStore?, transport: any HTTPTransport, paths: StorePaths, home: String?, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: Result<OAuthConfiguration, AppError>, listenerRedirectURI: URL, accounts: any AccountStore, sessions: any SessionProvider,
+        cache: (any DataCache)?, system: any SystemServices = LiveSystem(), paths: StorePaths, home: String?, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.configuration = configuration
         self.listenerRedirectURI = listenerRedirectURI
-        self.store = store
+        self.accounts = accounts
+        self.sessions = sessions
         self.cache = cache
-        self.transport = transport
+        self.system = system
         self.paths = paths
         self.home = home
         self.now = now
@@ -34,36 +39,26 @@ public struct AppServices: Sendable {
         AccountSummary(id: account.id, username: account.username, displayName: account.displayName, tokenExpiresAt: account.token.expiresAt, storePath: Format.path(paths.configDirectory, home: home))
     }
 
-    /// A browser for an account, filled from the cache (marked cached, with its age).
-    public func browser(for account: StoredAccount) -> BrowserState {
-        var browser = BrowserState(account: summary(of: account))
-        guard let cache else { return browser }
-        if let hit = cache.get(User.self, key: CacheKey.user, accountID: account.id) {
-            browser.user = .loaded(Snapshot(hit.value, fetchedAt: hit.fetchedAt, isCached: true))
+    /// An account with what the cache holds for it: plain values for `update` to build from.
+    public func record(for account: StoredAccount) -> AccountRecord {
+        var cached = CachedData()
+        if let cache {
+            func read<T: Decodable & Equatable & Sendable>(_ type: T.Type, _ key: String) -> Snapshot<T>? {
+                cache.get(type, key: key, accountID: account.id).map { Snapshot($0.value, fetchedAt: $0.fetchedAt, isCached: true) }
+            }
+            cached.user = read(User.self, CacheKey.user)
+            cached.emails = read([Email].self, CacheKey.emails)
+            cached.workspaces = read([Workspace].self, CacheKey.workspaces)
+            cached.repositories = read([Repository].self, CacheKey.repositories)
         }
-        if let hit = cache.get([Email].self, key: CacheKey.emails, accountID: account.id) {
-            browser.emails = .loaded(Snapshot(hit.value, fetchedAt: hit.fetchedAt, isCached: true))
-        }
-        if let hit = cache.get([Workspace].self, key: CacheKey.workspaces, accountID: account.id) {
-            browser.workspaces = .loaded(Snapshot(hit.value, fetchedAt: hit.fetchedAt, isCached: true))
-        }
-        if let hit = cache.get([Repository].self, key: CacheKey.repositories, accountID: account.id) {
-            browser.repositories.replaceAll(hit.value)
-            browser.repositories.progress = .done(fetchedAt: hit.fetchedAt, isCached: true)
-            browser.repositories.cachedAt = hit.fetchedAt
-        }
-        return browser
+        return AccountRecord(summary: summary(of: account), cached: cached)
     }
 
-    /// The first state: the active account's browser (from the cache) or the login screen,
-    /// and the effects that start the work.
-    public func initialState(size: TerminalUI.Size, environment: Environment) -> (AppState, [Effect]) {
-        if let account = try? store.activeAccount() {
-            var browser = browser(for: account)
-            let effects = BrowserUpdate.startFetchAll(&browser)
-            return (AppState(screen: .browser(browser), size: size, now: now(), environment: environment), effects)
-        }
-        return (AppState(screen: .login(LoginState()), size: size, now: now(), environment: environment), [.prepareLogin])
+    /// Reads the active account and its cache (once, before the first frame) and lets `update`
+    /// make the first state and the effects that start the work.
+    public func initialState(size: TerminalUI.Size, environment: Environment, startsWithLogin: Bool = false) -> (AppState, [Effect]) {
+        let active = (try? accounts.activeAccount()).flatMap { $0 }
+        return Update.start(record: active.map(record(for:)), size: size, now: now(), environment: environment, startsWithLogin: startsWithLogin)
     }
 }
 

@@ -2,12 +2,20 @@ import BitbucketKit
 import Foundation
 import Synchronization
 
-/// Runs the effects that talk to the world (HTTP, store, files, processes) as tasks, and sends
-/// their results back as actions. Terminal effects are the program's, not this runner's.
+/// Runs the effects that talk to the world (HTTP, store, files, processes) and sends their
+/// results back as actions: plain values (an account record, a list, a path), which `update`
+/// alone turns into state. Terminal effects are the program's, not this runner's.
+///
+/// Nothing here runs on the UI thread: network work runs as tasks, and everything that blocks
+/// (SQLite with its busy timeout, files, a child process) runs on one serial I/O queue, off the
+/// cooperative pool too.
 public final class EffectRunner: Sendable {
     private let services: AppServices
     private let send: @Sendable (Action) -> Void
     private let session = Mutex(Session())
+    private let io = DispatchQueue(label: "bbtui.effects.io")
+    /// Set on the I/O queue, so tests can tell that blocking work ran there.
+    static let ioQueueKey = DispatchSpecificKey<Bool>()
 
     struct Session {
         var accountID: String?
@@ -22,6 +30,7 @@ public final class EffectRunner: Sendable {
     public init(services: AppServices, send: @escaping @Sendable (Action) -> Void) {
         self.services = services
         self.send = send
+        io.setSpecific(key: Self.ioQueueKey, value: true)
     }
 
     /// Starts an effect. Returns at once; results arrive through `send`.
@@ -50,32 +59,38 @@ public final class EffectRunner: Sendable {
         case .cancelRepositories:
             session.withLock { $0.repositoriesTask?.cancel() }
         case .openURL(let url):
-            Task.detached { self.send(.opened(error: Self.openInBrowser(url))) }
+            io.async { self.send(.opened(error: self.services.system.openInBrowser(url).map { $0 + " Use y, p or w instead." })) }
         case .writeURLFile(let url):
-            send(.wroteURL(writeURLFile(url)))
+            io.async { self.send(.wroteURL(self.services.system.writePrivateFile(self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n"))) }
         case .listAccounts:
-            do {
-                let accounts = try services.store.accounts()
-                send(.accountsListed(accounts.map(services.summary), activeID: accounts.first { $0.isActive }?.id))
-            } catch {
-                send(.failed(AppError(error)))
+            io.async {
+                do {
+                    let accounts = try self.services.accounts.accounts()
+                    self.send(.accountsListed(accounts.map(self.services.summary), activeID: accounts.first { $0.isActive }?.id))
+                } catch {
+                    self.send(.failed(AppError(error)))
+                }
             }
         case .switchAccount(let id):
-            do {
-                try services.store.activate(accountID: id)
-                resetSession()
-                send(.accountChanged(try services.store.activeAccount().map(services.browser)))
-            } catch {
-                send(.failed(AppError(error)))
+            io.async {
+                do {
+                    try self.services.accounts.activate(accountID: id)
+                    self.resetSession()
+                    self.send(.accountChanged(try self.services.accounts.activeAccount().map(self.services.record)))
+                } catch {
+                    self.send(.failed(AppError(error)))
+                }
             }
         case .logout(let id):
-            do {
-                try services.store.remove(accountID: id)
-                try? services.cache?.clear(accountID: id)
-                resetSession()
-                send(.accountChanged(try services.store.activeAccount().map(services.browser)))
-            } catch {
-                send(.failed(AppError(error)))
+            io.async {
+                do {
+                    try self.services.accounts.remove(accountID: id)
+                    try? self.services.cache?.clear(accountID: id)
+                    self.resetSession()
+                    self.send(.accountChanged(try self.services.accounts.activeAccount().map(self.services.record)))
+                } catch {
+                    self.send(.failed(AppError(error)))
+                }
             }
         case .copy, .showPlainly, .setMouse, .suspend, .redraw, .quit:
             break
@@ -138,17 +153,26 @@ public final class EffectRunner: Sendable {
         guard case .success(let configuration) = services.configuration else { return }
         let listener = session.withLock { $0.listener }
         do {
-            let login = try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: services.transport, store: services.store, now: services.now)
+            let login = try await services.sessions.completeLogin(code: code, request: request, configuration: configuration)
             listener?.finish(code: code, .loggedIn(login.user.displayName))
             resetSession()
-            var browser = services.browser(for: login.account)
-            browser.user = .loaded(Snapshot(login.user, fetchedAt: services.now()))
-            try? services.cache?.put(login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: services.now())
-            send(.loginSucceeded(browser))
+            let now = services.now()
+            let record = await onIO {
+                try? self.services.cache?.put(login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: now)
+                return self.services.record(for: login.account)
+            }
+            send(.loginSucceeded(record, user: login.user, at: now))
         } catch {
             let failure = AppError(error)
             listener?.finish(code: code, .failed(failure.description))
             send(.loginFailed(failure))
+        }
+    }
+
+    /// Runs blocking work on the I/O queue and awaits its result.
+    private func onIO<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            io.async { continuation.resume(returning: body()) }
         }
     }
 
@@ -169,8 +193,8 @@ public final class EffectRunner: Sendable {
         if let existing = session.withLock({ s in s.client.flatMap { c in s.tokens.map { (c, $0, s.accountID ?? "") } } }) {
             return existing
         }
-        guard let account = try services.store.activeAccount() else { throw AppError.oauth(.loginRequired("No account is logged in.")) }
-        let made = AccountSession(account: account, store: services.store, transport: services.transport, now: services.now, onRetry: { [send] notice in
+        guard let account = try services.accounts.activeAccount() else { throw AppError.oauth(.loginRequired("No account is logged in.")) }
+        let made = services.sessions.session(for: account, onRetry: { [send] notice in
             send(.retrying(status: notice.status, delay: notice.delay))
         })
         let (tokens, client) = (made.tokens, made.client)
@@ -194,7 +218,7 @@ public final class EffectRunner: Sendable {
                 let (client, tokens, accountID) = try client()
                 let action = await body(client, services.now)
                 send(action)
-                cache(action, accountID)
+                io.async { cache(action, accountID) }
                 send(.tokenExpiryChanged(await tokens.currentToken.expiresAt))
             } catch {
                 send(failure(AppError(error), services.now()))
@@ -207,15 +231,22 @@ public final class EffectRunner: Sendable {
             do {
                 let (client, tokens, accountID) = try client()
                 var all: [Repository] = []
+                var isComplete = true
                 do {
                     for try await batch in client.repositories(in: workspaces) {
                         try Task.checkCancellation()
                         all += batch.repositories
+                        isComplete = batch.failures.isEmpty
                         send(.repositoriesBatch(batch))
                     }
                     let now = services.now()
                     send(.repositoriesFinished(nil, at: now))
-                    try? services.cache?.put(all, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                    // A listing with holes is shown (marked) but never cached as the account's
+                    // repositories: the next start would present it as whole.
+                    if isComplete {
+                        let cache = services.cache
+                        io.async { [all] in try? cache?.put(all, key: CacheKey.repositories, accountID: accountID, fetchedAt: now) }
+                    }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -238,37 +269,6 @@ public final class EffectRunner: Sendable {
             return .success(try await body())
         } catch {
             return .failure(AppError(error))
-        }
-    }
-
-    // MARK: - Files and processes
-
-    private func writeURLFile(_ url: String) -> Result<String, AppError> {
-        let path = services.paths.configDirectory + "/login-url.txt"
-        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
-        defer { close(fd) }
-        fchmod(fd, 0o600)
-        let bytes = Array((url + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
-        return .success(path)
-    }
-
-    /// Opens a URL with the desktop's opener; returns an error message or nil.
-    static func openInBrowser(_ url: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xdg-open", url]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus == 0 ? nil : "xdg-open failed (exit \(process.terminationStatus)). Use y, p or w instead."
-        } catch {
-            return "Could not run xdg-open: \(error.localizedDescription). Use y, p or w instead."
         }
     }
 }

@@ -15,7 +15,9 @@ public enum Action: Equatable, Sendable {
     case loginPrepared(AuthorizationRequest, listener: LoginState.Listener)
     /// The loopback listener received the browser's redirect (its query string).
     case redirectReceived(String)
-    case loginSucceeded(BrowserState)
+    /// The login finished: the stored account (with its cache) and the profile fetched to learn
+    /// who it is.
+    case loginSucceeded(AccountRecord, user: User, at: Date)
     case loginFailed(AppError)
 
     // MARK: Browser data
@@ -30,8 +32,8 @@ public enum Action: Equatable, Sendable {
 
     // MARK: Accounts and results
     case accountsListed([AccountSummary], activeID: String?)
-    /// Another account became active (nil: none left, so log in).
-    case accountChanged(BrowserState?)
+    /// Another account became active, with its cache (nil: none left, so log in).
+    case accountChanged(AccountRecord?)
     case wroteURL(Result<String, AppError>)
     case copied(ClipboardResult, what: String)
     case opened(error: String?)

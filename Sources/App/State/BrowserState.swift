@@ -32,6 +32,25 @@ public struct BrowserState: Equatable, Sendable {
         self.account = account
     }
 
+    /// True when every pane has been fetched (or is being fetched) in this run, not only read
+    /// from the cache.
+    public var isFresh: Bool {
+        func fresh<T>(_ loadable: Loadable<T>) -> Bool {
+            switch loadable {
+            case .idle: return false
+            case .loaded(let snapshot): return !snapshot.isCached
+            case .loading, .failed: return true
+            }
+        }
+        let repositoriesFresh: Bool
+        switch repositories.progress {
+        case .idle: repositoriesFresh = false
+        case .done(_, let isCached): repositoriesFresh = !isCached
+        case .loading, .failed: repositoriesFresh = true
+        }
+        return fresh(user) && fresh(emails) && fresh(workspaces) && repositoriesFresh
+    }
+
     /// True while any pane loads.
     public var isBusy: Bool {
         user.isLoading || emails.isLoading || workspaces.isLoading || repositories.isLoading

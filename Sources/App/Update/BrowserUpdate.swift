@@ -4,6 +4,20 @@ import TerminalUI
 
 /// The browser's part of `update`.
 enum BrowserUpdate {
+    /// A browser for an account, showing what the cache holds (marked cached, with its age).
+    static func browser(for record: AccountRecord) -> BrowserState {
+        var browser = BrowserState(account: record.summary)
+        if let user = record.cached.user { browser.user = .loaded(user) }
+        if let emails = record.cached.emails { browser.emails = .loaded(emails) }
+        if let workspaces = record.cached.workspaces { browser.workspaces = .loaded(workspaces) }
+        if let repositories = record.cached.repositories {
+            browser.repositories.replaceAll(repositories.value)
+            browser.repositories.progress = .done(fetchedAt: repositories.fetchedAt, isCached: true)
+            browser.repositories.cachedAt = repositories.fetchedAt
+        }
+        return browser
+    }
+
     /// Marks every pane as loading and returns the fetches.
     static func startFetchAll(_ browser: inout BrowserState) -> [Effect] {
         browser.user = browser.user.reloading
@@ -25,12 +39,13 @@ enum BrowserUpdate {
             state.overlay = .accounts(AccountsOverlay(accounts: accounts, activeID: activeID))
             return []
         case .accountChanged(let next):
-            guard var browser = next else {
+            guard let record = next else {
                 state.suspendedBrowser = nil
                 state.screen = .login(LoginState())
                 Update.say("Logged out. Log in to continue, or press q to quit.", &state)
                 return [.prepareLogin]
             }
+            var browser = browser(for: record)
             let effects = startFetchAll(&browser)
             state.screen = .browser(browser)
             Update.say("Now showing \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)

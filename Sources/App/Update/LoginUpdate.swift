@@ -15,8 +15,8 @@ enum LoginUpdate {
             return []
         case .redirectReceived(let query):
             return exchange("?" + query, &state)
-        case .loginSucceeded(var browser):
-            var effects: [Effect] = [.stopListener]
+        case .loginSucceeded(let record, let user, let at):
+            var browser = BrowserUpdate.browser(for: record)
             if var previous = state.suspendedBrowser, previous.account.id == browser.account.id {
                 // Back to exactly where the person was, with the new token.
                 previous.account = browser.account
@@ -24,7 +24,9 @@ enum LoginUpdate {
             }
             state.suspendedBrowser = nil
             state.overlay = nil
-            effects += BrowserUpdate.startFetchAll(&browser)
+            // The profile was just fetched to learn who logged in: everything else is fetched.
+            let effects = [.stopListener] + BrowserUpdate.startFetchAll(&browser).filter { $0 != .fetchUser }
+            browser.user = .loaded(Snapshot(user, fetchedAt: at))
             state.screen = .browser(browser)
             Update.say("Logged in as \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
             return effects
@@ -100,10 +102,12 @@ enum LoginUpdate {
         case .submit:
             return submit(&state)
         case .back:
-            if let previous = state.suspendedBrowser {
-                state.screen = .browser(previous)
+            if var previous = state.suspendedBrowser {
                 state.suspendedBrowser = nil
-                return [.stopListener]
+                // A browser that never fetched (bbtui login with an account stored) starts now.
+                let fetches = previous.isFresh ? [] : BrowserUpdate.startFetchAll(&previous)
+                state.screen = .browser(previous)
+                return [.stopListener] + fetches
             }
         case .copyLoginURL:
             if let url { return [.copy(url, what: "the login URL")] }

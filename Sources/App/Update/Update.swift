@@ -10,6 +10,24 @@ public enum Update {
     /// How long an error message stays.
     static let errorLifetime: TimeInterval = 12
 
+    /// The first state and the effects that start the work: the active account's browser, shown
+    /// from its cache while everything is fetched again, or the login screen. `startsWithLogin`
+    /// (`bbtui login` with an account stored) adds an account: the browser waits behind the
+    /// login screen, and Esc goes back to it.
+    public static func start(record: AccountRecord?, size: Size, now: Date, environment: Environment, startsWithLogin: Bool = false) -> (AppState, [Effect]) {
+        guard let record else {
+            return (AppState(screen: .login(LoginState()), size: size, now: now, environment: environment), [.prepareLogin])
+        }
+        var browser = BrowserUpdate.browser(for: record)
+        if startsWithLogin {
+            var state = AppState(screen: .login(LoginState()), size: size, now: now, environment: environment)
+            state.suspendedBrowser = browser
+            return (state, [.prepareLogin])
+        }
+        let effects = BrowserUpdate.startFetchAll(&browser)
+        return (AppState(screen: .browser(browser), size: size, now: now, environment: environment), effects)
+    }
+
     /// Applies an action.
     public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {
         switch action {

@@ -1,0 +1,173 @@
+import BitbucketKit
+import Foundation
+
+// The effect runner's view of the world outside the network: each a protocol, so the runner can
+// be tested with fakes, and each called on the runner's I/O queue, never on the UI thread.
+
+/// The stored accounts (the token store in the program).
+public protocol AccountStore: Sendable {
+    /// Every account, the active one first.
+    func accounts() throws -> [StoredAccount]
+    /// The active account, if any.
+    func activeAccount() throws -> StoredAccount?
+    /// Makes an account the active one; false when there is no such account.
+    @discardableResult func activate(accountID: String) throws -> Bool
+    /// Deletes an account's tokens; another becomes active if one is left.
+    func remove(accountID: String) throws
+}
+
+extension TokenStore: AccountStore {}
+
+/// The cache of fetched data (a SQLite file in the program).
+public protocol DataCache: Sendable {
+    /// Stores a value with when it was fetched.
+    func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws
+    /// A value and when it was fetched, or nil.
+    func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)?
+    /// Forgets an account's data.
+    func clear(accountID: String) throws
+}
+
+extension CacheStore: DataCache {}
+
+/// Logins and API sessions (BitbucketKit's `LoginCompletion` and `AccountSession` in the program).
+public protocol SessionProvider: Sendable {
+    /// Exchanges a code, learns whose token it is, and stores the account.
+    func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result
+    /// The API session for an account; `onRetry` hears about retries.
+    func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession
+}
+
+/// The live sessions: BitbucketKit over the real transport and the token store.
+public struct LiveSessions: SessionProvider {
+    let store: TokenStore
+    let transport: any HTTPTransport
+    let now: @Sendable () -> Date
+
+    /// Creates the provider.
+    public init(store: TokenStore, transport: any HTTPTransport, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.transport = transport
+        self.now = now
+    }
+
+    public func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result {
+        try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: transport, store: store, now: now)
+    }
+
+    public func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
+        AccountSession(account: account, store: store, transport: transport, now: now, onRetry: onRetry)
+    }
+}
+
+/// What the runner does to the machine: open a URL in a browser, write a private file.
+public protocol SystemServices: Sendable {
+    /// Opens `url` with the desktop's opener; returns what went wrong, or nil.
+    func openInBrowser(_ url: String) -> String?
+    /// Writes `contents` to `path` with mode 0600, never following a link; returns the path.
+    func writePrivateFile(_ path: String, contents: String) -> Result<String, AppError>
+}
+
+/// The live machine.
+public struct LiveSystem: SystemServices {
+    /// Creates it.
+    public init() {}
+
+    public func openInBrowser(_ url: String) -> String? {
+        switch ChildProcess.run("/usr/bin/env", ["xdg-open", url]) {
+        case .exited(0): return nil
+        case .exited(let status): return "xdg-open failed (exit \(status))."
+        case .signalled(let signal): return "xdg-open was killed by signal \(signal)."
+        case .notStarted(let reason): return "Could not run xdg-open: \(reason)."
+        }
+    }
+
+    public func writePrivateFile(_ path: String, contents: String) -> Result<String, AppError> {
+        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let bytes = Array(contents.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { return .failure(.store("\(path): \(String(cString: strerror(errno)))")) }
+        return .success(path)
+    }
+}
+
+/// Starts a program the way a well-behaved parent should: no descriptor but the three standard
+/// ones (all `/dev/null`), an empty signal mask and default signal dispositions, so it neither
+/// inherits the UI thread's blocked signals nor keeps one of bbtui's pipes open.
+enum ChildProcess {
+    enum Outcome: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case notStarted(String)
+    }
+
+    /// Runs `executable` with `arguments` and waits for it (call it off the UI thread).
+    static func run(_ executable: String, _ arguments: [String]) -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // bbtui opens everything close-on-exec (Swift's runtime, NIO, SQLite and the tty alike),
+        // and the actions above replace 0–2; glibc's closefrom action is not in Swift's Glibc.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { return .notStarted(String(cString: strerror(spawned))) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return .notStarted(String(cString: strerror(errno))) }
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+    }
+}
+
+// MARK: - Plain values the runner reads
+
+/// An account as stored, with what the cache holds for it: what the runner reads, and `update`
+/// turns into a browser.
+public struct AccountRecord: Equatable, Sendable {
+    public var summary: AccountSummary
+    public var cached: CachedData
+
+    /// Creates a record.
+    public init(summary: AccountSummary, cached: CachedData = CachedData()) {
+        self.summary = summary
+        self.cached = cached
+    }
+}
+
+/// The cached panes of one account, each with when it was fetched.
+public struct CachedData: Equatable, Sendable {
+    public var user: Snapshot<User>?
+    public var emails: Snapshot<[Email]>?
+    public var workspaces: Snapshot<[Workspace]>?
+    public var repositories: Snapshot<[Repository]>?
+
+    /// Creates cached data.
+    public init(user: Snapshot<User>? = nil, emails: Snapshot<[Email]>? = nil, workspaces: Snapshot<[Workspace]>? = nil, repositories: Snapshot<[Repository]>? = nil) {
+        self.user = user
+        self.emails = emails
+        self.workspaces = workspaces
+        self.repositories = repositories
+    }
+}
