@@ -280,3 +280,48 @@ import TerminalUI
         #expect(state.browser?.repositories.list.selected == rows - 1 + rows / 2)
     }
 }
+
+@Suite struct KeymapTests {
+    /// Every hint drawn in a footer, a legend or a dialog names a key that really does it there.
+    @Test(arguments: KeyContext.allCases)
+    func everyHintIsAKeyThatWorks(context: KeyContext) {
+        for pane in [nil] + Pane.allCases.map(Optional.some) {
+            for binding in Keymap.table(context) where binding.hint != nil && binding.applies(to: pane) {
+                let command = Keymap.command(for: binding.keys[0], in: context, pane: pane)
+                #expect(command == binding.command, "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
+            }
+        }
+    }
+
+    @Test func footersShowOnlyKeysThatWorkInThePane() {
+        #expect(Keymap.hints(.browser, pane: .profile).map(\.label) == ["pane", "filter", "refresh", "help", "quit"])
+        #expect(Keymap.hints(.browser, pane: .repositories).map(\.label) == ["pane", "details", "filter", "sort", "copy", "refresh", "help", "quit"])
+        #expect(Keymap.hints(.detail).map(\.label) == ["back", "ssh", "https", "web", "open", "plain", "help"])
+        #expect(Keymap.buttons(.confirmLogout) == ["y: Log out", "n: Cancel"])
+        #expect(Keymap.legend(.browser).map(\.keys) == ["Tab", "/", "?"])
+    }
+
+    @Test func helpScrollsToItsEndAndNoFurther() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&state, .event(.key(.character("?"))))
+        _ = Update.update(&state, .event(.key(.end)))
+        guard case .help(let bottom) = state.overlay else { Issue.record("no help"); return }
+        #expect(bottom > 0)
+        #expect(bottom == AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size)))
+        _ = Update.update(&state, .event(.key(.character("j"))))
+        #expect(state.overlay == .help(scroll: bottom))
+        _ = Update.update(&state, .event(.key(.character("k"))))
+        #expect(state.overlay == .help(scroll: bottom - 1))
+        _ = Update.update(&state, .event(.key(.character("g"))))
+        #expect(state.overlay == .help(scroll: 0))
+        _ = Update.update(&state, .event(.key(.character("q"))))
+        #expect(state.overlay == nil)
+    }
+
+    @Test func pShowsTheLastCopiedURLPlainlyInTheBrowser() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        let copy = Update.update(&state, .event(.key(.character("Y"))))
+        guard case .copy(let url, _)? = copy.first else { Issue.record("no copy: \(copy)"); return }
+        #expect(Update.update(&state, .event(.key(.character("p")))) == [.showPlainly(url)])
+    }
+}

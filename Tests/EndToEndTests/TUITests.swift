@@ -73,7 +73,7 @@ import Testing
             line.range(of: #"git@ssh\.bitbucket\.org:[^ │]+"#, options: .regularExpression).map { String(line[$0]) }
         })
         tmux.keys("y")
-        #expect(tmux.waitFor("Copied"))
+        #expect(tmux.waitFor("Sent the"))
         let encoded = Data(ssh.utf8).base64EncodedString()
         #expect(tmux.waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
         tmux.keys("Escape")

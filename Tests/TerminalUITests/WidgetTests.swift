@@ -173,7 +173,7 @@ import Testing
         let help = HelpOverlay(sections: [
             HelpSection(title: "Move", entries: [HelpEntry(keys: ["j", "↓"], summary: "down"), HelpEntry(keys: ["k"], summary: "up")]),
             HelpSection(title: "App", entries: [HelpEntry(keys: ["q"], summary: "quit")]),
-        ])
+        ], closeHint: "Esc closes")
         help.render(into: &screen, area: screen.bounds)
         #expect(screen.lines == [
             "",
@@ -187,6 +187,26 @@ import Testing
             "         └───────────────────┘",
             "",
         ])
+    }
+
+    @Test func helpThatDoesNotFitSaysHowMuchMoreThereIs() {
+        var screen = Screen(size: Size(width: 30, height: 6))
+        let help = HelpOverlay(sections: [HelpSection(title: "Move", entries: (1...6).map { HelpEntry(keys: ["\($0)"], summary: "line \($0)") })])
+        #expect(help.maxScroll(in: screen.bounds) == 3)
+        help.render(into: &screen, area: screen.bounds)
+        #expect(screen.lines == [
+            "        ┌ Keys ─────┐",
+            "        │ Move      │",
+            "        │ 1  line 1 │",
+            "        │ 2  line 2 │",
+            "        │ 3  line 3 │",
+            "        └ 3 more ↓ ─┘",
+        ])
+        var scrolled = Screen(size: Size(width: 30, height: 6))
+        help.render(into: &scrolled, area: scrolled.bounds, scroll: 3)
+        #expect(scrolled.lines.first?.contains("↑") == true)
+        #expect(!(scrolled.lines.last ?? "").contains("more"))
+        #expect(scrolled.lines[4].contains("6  line 6"))
     }
 
     @Test func dialogWrapsAndShowsButtons() {

@@ -71,6 +71,8 @@ public struct AppState: Equatable, Sendable {
     /// The spinner's step, advanced only while something loads.
     public var tick = 0
     public var isMouseEnabled = false
+    /// What was last sent to the clipboard, for `p` to show plainly when the clipboard failed.
+    public var lastCopied: String?
     public var shouldQuit = false
     /// The browser to return to after a re-login (dead refresh token), kept intact.
     public var suspendedBrowser: BrowserState?

@@ -12,29 +12,87 @@ public enum Command: Equatable, Sendable {
     case copySSH, copyHTTPS, copyWebURL, openWeb
     // Login screen
     case copyLoginURL, showLoginURL, openLoginURL, writeLoginURL, focusField, submit
+    // Text fields (the filter, the login field)
+    /// Keep what was typed and leave the field.
+    case acceptFilter
+    /// Clear the field and leave it.
+    case clearFilter
+    /// A readline editing key: the field handles it (listed so the help shows it).
+    case editText
+    // Dialogs and overlays
+    case confirm, addAccount
+    /// Show the last copied text (or the selected repository's SSH clone URL) plainly.
+    case showCopied
 }
 
-/// One binding: keys, the command, and the line it gets in the help.
+/// Where keys are read: each context has its own table, and the footer, the help, the sidebar
+/// legend and the dialogs' buttons are all drawn from these tables.
+public enum KeyContext: Hashable, Sendable, CaseIterable {
+    /// The browser's panes.
+    case browser
+    /// A repository's details (the browser's keys work too).
+    case detail
+    /// Typing a repository filter.
+    case filter
+    /// The login screen, outside the code field.
+    case login
+    /// Typing in the login screen's code field.
+    case loginField
+    /// The help overlay.
+    case help
+    /// "Log out?".
+    case confirmLogout
+    /// The accounts overlay.
+    case accounts
+    /// "Session ended".
+    case relogin
+}
+
+/// One binding: keys, the command, its line in the help, and where else it shows.
 public struct KeyBinding: Equatable, Sendable {
     public var keys: [Key]
     public var command: Command
+    /// The help's line.
     public var summary: String
     public var section: String
-    /// Shown in the status bar's hints.
-    public var isHinted: Bool
+    /// The footer's short label; nil keeps the binding out of the footer.
+    public var hint: String?
+    /// The footer's key label when it is not the first key's name (`↑↓`).
+    public var hintKeys: String?
+    /// The sidebar legend's label; nil keeps it out of the legend.
+    public var legend: String?
+    /// The panes where the binding does something; nil for all.
+    public var panes: Set<Pane>?
 
-    init(_ keys: [Key], _ command: Command, _ summary: String, section: String, hint: Bool = false) {
+    init(_ keys: [Key], _ command: Command, _ summary: String, section: String, hint: String? = nil, hintKeys: String? = nil, legend: String? = nil, panes: Set<Pane>? = nil) {
         self.keys = keys
         self.command = command
         self.summary = summary
         self.section = section
-        isHinted = hint
+        self.hint = hint
+        self.hintKeys = hintKeys
+        self.legend = legend
+        self.panes = panes
     }
+
+    /// True when the binding does something in `pane` (always, outside the browser).
+    func applies(to pane: Pane?) -> Bool {
+        guard let panes, let pane else { return true }
+        return panes.contains(pane)
+    }
+
+    /// How the keys are written: `j ↓`.
+    public var keyLabel: String { keys.map(\.description).joined(separator: " ") }
 }
 
-/// The keybindings as data: what the keys do, the help overlay and the status-bar hints all
-/// come from these tables, so they cannot drift apart.
+/// The keybindings as data: what the keys do, the help overlay, the footers, the legend and the
+/// dialogs' buttons all come from these tables, so they cannot drift apart.
 public enum Keymap {
+    static let editing = KeyBinding(
+        [.left, .right, .ctrl("a"), .ctrl("e"), .ctrl("k"), .ctrl("w")], .editText,
+        "move, to start/end, delete to end, delete a word", section: "Typing"
+    )
+
     public static let browser: [KeyBinding] = [
         KeyBinding([.character("j"), .down], .down, "next row", section: "Move"),
         KeyBinding([.character("k"), .up], .up, "previous row", section: "Move"),
@@ -44,86 +102,162 @@ public enum Keymap {
         KeyBinding([.pageUp, .ctrl("b")], .pageUp, "page up", section: "Move"),
         KeyBinding([.ctrl("d")], .halfPageDown, "half a page down", section: "Move"),
         KeyBinding([.ctrl("u")], .halfPageUp, "half a page up", section: "Move"),
-        KeyBinding([.tab], .nextPane, "next pane", section: "Panes", hint: true),
+        KeyBinding([.tab], .nextPane, "next pane", section: "Panes", hint: "pane", legend: "next pane"),
         KeyBinding([.backTab], .previousPane, "previous pane", section: "Panes"),
         KeyBinding([.character("1")], .pane(.profile), "profile", section: "Panes"),
         KeyBinding([.character("2")], .pane(.emails), "emails", section: "Panes"),
         KeyBinding([.character("3")], .pane(.repositories), "repositories", section: "Panes"),
-        KeyBinding([.enter], .open, "open the repository's details", section: "Repositories", hint: true),
-        KeyBinding([.escape], .back, "back, close, clear the filter", section: "Repositories"),
-        KeyBinding([.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories", hint: true),
-        KeyBinding([.character("s")], .cycleSort, "sort by updated, name, size, workspace", section: "Repositories", hint: true),
-        KeyBinding([.character("S")], .reverseSort, "reverse the order", section: "Repositories"),
-        KeyBinding([.character("w")], .cycleWorkspace, "show one workspace / all", section: "Repositories"),
-        KeyBinding([.character("y")], .copySSH, "copy the SSH clone URL", section: "Repositories", hint: true),
-        KeyBinding([.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Repositories"),
-        KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Repositories"),
-        KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Repositories"),
-        KeyBinding([.character("r")], .refreshPane, "refresh this pane", section: "Data", hint: true),
+        KeyBinding([.enter], .open, "open the repository's details", section: "Repositories", hint: "details", panes: [.repositories]),
+        KeyBinding([.escape], .back, "back, close, clear the filter", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories", hint: "filter", legend: "filter"),
+        KeyBinding([.character("s")], .cycleSort, "sort by updated, name, size, workspace", section: "Repositories", hint: "sort", panes: [.repositories]),
+        KeyBinding([.character("S")], .reverseSort, "reverse the order", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("w")], .cycleWorkspace, "show one workspace / all", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("y")], .copySSH, "copy the SSH clone URL", section: "Repositories", hint: "copy", panes: [.repositories]),
+        KeyBinding([.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("r")], .refreshPane, "refresh this pane", section: "Data", hint: "refresh"),
         KeyBinding([.character("R")], .refreshAll, "refresh everything", section: "Data"),
         KeyBinding([.character("a")], .accounts, "accounts: switch, add, log out", section: "Account"),
         KeyBinding([.character("L")], .logout, "log out (asks first)", section: "Account"),
         KeyBinding([.character("m")], .toggleMouse, "mouse on/off (off keeps native selection)", section: "Terminal"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
-        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: true),
-        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: true),
+        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help", legend: "all keys"),
+        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
+    ]
+
+    /// The details view's own keys; the browser's work there too.
+    public static let detail: [KeyBinding] = [
+        KeyBinding([.escape], .back, "back to the list", section: "Details", hint: "back"),
+        KeyBinding([.character("j"), .down], .down, "scroll down", section: "Details"),
+        KeyBinding([.character("k"), .up], .up, "scroll up", section: "Details"),
+        KeyBinding([.character("y")], .copySSH, "copy the SSH clone URL", section: "Details", hint: "ssh"),
+        KeyBinding([.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Details", hint: "https"),
+        KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Details", hint: "web"),
+        KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Details", hint: "open"),
+        KeyBinding([.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Details", hint: "plain"),
+        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Details", hint: "help"),
+    ]
+
+    public static let filter: [KeyBinding] = [
+        KeyBinding([.enter], .acceptFilter, "keep the filter, back to the list", section: "Filter", hint: "keep filter"),
+        KeyBinding([.escape], .clearFilter, "clear the filter", section: "Filter", hint: "clear"),
+        KeyBinding([.up], .up, "move up in the list", section: "Filter", hint: "move", hintKeys: "↑↓"),
+        KeyBinding([.down], .down, "move down in the list", section: "Filter"),
+        KeyBinding([.pageUp], .pageUp, "page up in the list", section: "Filter"),
+        KeyBinding([.pageDown], .pageDown, "page down in the list", section: "Filter"),
+        KeyBinding([.ctrl("u")], .editText, "delete to the start", section: "Filter"),
+        editing,
     ]
 
     public static let login: [KeyBinding] = [
-        KeyBinding([.character("y")], .copyLoginURL, "copy the URL (OSC 52, works over SSH)", section: "Login", hint: true),
-        KeyBinding([.character("p")], .showLoginURL, "show the URL plainly, on one line", section: "Login", hint: true),
-        KeyBinding([.character("o")], .openLoginURL, "open the URL in a local browser", section: "Login", hint: true),
-        KeyBinding([.character("w")], .writeLoginURL, "write the URL to a private file", section: "Login", hint: true),
-        KeyBinding([.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login", hint: true),
+        KeyBinding([.character("y")], .copyLoginURL, "copy the URL (OSC 52, works over SSH)", section: "Login", hint: "copy", legend: "copy"),
+        KeyBinding([.character("p")], .showLoginURL, "show the URL plainly, on one line", section: "Login", hint: "show", legend: "show on one line"),
+        KeyBinding([.character("o")], .openLoginURL, "open the URL in a local browser", section: "Login", hint: "open", legend: "open here"),
+        KeyBinding([.character("w")], .writeLoginURL, "write the URL to a private file", section: "Login", hint: "file", legend: "write to a file"),
+        KeyBinding([.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login", hint: "type"),
         KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Login"),
         KeyBinding([.escape], .back, "leave the field / cancel re-login", section: "Login"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
-        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: true),
-        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: true),
+        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help"),
+        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
     ]
 
-    /// The command bound to `key` in a table.
-    public static func command(for key: Key, in table: [KeyBinding]) -> Command? {
-        table.first { $0.keys.contains(key) }?.command
+    public static let loginField: [KeyBinding] = [
+        KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Code field", hint: "submit"),
+        KeyBinding([.escape], .back, "leave the field", section: "Code field", hint: "leave field"),
+        KeyBinding([.ctrl("u")], .editText, "delete to the start", section: "Code field", hint: "clear"),
+        KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Code field"),
+        editing,
+    ]
+
+    public static let help: [KeyBinding] = [
+        KeyBinding([.escape, .character("q"), .character("?"), .function(1), .enter], .back, "close the help", section: "Help", hint: "close"),
+        KeyBinding([.character("j"), .down], .down, "scroll down", section: "Help"),
+        KeyBinding([.character("k"), .up], .up, "scroll up", section: "Help"),
+        KeyBinding([.pageDown, .ctrl("f")], .pageDown, "page down", section: "Help"),
+        KeyBinding([.pageUp, .ctrl("b")], .pageUp, "page up", section: "Help"),
+        KeyBinding([.character("g"), .home], .top, "top", section: "Help"),
+        KeyBinding([.character("G"), .end], .bottom, "end", section: "Help"),
+    ]
+
+    public static let confirmLogout: [KeyBinding] = [
+        KeyBinding([.character("y"), .character("Y"), .enter], .confirm, "log out", section: "Log out?", hint: "Log out"),
+        KeyBinding([.character("n"), .character("N"), .escape, .character("q")], .back, "cancel", section: "Log out?", hint: "Cancel"),
+    ]
+
+    public static let accounts: [KeyBinding] = [
+        KeyBinding([.character("j"), .down], .down, "next account", section: "Accounts"),
+        KeyBinding([.character("k"), .up], .up, "previous account", section: "Accounts"),
+        KeyBinding([.enter], .open, "switch to the selected account", section: "Accounts", hint: "switch"),
+        KeyBinding([.character("n")], .addAccount, "add an account (log in)", section: "Accounts", hint: "add"),
+        KeyBinding([.character("d")], .logout, "log out of the selected account", section: "Accounts", hint: "log out"),
+        KeyBinding([.escape, .character("q"), .character("a")], .back, "close", section: "Accounts", hint: "close"),
+    ]
+
+    public static let relogin: [KeyBinding] = [
+        KeyBinding([.enter, .character("l")], .submit, "log in again", section: "Session ended", hint: "Log in again"),
+        KeyBinding([.character("q")], .quit, "quit", section: "Session ended", hint: "Quit"),
+    ]
+
+    /// A context's bindings, first match wins (the details view falls back to the browser's).
+    public static func table(_ context: KeyContext) -> [KeyBinding] {
+        switch context {
+        case .browser: return browser
+        case .detail: return detail + browser
+        case .filter: return filter
+        case .login: return login
+        case .loginField: return loginField
+        case .help: return help
+        case .confirmLogout: return confirmLogout
+        case .accounts: return accounts
+        case .relogin: return relogin
+        }
     }
 
-    /// The help overlay's sections, in table order.
-    public static func helpSections(_ table: [KeyBinding]) -> [HelpSection] {
+    /// The command bound to `key` in a context (and pane), if any.
+    public static func command(for key: Key, in context: KeyContext, pane: Pane? = nil) -> Command? {
+        table(context).first { $0.keys.contains(key) && $0.applies(to: pane) }?.command
+    }
+
+    /// The footer's hints for a context: only keys that do something there.
+    public static func hints(_ context: KeyContext, pane: Pane? = nil) -> [KeyHint] {
+        let own = context == .detail ? detail : table(context)
+        return own.filter { $0.hint != nil && $0.applies(to: pane) }.map { KeyHint($0.hintKeys ?? $0.keys[0].description, $0.hint ?? "") }
+    }
+
+    /// The sidebar legend: key and label, in table order.
+    public static func legend(_ context: KeyContext) -> [(keys: String, label: String)] {
+        table(context).compactMap { binding in binding.legend.map { (binding.keys[0].description, $0) } }
+    }
+
+    /// The first key bound to `command` in a context, as written in help (`q`, `Esc`).
+    public static func key(for command: Command, in context: KeyContext) -> String {
+        table(context).first { $0.command == command }.map { $0.keys[0].description } ?? "?"
+    }
+
+    /// A dialog's buttons, from its context's hinted bindings: `y: Log out`.
+    public static func buttons(_ context: KeyContext) -> [String] {
+        table(context).compactMap { binding in binding.hint.map { binding.keys[0].description + ": " + $0 } }
+    }
+
+    /// The help overlay's sections for the screen under it, in table order, each binding once.
+    public static func helpSections(_ contexts: [KeyContext]) -> [HelpSection] {
         var sections: [HelpSection] = []
-        for binding in table {
-            let entry = HelpEntry(keys: binding.keys.map(\.description), summary: binding.summary)
-            if let index = sections.firstIndex(where: { $0.title == binding.section }) {
-                sections[index].entries.append(entry)
-            } else {
-                sections.append(HelpSection(title: binding.section, entries: [entry]))
+        for context in contexts {
+            for binding in context == .detail ? detail : table(context) {
+                let entry = HelpEntry(keys: binding.keys.map(\.description), summary: binding.summary)
+                if let index = sections.firstIndex(where: { $0.title == binding.section }) {
+                    sections[index].entries.append(entry)
+                } else {
+                    sections.append(HelpSection(title: binding.section, entries: [entry]))
+                }
             }
         }
         return sections
-    }
-
-    /// The status bar's hints.
-    public static func hints(_ table: [KeyBinding]) -> [KeyHint] {
-        table.filter(\.isHinted).map { KeyHint($0.keys[0].description, shortLabel($0.command)) }
-    }
-
-    private static func shortLabel(_ command: Command) -> String {
-        switch command {
-        case .nextPane: return "pane"
-        case .open: return "details"
-        case .filter: return "filter"
-        case .cycleSort: return "sort"
-        case .copySSH: return "copy"
-        case .refreshPane: return "refresh"
-        case .help: return "help"
-        case .quit: return "quit"
-        case .copyLoginURL: return "copy"
-        case .showLoginURL: return "show"
-        case .openLoginURL: return "open"
-        case .writeLoginURL: return "file"
-        case .focusField: return "type"
-        default: return ""
-        }
     }
 }

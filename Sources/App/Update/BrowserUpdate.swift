@@ -42,7 +42,7 @@ enum BrowserUpdate {
             guard let record = next else {
                 state.suspendedBrowser = nil
                 state.screen = .login(LoginState())
-                Update.say("Logged out. Log in to continue, or press q to quit.", &state)
+                Update.say("Logged out. Log in to continue, or press \(Keymap.key(for: .quit, in: .login)) to quit.", &state)
                 return [.prepareLogin]
             }
             var browser = browser(for: record)
@@ -156,15 +156,14 @@ enum BrowserUpdate {
         let layout = Layout(size: state.size)
 
         if browser.repositories.isEditingFilter {
-            switch key {
-            case .enter:
+            switch Keymap.command(for: key, in: .filter) {
+            case .acceptFilter?:
                 browser.repositories.isEditingFilter = false
-            case .escape:
+            case .clearFilter?:
                 browser.repositories.isEditingFilter = false
                 browser.repositories.filterField.set("")
                 browser.repositories.setFilter("")
-            case .up, .down, .pageUp, .pageDown:
-                let command: Command = key == .up ? .up : key == .down ? .down : key == .pageUp ? .pageUp : .pageDown
+            case let command? where command != .editText:
                 moveCommand(command, &browser, layout: layout)
             default:
                 browser.repositories.filterField.handle(key)
@@ -174,7 +173,8 @@ enum BrowserUpdate {
             return []
         }
 
-        guard let command = Keymap.command(for: key, in: Keymap.browser) else { return [] }
+        let context: KeyContext = browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
+        guard let command = Keymap.command(for: key, in: context, pane: browser.pane) else { return [] }
         if let effects = Update.shared(command, &state) { return effects }
         var effects: [Effect] = []
         switch command {
@@ -236,6 +236,12 @@ enum BrowserUpdate {
             effects = [.setMouse(state.isMouseEnabled)]
         case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
             effects = repositoryAction(command, browser, &state)
+        case .showCopied:
+            if let copied = state.lastCopied {
+                effects = [.showPlainly(copied)]
+            } else if let url = (browser.repositories.detailRepository ?? browser.repositories.selected)?.cloneSSH {
+                effects = [.showPlainly(Sanitizer.sanitize(url))]
+            }
         default:
             break
         }
@@ -265,6 +271,7 @@ enum BrowserUpdate {
             if state.environment.browserRefusal != nil { return [.showPlainly(clean)] }
             return [.openURL(clean)]
         }
+        state.lastCopied = clean
         return [.copy(clean, what: what)]
     }
 

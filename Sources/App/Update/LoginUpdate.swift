@@ -70,13 +70,13 @@ enum LoginUpdate {
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var login = state.login else { return [] }
         if login.isFieldFocused {
-            switch key {
-            case .escape:
+            switch Keymap.command(for: key, in: .loginField) {
+            case .back?:
                 login.isFieldFocused = false
-            case .enter:
+            case .submit?:
                 state.screen = .login(login)
                 return submit(&state)
-            case .ctrl("l"):
+            case .redraw?:
                 return [.redraw]
             default:
                 login.field.handle(key)
@@ -84,7 +84,7 @@ enum LoginUpdate {
             state.screen = .login(login)
             return []
         }
-        guard let command = Keymap.command(for: key, in: Keymap.login) else {
+        guard let command = Keymap.command(for: key, in: .login) else {
             if case .character = key {
                 // Any other character starts typing in the field.
                 login.isFieldFocused = true
@@ -110,7 +110,10 @@ enum LoginUpdate {
                 return [.stopListener] + fetches
             }
         case .copyLoginURL:
-            if let url { return [.copy(url, what: "the login URL")] }
+            if let url {
+                state.lastCopied = url
+                return [.copy(url, what: "the login URL")]
+            }
         case .showLoginURL:
             if let url { return [.showPlainly(url)] }
         case .openLoginURL:
@@ -152,75 +155,5 @@ enum LoginUpdate {
         guard var login = state.login else { return }
         body(&login)
         state.screen = .login(login)
-    }
-}
-
-/// Keys while an overlay is up.
-enum OverlayUpdate {
-    static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
-        guard let overlay = state.overlay else { return [] }
-        switch overlay {
-        case .help(let scroll):
-            switch key {
-            case .escape, .character("q"), .character("?"), .function(1), .enter: state.overlay = nil
-            case .character("j"), .down: state.overlay = .help(scroll: scroll + 1)
-            case .character("k"), .up: state.overlay = .help(scroll: max(0, scroll - 1))
-            case .pageDown: state.overlay = .help(scroll: scroll + 10)
-            case .pageUp: state.overlay = .help(scroll: max(0, scroll - 10))
-            default: break
-            }
-            return []
-        case .confirmLogout(let id, _):
-            switch key {
-            case .character("y"), .character("Y"), .enter:
-                state.overlay = nil
-                return [.cancelRepositories, .logout(accountID: id)]
-            case .character("n"), .character("N"), .escape, .character("q"):
-                state.overlay = nil
-            default: break
-            }
-            return []
-        case .accounts(var accounts):
-            let count = accounts.accounts.count
-            switch key {
-            case .escape, .character("q"), .character("a"):
-                state.overlay = nil
-            case .character("j"), .down:
-                accounts.list.move(by: 1, count: count, visible: count)
-                state.overlay = .accounts(accounts)
-            case .character("k"), .up:
-                accounts.list.move(by: -1, count: count, visible: count)
-                state.overlay = .accounts(accounts)
-            case .enter:
-                state.overlay = nil
-                if let index = accounts.list.selected, index < count, accounts.accounts[index].id != accounts.activeID {
-                    return [.cancelRepositories, .switchAccount(id: accounts.accounts[index].id)]
-                }
-            case .character("n"):
-                state.overlay = nil
-                state.suspendedBrowser = state.browser
-                state.screen = .login(LoginState())
-                return [.prepareLogin]
-            case .character("d"):
-                if let index = accounts.list.selected, index < count {
-                    state.overlay = .confirmLogout(accountID: accounts.accounts[index].id, name: accounts.accounts[index].username)
-                }
-            default: break
-            }
-            return []
-        case .relogin:
-            switch key {
-            case .enter, .character("l"):
-                state.overlay = nil
-                state.suspendedBrowser = state.browser
-                state.screen = .login(LoginState())
-                return [.cancelRepositories, .prepareLogin]
-            case .character("q"):
-                state.shouldQuit = true
-                return [.quit]
-            default:
-                return []
-            }
-        }
     }
 }

@@ -139,13 +139,13 @@ public enum Update {
     static func copyMessage(_ result: ClipboardResult, what: String) -> String {
         switch result {
         case .osc52:
-            return "Copied \(what) to your terminal's clipboard (OSC 52). Nothing there? Your terminal may block OSC 52: press p to show it plainly."
+            return "Sent \(what) to your terminal's clipboard (OSC 52). Nothing arrived? p shows it plainly."
         case .osc52Passthrough(let multiplexer):
-            return "Copied \(what) via OSC 52 through \(multiplexer). Nothing there? Enable set-clipboard or allow-passthrough in \(multiplexer), or press p."
+            return "Sent \(what) to your terminal's clipboard (OSC 52) through \(multiplexer). Nothing arrived? p shows it plainly; see the README for \(multiplexer)'s settings."
         case .tooLarge(let bytes):
-            return "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes)."
+            return "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes): p shows it plainly."
         case .unavailable:
-            return "This terminal has no clipboard bbtui can use; press p to show the text plainly."
+            return "This terminal has no clipboard bbtui can use: p shows the text plainly."
         }
     }
 }

@@ -32,7 +32,7 @@ public enum AppView {
     }
 
     static func drawTooSmall(_ size: Size, into screen: inout Screen) {
-        let text = "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press q to quit."
+        let text = "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press \(Keymap.key(for: .quit, in: .browser)) to quit."
         for (row, line) in TextLayout.wrap(text, width: max(1, size.width)).prefix(size.height).enumerated() {
             screen.put(line, x: 0, y: row)
         }
@@ -42,17 +42,23 @@ public enum AppView {
         let area = screen.bounds
         switch overlay {
         case .help(let scroll):
-            let table = state.login != nil ? Keymap.login : Keymap.browser
-            HelpOverlay(title: "Keys", sections: Keymap.helpSections(table)).render(into: &screen, area: area, scroll: scroll)
+            helpOverlay(state).render(into: &screen, area: area, scroll: scroll)
         case .confirmLogout(_, let name):
-            Dialog(title: "Log out?", message: "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).", buttons: ["y: Log out", "n: Cancel"], selectedButton: 1)
+            Dialog(title: "Log out?", message: "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).", buttons: Keymap.buttons(.confirmLogout), selectedButton: 1)
                 .render(into: &screen, area: area)
         case .relogin(let reason):
-            Dialog(title: "Session ended", message: Sanitizer.sanitize(reason, newlines: .keep) + "\n\nPress Enter to log in again; you will come back to this screen. q quits.", buttons: ["Enter: Log in again"])
+            Dialog(title: "Session ended", message: Sanitizer.sanitize(reason, newlines: .keep) + "\n\nAfter logging in again you come back to this screen.", buttons: Keymap.buttons(.relogin))
                 .render(into: &screen, area: area)
         case .accounts(let accounts):
             drawAccounts(accounts, into: &screen, area: area)
         }
+    }
+
+    /// The help for the screen under the overlay, from the keymap.
+    static func helpOverlay(_ state: AppState) -> HelpOverlay {
+        let contexts: [KeyContext] = state.login != nil ? [.login, .loginField] : [.browser, .detail, .filter]
+        let close = Keymap.help.first { $0.command == .back }.map { "\($0.keys[0]) closes" }
+        return HelpOverlay(title: "Keys", sections: Keymap.helpSections(contexts), closeHint: close)
     }
 
     static func drawAccounts(_ overlay: AccountsOverlay, into screen: inout Screen, area: Rect) {
@@ -60,7 +66,7 @@ public enum AppView {
             let marker = account.id == overlay.activeID ? "● " : "  "
             return marker + Sanitizer.sanitize(account.displayName) + " (" + Sanitizer.sanitize(account.username) + ")"
         }
-        let footer = "Enter switch · n add · d log out · Esc close"
+        let footer = Keymap.hints(.accounts).map { $0.key + " " + $0.label }.joined(separator: " · ")
         let width = min(area.width, max(DisplayWidth.of(footer), lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
         let box = area.centered(width: width, height: min(area.height, lines.count + 4))
         screen.fill(box)

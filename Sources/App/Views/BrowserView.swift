@@ -22,12 +22,15 @@ enum BrowserView {
         if browser.pane == .repositories, browser.repositories.detail == nil, let selected = browser.repositories.list.selected {
             trailing = "\(selected + 1)/\(browser.repositories.visible.count)"
         }
-        var hints = Keymap.hints(Keymap.browser)
+        let context: KeyContext
         if browser.repositories.isEditingFilter {
-            hints = [KeyHint("Enter", "keep filter"), KeyHint("Esc", "clear"), KeyHint("↑↓", "move")]
+            context = .filter
         } else if browser.repositories.detail != nil, browser.pane == .repositories {
-            hints = [KeyHint("Esc", "back"), KeyHint("y", "ssh"), KeyHint("Y", "https"), KeyHint("u", "web"), KeyHint("o", "open"), KeyHint("?", "help")]
+            context = .detail
+        } else {
+            context = .browser
         }
+        let hints = Keymap.hints(context, pane: browser.pane)
         AppView.drawStatus(state, hints: hints, trailing: trailing, area: layout.status, into: &screen)
     }
 
@@ -66,7 +69,9 @@ enum BrowserView {
             screen.put(" \(pane.rawValue + 1) \(title)", x: inner.x, y: y, width: max(0, inner.width - countWidth), style: style)
             screen.put(count, x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
         }
-        let legend = ["", "Tab  next pane", "/    filter", "?    all keys"]
+        let entries = Keymap.legend(.browser)
+        let keyWidth = entries.map { DisplayWidth.of($0.keys) }.max() ?? 0
+        let legend = [""] + entries.map { TextLayout.pad($0.keys, to: keyWidth) + "  " + $0.label }
         for (offset, text) in legend.enumerated() {
             let y = inner.y + Pane.allCases.count + offset
             guard y < inner.maxY else { break }

@@ -38,7 +38,7 @@ enum LoginView {
                 top.append(Row(text: String(piece), style: Style(foreground: .cyan)))
                 rest = rest.dropFirst(piece.count)
             }
-            top += wrapped("y copy · p show on one line · o open here · w write to a file", style: .dim, indent: 3, optional: true)
+            top += wrapped(Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), style: .dim, indent: 3, optional: true)
             top.append(Row(text: "", isOptional: true))
             top += wrapped("2. Bitbucket then sends the browser to the callback address, carrying a code.", style: .bold, optional: true)
             switch login.listener {
@@ -90,15 +90,14 @@ enum LoginView {
             }
             y += 1
         }
-        var hints = Keymap.hints(Keymap.login)
-        if login.isFieldFocused { hints = [KeyHint("Enter", "submit"), KeyHint("Esc", "leave field"), KeyHint("Ctrl-U", "clear")] }
+        let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login)
         AppView.drawStatus(state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }
 
     private static func drawField(_ login: LoginState, state: AppState, y: Int, into screen: inout Screen) {
         screen.put("> ", x: 0, y: y, style: .bold)
         var field = login.field
-        TextField(placeholder: login.isFieldFocused ? "" : "paste here (or press i to type)", isFocused: login.isFieldFocused && state.overlay == nil)
+        TextField(placeholder: login.isFieldFocused ? "" : "paste here (or press \(Keymap.key(for: .focusField, in: .login)) to type)", isFocused: login.isFieldFocused && state.overlay == nil)
             .render(into: &screen, area: Rect(x: 2, y: y, width: max(0, state.size.width - 3), height: 1), state: &field)
     }
 }

@@ -118,7 +118,7 @@ enum PaneViews {
             } else if repositories.isLoading || repositories.progress == .idle {
                 drawLoading("Loading repositories…", state: state, in: listArea, into: &screen)
             } else if !repositories.filter.isEmpty || repositories.workspaceFilter != nil {
-                screen.put("No repository matches. Esc clears the filter.", x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
+                screen.put("No repository matches. \(Keymap.key(for: .clearFilter, in: .filter)) clears the filter.", x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
             } else {
                 screen.put("No repositories in your workspaces.", x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
             }

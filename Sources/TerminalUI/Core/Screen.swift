@@ -30,16 +30,19 @@ public struct Glyphs: Sendable, Hashable {
     public var bottomRight: String
     public var ellipsis: String
     public var scrollThumb: String
+    /// "There is more below / above" marks on a scrolling frame.
+    public var moreBelow: String
+    public var moreAbove: String
 
     /// Box-drawing characters, for UTF-8 terminals.
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        ellipsis: "…", scrollThumb: "█"
+        ellipsis: "…", scrollThumb: "█", moreBelow: "↓", moreAbove: "↑"
     )
     /// Plain ASCII, for terminals whose locale is not UTF-8.
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        ellipsis: "~", scrollThumb: "#"
+        ellipsis: "~", scrollThumb: "#", moreBelow: "v", moreAbove: "^"
     )
 }
 
