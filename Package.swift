@@ -24,6 +24,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .target(name: "TerminalUI", swiftSettings: strict),
+        // Fakes live in a target of their own, as swift-nio keeps its test helpers: the product
+        // never links them.
+        .target(name: "TerminalUITesting", dependencies: ["TerminalUI"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcursesw", "TerminalUI"], swiftSettings: strict),
         .target(
             name: "BitbucketEmulator",
@@ -61,7 +64,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"], swiftSettings: strict),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"], swiftSettings: strict),
         .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
         .executableTarget(
             name: "BBTUIBench",
@@ -74,16 +77,23 @@ let package = Package(
             dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator"],
             swiftSettings: strict
         ),
-        .testTarget(name: "AppTests", dependencies: ["App", "TerminalUI", "BitbucketKit"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "TerminalUI", "TerminalUITesting", "BitbucketKit"], exclude: ["Snapshots"], swiftSettings: strict),
+        // Teardown that test targets share (an awaited scope for emulators).
+        .target(name: "TestSupport", dependencies: ["BitbucketEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "BitbucketKitTests",
-            dependencies: ["BitbucketKit", "BitbucketEmulator"],
+            dependencies: [
+                "BitbucketKit", "BitbucketEmulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "BitbucketEmulatorTests",
             dependencies: [
-                "BitbucketEmulator",
+                "BitbucketEmulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -34,7 +34,7 @@ func browserState(repositories: [Repository], size: Size) -> AppState {
     var browser = BrowserState(account: AccountSummary(id: "{u}", username: "zoe", displayName: "Zoë Ångström-李", tokenExpiresAt: now.addingTimeInterval(7000), storePath: "~/.config/bbtui"))
     browser.repositories.replaceAll(repositories)
     browser.repositories.progress = .done(fetchedAt: now, isCached: false)
-    return AppState(screen: .browser(browser), size: size, now: now, environment: Environment())
+    return AppState(page: .browser(browser), size: size, now: now, environment: Environment())
 }
 
 print("# bbtui benchmarks (\(ProcessInfo.processInfo.processorCount) cores)")

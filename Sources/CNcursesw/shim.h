@@ -27,18 +27,12 @@ static inline attr_t bbtui_a_dim(void) { return A_DIM; }
 static inline attr_t bbtui_a_reverse(void) { return A_REVERSE; }
 /// A_UNDERLINE: attribute macro.
 static inline attr_t bbtui_a_underline(void) { return A_UNDERLINE; }
-/// KEY_F(n): function-like macro.
-static inline int bbtui_key_f(int n) { return KEY_F(n); }
 /// getmaxy/getmaxx are macros on some builds; one wrapper for both.
 static inline void bbtui_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
-/// wcwidth is declared only under _XOPEN_SOURCE; Swift does not always see it.
-static inline int bbtui_wcwidth(wchar_t c) { return wcwidth(c); }
 /// setcchar builds a cchar_t: the argument list mixes pointers Swift imports awkwardly.
 static inline int bbtui_setcchar(cchar_t *cc, const wchar_t *wch, attr_t attrs, short pair) {
     return setcchar(cc, wch, attrs, pair, NULL);
 }
-/// COLOR_PAIR(n): function-like macro.
-static inline attr_t bbtui_color_pair(int n) { return COLOR_PAIR(n); }
 /// ESCDELAY is a global whose setter Swift sees only as a var under @preconcurrency.
 static inline void bbtui_set_escdelay(int ms) { set_escdelay(ms); }
 

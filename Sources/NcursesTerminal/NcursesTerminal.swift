@@ -422,7 +422,7 @@ public final class NcursesTerminal: Terminal {
         raise(SIGTSTP)
         pthread_sigmask(SIG_SETMASK, &previousMask, nil)
         // Execution continues here after `fg` (SIGCONT, whose relay byte also repaints).
-        SignalRelay.install(writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: nil)
+        SignalRelay.resumeHandling()
         reenter()
     }
 

@@ -27,9 +27,18 @@ nonisolated(unsafe) private var pendingTerminations: Int32 = 0
 enum SignalRelay {
     static let handled: [Int32] = [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT]
 
-    /// Installs the handlers. `writeFD` is the pipe's write end; `ttyFD` and `restore` are used
-    /// by the last-resort restore.
+    /// Installs the handlers, once per terminal. `writeFD` is the pipe's write end; `ttyFD` and
+    /// `restore` are used by the last-resort restore.
+    ///
+    /// The globals are written here only, while no handler of ours is installed (a first
+    /// terminal, or one opened after the previous was restored and uninstalled), so a handler
+    /// never sees them half-written; an earlier terminal's restore bytes are freed then.
     static func install(writeFD: Int32, ttyFD: Int32, restore: [UInt8], termios saved: termios?) {
+        for number in handled + fatal { signal(number, SIG_DFL) }
+        if let previous = emergencyBytes {
+            emergencyBytes = nil
+            previous.deallocate()
+        }
         relayWriteFD = writeFD
         emergencyFD = ttyFD
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, restore.count))
@@ -48,6 +57,12 @@ enum SignalRelay {
     /// Signals that end the process without any cleanup (a crash, an abort): the terminal is
     /// restored first, then the signal takes its default course (core dump and all).
     static let fatal: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
+
+    /// Takes SIGTSTP again after a suspension (the suspend set it to its default to stop); the
+    /// globals are untouched.
+    static func resumeHandling() {
+        signal(SIGTSTP, relayHandler)
+    }
 
     /// Puts back the default dispositions.
     static func uninstall() {

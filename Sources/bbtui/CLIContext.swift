@@ -1,4 +1,3 @@
-import App
 import ArgumentParser
 import BitbucketKit
 import Foundation
@@ -74,7 +73,7 @@ struct CLIContext {
     /// The command-line wording of a failure (facts plus the next step a script user can take)
     /// and its exit status.
     static func message(for error: any Error) -> (message: String, status: Int32) {
-        let appError = AppError(error)
+        let appError = ServiceError(error)
         if appError.needsLogin {
             return (appError.description + (appError.description.hasSuffix("Log in again.") ? " Run `bbtui login`." : " Log in again with `bbtui login`."), ExitStatus.loginRequired)
         }
@@ -93,38 +92,4 @@ struct CLIContext {
 /// The whole command ran past `BBTUI_COMMAND_TIMEOUT`.
 struct CommandTimeout: Error {
     var seconds: Int64
-}
-
-/// Writes text to standard output, unbuffered.
-func printOut(_ text: String) {
-    writeLine(text, to: STDOUT_FILENO)
-}
-
-/// A terminal-safe string for human output: network text never reaches the terminal raw.
-func safe(_ text: String?) -> String {
-    Sanitizer.sanitize(text ?? "")
-}
-
-/// Aligned columns by display width.
-func table(_ header: [String], _ rows: [[String]]) -> String {
-    // An all-empty header is a key-value listing: no header line.
-    let all = header.allSatisfy(\.isEmpty) ? rows : [header] + rows
-    let widths = header.indices.map { column in all.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
-    // Trailing blanks are trimmed; an empty value shows as a dash.
-    return all.map { row in
-        row.enumerated().map { index, cell in
-            let shown = cell.isEmpty && index > 0 ? "-" : cell
-            return index == row.count - 1 ? shown : TextLayout.pad(shown, to: widths[index])
-        }.joined(separator: "  ")
-    }.joined(separator: "\n")
-}
-
-/// JSON text with sorted keys, for stable script output. Every control and bidi character in a
-/// string is escaped (`\u009b`, `\u202e`), so printing the JSON to a terminal is as safe as the
-/// table: the data survives exactly, and nothing in it can act on the terminal.
-func json(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    return JSONSafety.escapeControls(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
 }

@@ -78,20 +78,3 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Writes a line to standard error. Messages can carry text from the network (an error body),
-/// and standard error is usually a terminal: it goes through the sanitiser like the screen does.
-func printError(_ message: String) {
-    writeLine(Sanitizer.sanitize(message, newlines: .keep), to: STDERR_FILENO)
-}
-
-/// Writes a line straight to a descriptor, unbuffered, so it is seen at once even through a pipe.
-func writeLine(_ text: String, to fd: Int32) {
-    let bytes = Array((text + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        offset += written
-    }
-}

@@ -53,8 +53,8 @@ enum Fixtures {
         return browser
     }
 
-    static func state(_ screen: AppState.Screen, size: Size = Size(width: 80, height: 24)) -> AppState {
-        AppState(screen: screen, size: size, now: now, environment: Environment(isSSH: false, hasDisplay: false, hostName: "devbox", isDemo: false))
+    static func state(_ page: AppState.Page, size: Size = Size(width: 80, height: 24)) -> AppState {
+        AppState(page: page, size: size, now: now, environment: Environment(isSSH: false, hasDisplay: false, hostName: "devbox", isDemo: false))
     }
 
     static let request = AuthorizationRequest.make(
@@ -77,7 +77,7 @@ enum Fixtures {
 func assertSnapshot(_ screen: Screen, named name: String, filePath: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation) {
     let directory = (filePath as NSString).deletingLastPathComponent + "/Snapshots"
     let path = directory + "/" + name + ".txt"
-    let actual = screen.lines.joined(separator: "\n") + "\n"
+    let actual = screen.lines.joined(separator: "\n") + "\n" + styleLayer(screen)
     let isRecording = ProcessInfo.processInfo.environment["BBTUI_RECORD_SNAPSHOTS"] == "1"
     if isRecording || !FileManager.default.fileExists(atPath: path) {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -87,4 +87,34 @@ func assertSnapshot(_ screen: Screen, named name: String, filePath: String = #fi
     }
     let expected = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     #expect(actual == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
+}
+
+/// The styles of a screen, as ratatui's buffer tests keep them: per row, the runs of cells that
+/// are not plain (`3: 0-15 reverse+bold, 18-79 fg:red`), so a snapshot catches a lost selection,
+/// a wrong colour or a row that should be dim.
+func styleLayer(_ screen: Screen) -> String {
+    func name(_ style: Style) -> String {
+        var parts: [String] = []
+        if style.attributes.contains(.bold) { parts.append("bold") }
+        if style.attributes.contains(.dim) { parts.append("dim") }
+        if style.attributes.contains(.reverse) { parts.append("reverse") }
+        if style.attributes.contains(.underline) { parts.append("underline") }
+        if style.foreground != .default { parts.append("fg:\(style.foreground)") }
+        if style.background != .default { parts.append("bg:\(style.background)") }
+        return parts.joined(separator: "+")
+    }
+    var out = "── styles ──\n"
+    for y in 0..<screen.size.height {
+        var runs: [String] = []
+        var x = 0
+        while x < screen.size.width {
+            let style = screen[x, y].style
+            var end = x
+            while end + 1 < screen.size.width, screen[end + 1, y].style == style { end += 1 }
+            if style != .plain { runs.append("\(x)-\(end) \(name(style))") }
+            x = end + 1
+        }
+        if !runs.isEmpty { out += "\(y): " + runs.joined(separator: ", ") + "\n" }
+    }
+    return out
 }

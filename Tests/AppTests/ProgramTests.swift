@@ -3,6 +3,7 @@ import Testing
 @testable import App
 @testable import BitbucketKit
 import TerminalUI
+import TerminalUITesting
 
 /// The whole run loop on a `TestTerminal`: scripted events in, frames out.
 @Suite struct ProgramTests {

@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import BitbucketEmulator
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct APIContractTests {
+@Suite(.stopsEmulators) struct APIContractTests {
     @Test func userHasEveryField() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let result = try await h.get("/2.0/user", token: try await h.accessToken())
         #expect(result.status == 200)
         let user = result.object
@@ -26,7 +26,6 @@ import Testing
 
     @Test func etagAnswers304() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let first = try await h.get("/2.0/user", token: token)
         let etag = try #require(first.headers["etag"])
@@ -37,7 +36,6 @@ import Testing
 
     @Test func emailsArePaginatedWithPrimaryConfirmedAndUnconfirmed() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let result = try await h.get("/2.0/user/emails", token: try await h.accessToken())
         let values = try #require(result.object["values"] as? [[String: Any]])
         #expect(values.map { $0["email"] as? String } == ["zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net"])
@@ -48,7 +46,6 @@ import Testing
 
     @Test func workspacesFollowOpaqueCursors() async throws {
         let h = try await EmulatorHarness.start { $0.workspaceCount = 7 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         var url: String? = "/2.0/user/workspaces?pagelen=3&sort=slug"
         var slugs: [String] = []
@@ -78,7 +75,6 @@ import Testing
     @Test(arguments: ["/2.0/repositories", "/2.0/workspaces", "/2.0/user/permissions/repositories", "/2.0/user/permissions/workspaces"])
     func change2770EndpointsAreGone(path: String) async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let result = try await h.get(path + "?role=member", token: try await h.accessToken())
         #expect(result.status == 410)
         #expect(result.body == #"{"type": "error", "error": {"message": "CHANGE-2770 - Functionality has been deprecated", "detail": "Please read the changelog entry for more details.", "data": {"announcement_url": "https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}}}"#)
@@ -86,7 +82,6 @@ import Testing
 
     @Test func bearerHeaderOnly() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let inQuery = try await h.get("/2.0/user?access_token=\(token)", token: nil)
         #expect(inQuery.status == 401)
@@ -99,7 +94,6 @@ import Testing
 
     @Test func expiredTokenGetsTheRealBody() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         #expect(try await h.get("/2.0/user", token: token).status == 200)
         #expect(try await h.request(.POST, "/_emulator/expire-tokens").status == 200)
@@ -110,7 +104,6 @@ import Testing
 
     @Test func missingScopeIs403WithRequiredAndGranted() async throws {
         let h = try await EmulatorHarness.start { $0.scopes = ["account"] }
-        defer { Task { await h.stop() } }
         let result = try await h.get("/2.0/user/emails", token: try await h.accessToken())
         #expect(result.status == 403)
         #expect(result.body == #"{"type": "error", "error": {"message": "Your credentials lack one or more required privilege scopes.", "detail": {"required": ["email"], "granted": ["account"]}}}"#)
@@ -120,7 +113,6 @@ import Testing
 
     @Test func injectedFailuresAreHTML() async throws {
         let h = try await EmulatorHarness.start { $0.failureRate = 1 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let result = try await h.get("/2.0/user", token: token)
         #expect([500, 502, 503].contains(result.status))
@@ -131,7 +123,6 @@ import Testing
 
     @Test func rateLimitIs429PlainTextWithoutRetryAfter() async throws {
         let h = try await EmulatorHarness.start { $0.rateLimit = 2 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         #expect(try await h.get("/2.0/repositories/acme-platform", token: token).status == 200)
         #expect(try await h.get("/2.0/repositories/acme-platform", token: token).status == 200)
@@ -146,7 +137,6 @@ import Testing
 
     @Test func latencyDelaysResponses() async throws {
         let h = try await EmulatorHarness.start { $0.latency = .milliseconds(150) }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let start = ContinuousClock.now
         _ = try await h.get("/2.0/user", token: token)
@@ -155,7 +145,6 @@ import Testing
 
     @Test func roleFilterCanBeGone() async throws {
         let h = try await EmulatorHarness.start { $0.rejectsRoleFilter = true }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         #expect(try await h.get("/2.0/repositories/acme-platform?role=member", token: token).status == 410)
         #expect(try await h.get("/2.0/repositories/acme-platform", token: token).status == 200)
@@ -163,7 +152,6 @@ import Testing
 
     @Test func statsCountRoutes() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         _ = try await h.get("/2.0/repositories/ops?page=1", token: token)
         _ = try await h.get("/2.0/repositories/acme-platform", token: token)

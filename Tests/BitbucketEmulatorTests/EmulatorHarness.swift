@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import TestSupport
 
 /// One HTTP client for the whole test process; it never follows redirects, so tests see them.
 let testClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
@@ -28,6 +29,7 @@ struct EmulatorHarness {
         configure(&configuration)
         let emulator = BitbucketEmulator(configuration: configuration)
         let endpoints = try await emulator.start()
+        EmulatorScope.adopt { await emulator.stop() }
         return EmulatorHarness(emulator: emulator, endpoints: endpoints)
     }
 

@@ -1,11 +1,11 @@
 import BitbucketEmulator
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct OAuthContractTests {
+@Suite(.stopsEmulators) struct OAuthContractTests {
     @Test func authorizeRedirectsWithCodeAndState() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let items = try await h.authorize()
         #expect(items["state"] == "s1")
         let code = try #require(items["code"])
@@ -14,7 +14,6 @@ import Testing
 
     @Test func authorizeRejectsBadClientAndRedirect() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let badClient = try await h.request(.GET, h.endpoints.authorizeURL + "?client_id=nope&response_type=code")
         #expect(badClient.status == 400)
         #expect(badClient.headers["content-type"]?.hasPrefix("text/html") == true)
@@ -28,7 +27,6 @@ import Testing
 
     @Test func denyRedirectsWithAccessDenied() async throws {
         let h = try await EmulatorHarness.start { $0.deniesAuthorization = true }
-        defer { Task { await h.stop() } }
         let items = try await h.authorize()
         #expect(items["error"] == "access_denied")
         #expect(items["state"] == "s1")
@@ -37,7 +35,6 @@ import Testing
 
     @Test func tokenResponseHasTheRealShape() async throws {
         let h = try await EmulatorHarness.start { $0.tokenLifetime = 1234 }
-        defer { Task { await h.stop() } }
         let code = try #require(try await h.authorize()["code"])
         let result = try await h.postToken("grant_type=authorization_code&code=\(code)")
         #expect(result.status == 200)
@@ -51,7 +48,6 @@ import Testing
 
     @Test func legacyScopesField() async throws {
         let h = try await EmulatorHarness.start { $0.usesLegacyScopesField = true }
-        defer { Task { await h.stop() } }
         let tokens = try await h.login()
         #expect(tokens["scopes"] as? String == "account email repository")
         #expect(tokens["scope"] == nil)
@@ -59,7 +55,6 @@ import Testing
 
     @Test func tokenEndpointErrorsAreTheRealOnes() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let code = try #require(try await h.authorize()["code"])
         let json = try await h.postToken("{\"grant_type\": \"authorization_code\", \"code\": \"\(code)\"}", contentType: "application/json")
         #expect(json.status == 400)
@@ -76,7 +71,6 @@ import Testing
 
     @Test func codesAreSingleUse() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let code = try #require(try await h.authorize()["code"])
         #expect(try await h.postToken("grant_type=authorization_code&code=\(code)").status == 200)
         let again = try await h.postToken("grant_type=authorization_code&code=\(code)")
@@ -86,7 +80,6 @@ import Testing
 
     @Test func codesExpire() async throws {
         let h = try await EmulatorHarness.start { $0.codeLifetime = .zero }
-        defer { Task { await h.stop() } }
         let code = try #require(try await h.authorize()["code"])
         let result = try await h.postToken("grant_type=authorization_code&code=\(code)")
         #expect(result.status == 400)
@@ -95,7 +88,6 @@ import Testing
 
     @Test func redirectURIMustMatchWhenSent() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let redirect = "http%3A%2F%2F127.0.0.1%3A8976%2Fcallback"
         let code = try #require(try await h.authorize(extra: "&redirect_uri=\(redirect)")["code"])
         let missing = try await h.postToken("grant_type=authorization_code&code=\(code)")
@@ -106,7 +98,6 @@ import Testing
 
     @Test func pkceIsChecked() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         // base64url(SHA-256(verifier)), computed independently with Python's hashlib.
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk"
         let challenge = "bwWFMyPfdG9qreDhH2lmftFx_dFeLDalzcT1gb_j68g"
@@ -119,7 +110,6 @@ import Testing
 
     @Test func refreshTokensRotate() async throws {
         let h = try await EmulatorHarness.start { $0.refreshGrace = .seconds(30) }
-        defer { Task { await h.stop() } }
         let first = try await h.login()
         let refresh1 = try #require(first["refresh_token"] as? String)
         let second = try await h.postToken("grant_type=refresh_token&refresh_token=\(refresh1)")
@@ -135,7 +125,6 @@ import Testing
 
     @Test func rotatedRefreshTokenDiesAfterTheGrace() async throws {
         let h = try await EmulatorHarness.start { $0.refreshGrace = .zero }
-        defer { Task { await h.stop() } }
         let refresh1 = try #require(try await h.login()["refresh_token"] as? String)
         #expect(try await h.postToken("grant_type=refresh_token&refresh_token=\(refresh1)").status == 200)
         let reused = try await h.postToken("grant_type=refresh_token&refresh_token=\(refresh1)")
@@ -145,7 +134,6 @@ import Testing
 
     @Test func revokeKillsEveryToken() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let tokens = try await h.login()
         let access = try #require(tokens["access_token"] as? String)
         let refresh = try #require(tokens["refresh_token"] as? String)

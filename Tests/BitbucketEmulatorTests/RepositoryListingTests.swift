@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import BitbucketEmulator
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct RepositoryListingTests {
+@Suite(.stopsEmulators) struct RepositoryListingTests {
     /// Every repository of a workspace, following `next`.
     func all(_ h: EmulatorHarness, token: String, _ first: String) async throws -> (values: [[String: Any]], pages: Int, sizes: Set<Int>) {
         var url: String? = first
@@ -24,7 +25,6 @@ import Testing
     @Test(arguments: ["-updated_on", "updated_on", "name", "-size"])
     func everyRepositoryExactlyOnceAcrossPages(sort: String) async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 500 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let (values, pages, sizes) = try await all(h, token: token, "/2.0/repositories/acme-platform?role=member&pagelen=25&sort=\(sort)")
         let uuids = values.compactMap { $0["uuid"] as? String }
@@ -43,7 +43,6 @@ import Testing
 
     @Test func allWorkspacesTogetherHoldEveryRepository() async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 300 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         var total = 0
         for slug in ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild"] {
@@ -54,7 +53,6 @@ import Testing
 
     @Test func pagelenIsCappedAt100() async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 600 }
-        defer { Task { await h.stop() } }
         let page = try await h.get("/2.0/repositories/acme-platform?pagelen=500", token: try await h.accessToken())
         #expect(page.object["pagelen"] as? Int == 100)
         #expect((page.object["values"] as? [Any])?.count == 100)
@@ -63,7 +61,6 @@ import Testing
 
     @Test func queryFilters() async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 400 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let q = "name ~ \"API\" AND is_private = false"
         let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -80,7 +77,6 @@ import Testing
 
     @Test func fieldsSelectsValues() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let page = try await h.get("/2.0/repositories/acme-platform?pagelen=2&fields=next,size,values.full_name,values.links.clone", token: try await h.accessToken())
         #expect(Set(page.object.keys) == ["next", "size", "values"])
         let first = try #require((page.object["values"] as? [[String: Any]])?.first)
@@ -92,7 +88,6 @@ import Testing
 
     @Test func singleRepositoryAndMisses() async throws {
         let h = try await EmulatorHarness.start()
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let list = try await h.get("/2.0/repositories/acme-platform?pagelen=1", token: token)
         let fullName = try #require((list.object["values"] as? [[String: Any]])?.first?["full_name"] as? String)
@@ -105,7 +100,6 @@ import Testing
 
     @Test func dataHasEveryShape() async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 400 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         var values: [[String: Any]] = []
         for slug in ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild"] {
@@ -127,7 +121,6 @@ import Testing
 
     @Test func hostileDataCarriesEscapes() async throws {
         let h = try await EmulatorHarness.start { $0.isHostile = true; $0.repositoryCount = 200 }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let user = try await h.get("/2.0/user", token: token)
         #expect((user.object["display_name"] as? String)?.contains("\u{1B}[31m") == true)
@@ -146,7 +139,6 @@ import Testing
     @Test func deterministicFromSeed() async throws {
         func snapshot(seed: UInt64) async throws -> String {
             let h = try await EmulatorHarness.start { $0.seed = seed }
-            defer { Task { await h.stop() } }
             let token = try await h.accessToken()
             let user = try await h.get("/2.0/user", token: token).body
             let repos = try await h.get("/2.0/repositories/acme-platform?pagelen=100", token: token).body
@@ -161,7 +153,6 @@ import Testing
 
     @Test func eightConcurrentClientsPaging5000() async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 6; $0.latency = .milliseconds(20) }
-        defer { Task { await h.stop() } }
         let token = try await h.accessToken()
         let slugs = ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild", "ops", "research-lab"]
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in

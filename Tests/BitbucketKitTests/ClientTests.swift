@@ -2,6 +2,7 @@ import BitbucketEmulator
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import BitbucketKit
 
 /// Cuts every response body in half, as a dropped connection would.
@@ -21,7 +22,7 @@ final class SleepLog: Sendable {
     func record(_ delay: Duration) { delays.withLock { $0.append(delay) } }
 }
 
-@Suite struct ClientTests {
+@Suite(.stopsEmulators) struct ClientTests {
     func loggedIn(_ h: KitHarness, base: any HTTPTransport = sharedTransport) async throws -> BitbucketClient {
         let request = AuthorizationRequest.make(configuration: h.configuration)
         let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
@@ -31,7 +32,6 @@ final class SleepLog: Sendable {
 
     @Test func userWithScopesEmailsAndWorkspaces() async throws {
         let h = try await KitHarness.start()
-        defer { Task { await h.stop() } }
         let client = try await loggedIn(h)
         let user = try await client.currentUser()
         #expect(user.displayName == "Zoë Ångström-李")
@@ -50,7 +50,6 @@ final class SleepLog: Sendable {
 
     @Test func allRepositoriesInParallelPagesDeduplicated() async throws {
         let h = try await KitHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 5; $0.latency = .milliseconds(20) }
-        defer { Task { await h.stop() } }
         let client = try await loggedIn(h)
         let workspaces = try await client.workspaces()
         var all: [Repository] = []
@@ -78,7 +77,6 @@ final class SleepLog: Sendable {
 
     @Test func roleFilterGoneFallsBackWithoutRole() async throws {
         let h = try await KitHarness.start { $0.rejectsRoleFilter = true; $0.repositoryCount = 300 }
-        defer { Task { await h.stop() } }
         let client = try await loggedIn(h)
         var count = 0
         for try await batch in client.repositories(in: try await client.workspaces()) { count += batch.repositories.count }
@@ -87,7 +85,6 @@ final class SleepLog: Sendable {
 
     @Test func missingScopeIsTyped() async throws {
         let h = try await KitHarness.start { $0.scopes = ["account"] }
-        defer { Task { await h.stop() } }
         let client = try await loggedIn(h)
         await #expect(throws: APIError.missingScopes(required: ["email"], granted: ["account"])) { try await client.emails() }
         let error = APIError.missingScopes(required: ["email"], granted: ["account"])
@@ -106,7 +103,6 @@ final class SleepLog: Sendable {
 
     @Test func serverErrorsAreRetriedWithBackoffThenReported() async throws {
         let h = try await KitHarness.start { $0.failureRate = 1 }
-        defer { Task { await h.stop() } }
         let log = SleepLog()
         let retrying = RetryingTransport(sharedTransport, maxAttempts: 4, initialDelay: .milliseconds(100), maxDelay: .seconds(1), sleep: { log.record($0) }, jitter: { $0 })
         let client = try await loggedIn(h, base: retrying)
@@ -123,7 +119,6 @@ final class SleepLog: Sendable {
 
     @Test func rateLimitIsRetriedThenReported() async throws {
         let h = try await KitHarness.start { $0.rateLimit = 1 }
-        defer { Task { await h.stop() } }
         let log = SleepLog()
         let retrying = RetryingTransport(sharedTransport, maxAttempts: 3, initialDelay: .seconds(1), sleep: { log.record($0) }, jitter: { $0 })
         let client = try await loggedIn(h, base: retrying)
@@ -135,7 +130,6 @@ final class SleepLog: Sendable {
 
     @Test func tokenPostIsNeverRetried() async throws {
         let h = try await KitHarness.start()
-        defer { Task { await h.stop() } }
         let log = SleepLog()
         let retrying = RetryingTransport(FailingTransport(), maxAttempts: 4, sleep: { log.record($0) })
         let client = TokenClient(configuration: h.configuration, transport: retrying)
@@ -145,7 +139,6 @@ final class SleepLog: Sendable {
 
     @Test func truncatedBodyIsADecodingErrorWithContext() async throws {
         let h = try await KitHarness.start()
-        defer { Task { await h.stop() } }
         let client = try await loggedIn(h, base: TruncatingTransport(base: sharedTransport))
         await #expect(throws: APIError.decoding("emails, page 1: not valid JSON (truncated or not JSON at all)")) { try await client.emails() }
     }
@@ -169,7 +162,6 @@ final class SleepLog: Sendable {
 
     @Test func oversizedResponsesAreCut() async throws {
         let h = try await KitHarness.start { $0.repositoryCount = 200 }
-        defer { Task { await h.stop() } }
         let small = AsyncHTTPClientTransport(maxResponseBytes: 500)
         let client = try await loggedIn(h, base: small)
         do {

@@ -2,6 +2,9 @@ import Foundation
 import Synchronization
 import Testing
 @testable import BitbucketKit
+import AsyncHTTPClient
+import NIOCore
+import NIOPosix
 
 /// A hostile HTTP server on loopback: it accepts connections, then either drips its answer one
 /// byte at a time (every read timeout stays happy) or says nothing at all.
@@ -154,5 +157,19 @@ final class SlowServer: @unchecked Sendable {
         let endpoints = write("BBTUI_API_URL = \"https://api.bitbucket.org/2.0\"\n", mode: 0o644)
         defer { endpoints.remove() }
         #expect(try Settings.load(environment: ["BBTUI_HOME": endpoints.path]).values["BBTUI_API_URL"] == "https://api.bitbucket.org/2.0")
+    }
+}
+
+@Suite struct ClassifyTests {
+    @Test func errorsAreClassifiedByTypeAndErrno() {
+        #expect(TransportError.classify(IOError(errnoCode: ECONNREFUSED, reason: "connect"), host: "h").kind == .connectionRefused)
+        #expect(TransportError.classify(IOError(errnoCode: ETIMEDOUT, reason: "connect"), host: "h").kind == .timedOut)
+        #expect(TransportError.classify(IOError(errnoCode: ENETUNREACH, reason: "connect"), host: "h") == TransportError(.other, host: "h", detail: "Network is unreachable"))
+        #expect(TransportError.classify(HTTPClientError.readTimeout, host: "h").kind == .timedOut)
+        #expect(TransportError.classify(HTTPClientError.remoteConnectionClosed, host: "h").detail == "the server closed the connection")
+        #expect(TransportError.classify(ChannelError.connectTimeout(.seconds(1)), host: "h").kind == .timedOut)
+        #expect(TransportError.classify(SocketAddressError.unknown(host: "nowhere.invalid", port: 443), host: "h").kind == .dnsFailure)
+        struct Odd: Error {}
+        #expect(TransportError.classify(Odd(), host: "h").kind == .other)
     }
 }

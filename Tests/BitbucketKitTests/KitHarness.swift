@@ -2,6 +2,7 @@ import BitbucketEmulator
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import BitbucketKit
 
 /// One transport for the test process (AsyncHTTPClient wants few clients).
@@ -38,6 +39,7 @@ struct KitHarness {
         configure(&emulatorConfiguration)
         let emulator = BitbucketEmulator(configuration: emulatorConfiguration)
         let endpoints = try await emulator.start()
+        EmulatorScope.adopt { await emulator.stop() }
         let configuration = OAuthConfiguration(
             clientID: endpoints.clientID, clientSecret: endpoints.clientSecret,
             authorizeURL: URL(string: endpoints.authorizeURL)!, tokenURL: URL(string: endpoints.tokenURL)!,

@@ -1,11 +1,12 @@
 import BitbucketEmulator
 import Foundation
 import Testing
+import TestSupport
 @testable import BitbucketKit
 
 /// The loopback listener takes only the current attempt's redirect, and its browser page tells
 /// the truth about how the login ended.
-@Suite struct ListenerTests {
+@Suite(.stopsEmulators) struct ListenerTests {
     private func start(state: String = "the-state") async throws -> (LoopbackRedirectListener, String) {
         let listener = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: state, portOverride: 0)
         return (listener, "http://127.0.0.1:\(listener.port)")
@@ -125,7 +126,6 @@ import Testing
         #expect(try await page.text.contains("logged in as Zoë Ångström-李."))
         #expect(try store.activeAccount()?.id == login.user.uuid)
         await listener.stop()
-        await h.stop()
     }
 }
 

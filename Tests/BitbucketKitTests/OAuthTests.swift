@@ -1,9 +1,10 @@
 import BitbucketEmulator
 import Foundation
 import Testing
+import TestSupport
 @testable import BitbucketKit
 
-@Suite struct PasteParserTests {
+@Suite(.stopsEmulators) struct PasteParserTests {
     static let state = "st4te"
 
     @Test(arguments: [
@@ -39,7 +40,7 @@ import Testing
     }
 }
 
-@Suite struct AuthorizationRequestTests {
+@Suite(.stopsEmulators) struct AuthorizationRequestTests {
     @Test func urlCarriesEverythingButScope() throws {
         var configuration = OAuthConfiguration(clientID: "key", clientSecret: "secret")
         let request = AuthorizationRequest.make(configuration: configuration, state: "s", verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk")
@@ -59,7 +60,7 @@ import Testing
     }
 }
 
-@Suite struct TokenDecodingTests {
+@Suite(.stopsEmulators) struct TokenDecodingTests {
     let now = Date(timeIntervalSince1970: 1_000_000)
 
     @Test(arguments: [
@@ -97,10 +98,9 @@ import Testing
     }
 }
 
-@Suite struct LoginTests {
+@Suite(.stopsEmulators) struct LoginTests {
     @Test func loginByPastingTheRedirect() async throws {
         let h = try await KitHarness.start()
-        defer { Task { await h.stop() } }
         let request = AuthorizationRequest.make(configuration: h.configuration)
         let location = try await h.approve(request)
         #expect(location.hasPrefix("http://127.0.0.1:8976/callback?code="))
@@ -116,7 +116,6 @@ import Testing
 
     @Test func wrongSecretSaysWhatToCheck() async throws {
         let h = try await KitHarness.start()
-        defer { Task { await h.stop() } }
         var configuration = h.configuration
         configuration.clientSecret = "wrong"
         let request = AuthorizationRequest.make(configuration: configuration)
@@ -129,7 +128,7 @@ import Testing
 
     @Test func listenerExplainsAPortInUse() async throws {
         let first = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s", portOverride: 0)
-        defer { Task { await first.stop() } }
+        EmulatorScope.adopt { await first.stop() }
         await #expect(throws: LoopbackRedirectListener.ListenerError.portInUse(first.port)) {
             _ = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s", portOverride: first.port)
         }
@@ -143,7 +142,6 @@ import Testing
 
     @Test func deniedInTheBrowser() async throws {
         let h = try await KitHarness.start { $0.deniesAuthorization = true }
-        defer { Task { await h.stop() } }
         let request = AuthorizationRequest.make(configuration: h.configuration)
         let location = try await h.approve(request)
         #expect(PastedAuthorization.code(from: location, expectedState: request.state) == .failure(.denied("The user denied access to the application.")))

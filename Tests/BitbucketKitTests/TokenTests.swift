@@ -2,13 +2,14 @@ import BitbucketEmulator
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import BitbucketKit
 
-@Suite struct TokenSourceTests {
+@Suite(.stopsEmulators) struct TokenSourceTests {
     @Test func refreshesAheadOfExpiryAndStoresTheRotatedPair() async throws {
         let h = try await KitHarness.start { $0.tokenLifetime = 2 }
         let home = TemporaryHome()
-        defer { Task { await h.stop(); home.remove() } }
+        defer { home.remove() }
         let clock = ManualClock()
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store, now: { clock.now })
@@ -31,7 +32,7 @@ import Testing
     @Test func tenConcurrentCallersShareOneRefresh() async throws {
         let h = try await KitHarness.start()
         let home = TemporaryHome()
-        defer { Task { await h.stop(); home.remove() } }
+        defer { home.remove() }
         let clock = ManualClock()
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store, now: { clock.now })
@@ -48,7 +49,7 @@ import Testing
     @Test func twoStoresLikeTwoProcessesRefreshOnce() async throws {
         let h = try await KitHarness.start { $0.refreshGrace = .zero }
         let home = TemporaryHome()
-        defer { Task { await h.stop(); home.remove() } }
+        defer { home.remove() }
         let clock = ManualClock()
         let storeA = try TokenStore(paths: home.paths)
         let account = try await h.login(store: storeA, now: { clock.now })
@@ -72,7 +73,7 @@ import Testing
     @Test func unauthorizedTriggersOneRefreshAndOneRetry() async throws {
         let h = try await KitHarness.start()
         let home = TemporaryHome()
-        defer { Task { await h.stop(); home.remove() } }
+        defer { home.remove() }
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store)
         let source = RefreshingTokenSource(account: account, store: store, client: h.tokenClient())
@@ -88,7 +89,7 @@ import Testing
     @Test func revokedAccessMeansLogInAgain() async throws {
         let h = try await KitHarness.start()
         let home = TemporaryHome()
-        defer { Task { await h.stop(); home.remove() } }
+        defer { home.remove() }
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store)
         let client = h.client(tokens: RefreshingTokenSource(account: account, store: store, client: h.tokenClient()))

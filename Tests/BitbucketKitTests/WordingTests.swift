@@ -59,3 +59,33 @@ import Testing
         #expect(StoreError.writeFailed(path: "/p", reason: reason).description == "Could not write /p: \(reason). Nothing was changed." + hint)
     }
 }
+
+@Suite struct RefreshLockTests {
+    @Test func aWaiterWakesWhenTheHolderLetsGoAndGivesUpAtItsDeadline() async throws {
+        let home = TemporaryHome()
+        defer { home.remove() }
+        let first = try TokenStore(paths: home.paths)
+        let second = try TokenStore(paths: home.paths)
+        let order = OrderLog()
+        let (held, hold) = AsyncStream.makeStream(of: Void.self)
+        let (release, letGo) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await first.withRefreshLock {
+                order.append("first holds")
+                hold.yield()
+                for await _ in release { break }
+                order.append("first lets go")
+            }
+        }
+        for await _ in held { break }
+        // While it is held, a short wait gives up with words that say why.
+        await #expect(throws: StoreError.unusable(path: home.paths.lockFile, reason: "another bbtui process has held the refresh lock for over 0.2 seconds")) {
+            try await second.withRefreshLock(timeout: .milliseconds(200)) { order.append("second got it too early") }
+        }
+        let waiter = Task { try await second.withRefreshLock(timeout: .seconds(30)) { order.append("second holds") } }
+        letGo.yield()
+        try await holder.value
+        try await waiter.value
+        #expect(order.entries == ["first holds", "first lets go", "second holds"])
+    }
+}

@@ -80,3 +80,15 @@ import Testing
         #expect(rect.intersection(Rect(x: 70, y: 20, width: 20, height: 20)) == Rect(x: 70, y: 20, width: 10, height: 4))
     }
 }
+
+@Suite struct UnsanitizedInputTests {
+    @Test func aControlHandedToTheScreenIsDroppedAndCounted() {
+        var screen = Screen(size: Size(width: 20, height: 1))
+        screen.put("evil\u{1B}[2J\u{202E}x", x: 0, y: 0)
+        #expect(screen.unsanitizedDrops == 2)
+        var clean = Screen(size: Size(width: 20, height: 1))
+        clean.put(Sanitizer.sanitize("evil\u{1B}[2J\u{202E}x"), x: 0, y: 0)
+        #expect(clean.unsanitizedDrops == 0)
+        #expect(clean.lines == ["evil␛[2J�x"])
+    }
+}

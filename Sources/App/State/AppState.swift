@@ -53,13 +53,13 @@ public struct Environment: Equatable, Sendable {
 
 /// The whole program's state: one value, changed only by `update`.
 public struct AppState: Equatable, Sendable {
-    /// Which screen is up.
-    public enum Screen: Equatable, Sendable {
+    /// Which page is up: the login screen or the browser (not a `TerminalUI.Screen`).
+    public enum Page: Equatable, Sendable {
         case login(LoginState)
         case browser(BrowserState)
     }
 
-    public var screen: Screen
+    public var page: Page
     public var size: Size
     /// The clock as of the last event; views read it, so they stay pure.
     public var now: Date
@@ -78,8 +78,8 @@ public struct AppState: Equatable, Sendable {
     public var suspendedBrowser: BrowserState?
 
     /// Creates a state.
-    public init(screen: Screen, size: Size, now: Date, environment: Environment) {
-        self.screen = screen
+    public init(page: Page, size: Size, now: Date, environment: Environment) {
+        self.page = page
         self.size = size
         self.now = now
         self.environment = environment
@@ -87,19 +87,19 @@ public struct AppState: Equatable, Sendable {
 
     /// The browser state, when the browser is up.
     public var browser: BrowserState? {
-        if case .browser(let browser) = screen { return browser }
+        if case .browser(let browser) = page { return browser }
         return nil
     }
 
     /// The login state, when the login screen is up.
     public var login: LoginState? {
-        if case .login(let login) = screen { return login }
+        if case .login(let login) = page { return login }
         return nil
     }
 
     /// True while anything loads, so the spinner needs ticks.
     public var isBusy: Bool {
-        switch screen {
+        switch page {
         case .login(let login): return login.phase == .exchanging
         case .browser(let browser): return browser.isBusy
         }

@@ -60,62 +60,13 @@ public struct Snapshot<Value: Equatable & Sendable>: Equatable, Sendable {
     }
 }
 
-/// Any failure the app shows, comparable so `update` can be tested.
-public enum AppError: Error, Equatable, Sendable, CustomStringConvertible {
-    case api(APIError)
-    case oauth(OAuthError)
-    case configuration(String)
-    case store(String)
-    case other(String)
+/// Any failure the app shows (BitbucketKit's `ServiceError`), with the full-screen app's wording.
+public typealias AppError = ServiceError
 
-    /// Wraps any error.
-    public init(_ error: any Error) {
-        switch error {
-        case let error as AppError: self = error
-        case let error as APIError: self = .api(error)
-        case let error as OAuthError: self = .oauth(error)
-        case let error as ConfigurationError: self = .configuration(error.description)
-        case let error as StoreError: self = .store(error.description)
-        case let error as TransportError: self = .api(.network(error))
-        default: self = .other(String(describing: error))
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .api(let error): return error.description
-        case .oauth(let error): return error.description
-        case .configuration(let text), .store(let text), .other(let text): return text
-        }
-    }
-
-    /// True when trying the same thing again a little later may well work.
-    public var isTransient: Bool {
-        switch self {
-        case .api(let error): return error.isTransient
-        case .oauth(let error): return error.isTransient
-        default: return false
-        }
-    }
-
-    /// True when a retry makes sense only after a while (Bitbucket's rolling-hour rate limit).
-    public var isRetryableLater: Bool {
-        if case .api(.rateLimited) = self { return true }
-        return false
-    }
-
+extension ServiceError {
     /// The message with the full-screen app's next step.
     public var screenText: String {
         if needsLogin || !isTransient { return description }
         return description + (isRetryableLater ? " Press r in a few minutes." : " Press r to retry.")
-    }
-
-    /// True when only a new login can fix it (dead refresh token, revoked access).
-    public var needsLogin: Bool {
-        switch self {
-        case .api(let error): return error.needsLogin
-        case .oauth(let error): return error.needsLogin
-        default: return false
-        }
     }
 }

@@ -41,13 +41,13 @@ enum BrowserUpdate {
         case .accountChanged(let next):
             guard let record = next else {
                 state.suspendedBrowser = nil
-                state.screen = .login(LoginState())
+                state.page = .login(LoginState())
                 Update.say("Logged out. Log in to continue, or press \(Keymap.key(for: .quit, in: .login)) to quit.", &state)
                 return [.prepareLogin]
             }
             var browser = browser(for: record)
             let effects = startFetchAll(&browser)
-            state.screen = .browser(browser)
+            state.page = .browser(browser)
             Update.say("Now showing \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
             return effects
         default:
@@ -115,7 +115,7 @@ enum BrowserUpdate {
         default:
             break
         }
-        state.screen = .browser(browser)
+        state.page = .browser(browser)
         if let loginError, state.overlay == nil {
             state.overlay = .relogin(reason: loginError.description)
         }
@@ -126,7 +126,7 @@ enum BrowserUpdate {
         guard var browser = state.browser, browser.repositories.isEditingFilter else { return [] }
         browser.repositories.filterField.paste(text)
         browser.repositories.setFilter(browser.repositories.filterField.text)
-        state.screen = .browser(browser)
+        state.page = .browser(browser)
         return []
     }
 
@@ -147,7 +147,7 @@ enum BrowserUpdate {
             }
         default: break
         }
-        state.screen = .browser(browser)
+        state.page = .browser(browser)
         return []
     }
 
@@ -169,7 +169,7 @@ enum BrowserUpdate {
                 browser.repositories.filterField.handle(key)
                 browser.repositories.setFilter(browser.repositories.filterField.text)
             }
-            state.screen = .browser(browser)
+            state.page = .browser(browser)
             return []
         }
 
@@ -245,7 +245,7 @@ enum BrowserUpdate {
         default:
             break
         }
-        state.screen = .browser(browser)
+        state.page = .browser(browser)
         return effects
     }
 

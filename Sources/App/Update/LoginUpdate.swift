@@ -27,7 +27,7 @@ enum LoginUpdate {
             // The profile was just fetched to learn who logged in: everything else is fetched.
             let effects = [.stopListener] + BrowserUpdate.startFetchAll(&browser).filter { $0 != .fetchUser }
             browser.user = .loaded(Snapshot(user, fetchedAt: at))
-            state.screen = .browser(browser)
+            state.page = .browser(browser)
             Update.say("Logged in as \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
             return effects
         case .loginFailed(let error):
@@ -74,14 +74,14 @@ enum LoginUpdate {
             case .back?:
                 login.isFieldFocused = false
             case .submit?:
-                state.screen = .login(login)
+                state.page = .login(login)
                 return submit(&state)
             case .redraw?:
                 return [.redraw]
             default:
                 login.field.handle(key)
             }
-            state.screen = .login(login)
+            state.page = .login(login)
             return []
         }
         guard let command = Keymap.command(for: key, in: .login) else {
@@ -89,7 +89,7 @@ enum LoginUpdate {
                 // Any other character starts typing in the field.
                 login.isFieldFocused = true
                 login.field.handle(key)
-                state.screen = .login(login)
+                state.page = .login(login)
             }
             return []
         }
@@ -98,7 +98,7 @@ enum LoginUpdate {
         switch command {
         case .focusField:
             login.isFieldFocused = true
-            state.screen = .login(login)
+            state.page = .login(login)
         case .submit:
             return submit(&state)
         case .back:
@@ -106,7 +106,7 @@ enum LoginUpdate {
                 state.suspendedBrowser = nil
                 // A browser that never fetched (bbtui login with an account stored) starts now.
                 let fetches = previous.isFresh ? [] : BrowserUpdate.startFetchAll(&previous)
-                state.screen = .browser(previous)
+                state.page = .browser(previous)
                 return [.stopListener] + fetches
             }
         case .copyLoginURL:
@@ -142,11 +142,11 @@ enum LoginUpdate {
         case .success(let code):
             login.phase = .exchanging
             login.problem = nil
-            state.screen = .login(login)
+            state.page = .login(login)
             return [.exchange(code: code, request: request)]
         case .failure(let problem):
             login.problem = problem.description
-            state.screen = .login(login)
+            state.page = .login(login)
             return []
         }
     }
@@ -154,6 +154,6 @@ enum LoginUpdate {
     private static func modify(_ state: inout AppState, _ body: (inout LoginState) -> Void) {
         guard var login = state.login else { return }
         body(&login)
-        state.screen = .login(login)
+        state.page = .login(login)
     }
 }

@@ -46,7 +46,7 @@ enum OverlayUpdate {
             case .addAccount?:
                 state.overlay = nil
                 state.suspendedBrowser = state.browser
-                state.screen = .login(LoginState())
+                state.page = .login(LoginState())
                 return [.prepareLogin]
             case .logout?:
                 if let index = accounts.list.selected, index < count {
@@ -60,7 +60,7 @@ enum OverlayUpdate {
             case .submit?:
                 state.overlay = nil
                 state.suspendedBrowser = state.browser
-                state.screen = .login(LoginState())
+                state.page = .login(LoginState())
                 return [.cancelRepositories, .prepareLogin]
             case .quit?:
                 state.shouldQuit = true

@@ -16,16 +16,16 @@ public enum Update {
     /// login screen, and Esc goes back to it.
     public static func start(record: AccountRecord?, size: Size, now: Date, environment: Environment, startsWithLogin: Bool = false) -> (AppState, [Effect]) {
         guard let record else {
-            return (AppState(screen: .login(LoginState()), size: size, now: now, environment: environment), [.prepareLogin])
+            return (AppState(page: .login(LoginState()), size: size, now: now, environment: environment), [.prepareLogin])
         }
         var browser = BrowserUpdate.browser(for: record)
         if startsWithLogin {
-            var state = AppState(screen: .login(LoginState()), size: size, now: now, environment: environment)
+            var state = AppState(page: .login(LoginState()), size: size, now: now, environment: environment)
             state.suspendedBrowser = browser
             return (state, [.prepareLogin])
         }
         let effects = BrowserUpdate.startFetchAll(&browser)
-        return (AppState(screen: .browser(browser), size: size, now: now, environment: environment), effects)
+        return (AppState(page: .browser(browser), size: size, now: now, environment: environment), effects)
     }
 
     /// Applies an action.

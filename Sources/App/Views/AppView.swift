@@ -19,7 +19,7 @@ public enum AppView {
             drawTooSmall(state.size, into: &screen)
             return
         }
-        switch state.screen {
+        switch state.page {
         case .login(let login):
             LoginView.render(login, state: state, into: &screen)
         case .browser(let browser):

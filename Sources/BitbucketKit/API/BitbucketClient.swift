@@ -12,8 +12,6 @@ public struct BitbucketClient: Sendable {
     private let apiURL: URL
     private let pageConcurrency: Int
     private let pageLength: Int
-    /// Set once a workspace answered 410 to `role=member`: later requests leave it out.
-    private let roleFilterIsGone = RoleFilterFlag()
 
     /// Creates a client. `transport` is normally an `AuthorizedTransport`.
     public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = 12, pageLength: Int = 100) {
@@ -95,6 +93,9 @@ public struct BitbucketClient: Sendable {
     }
 
     private func listRepositories(_ slugs: [String], sort: String, emit: (RepositoryBatch) -> Void) async throws {
+        // Set once a workspace answers 410 to `role=member`: the listing's later pages leave it
+        // out. One listing's state, shared by its concurrent page requests.
+        let roleFilterIsGone = RoleFilterFlag()
         var seen = Set<String>()
         var loaded = 0
         var failures: [String: APIError] = [:]
@@ -116,7 +117,7 @@ public struct BitbucketClient: Sendable {
                 while running < pageConcurrency, let job = queue.popFirst() ?? followUps.popLast().map({ ($0.workspace, $0.page, $0.next) }) {
                     running += 1
                     let (workspace, page, next) = job
-                    group.addTask { await self.fetchPage(workspace: workspace, page: page, next: next, sort: sort) }
+                    group.addTask { await self.fetchPage(workspace: workspace, page: page, next: next, sort: sort, roleFilterIsGone: roleFilterIsGone) }
                 }
             }
             launch(&group)
@@ -157,14 +158,14 @@ public struct BitbucketClient: Sendable {
     }
 
     /// Fetches a first page (page 1), a numbered page, or a `next` link, and classifies it.
-    private func fetchPage(workspace: String, page: Int?, next: String?, sort: String) async -> PageResult {
+    private func fetchPage(workspace: String, page: Int?, next: String?, sort: String, roleFilterIsGone: RoleFilterFlag) async -> PageResult {
         do throws(APIError) {
             if let next, let nextURL = URL(string: next) {
                 let raw = try decode(RawPage<RawRepository>.self, try await get(nextURL, context: "repositories of \(workspace)"), context: "repositories of \(workspace)")
                 return .page(raw.values.map(\.model))
             }
             let number = page ?? 1
-            let raw = try await repositoryPage(workspace: workspace, page: number, sort: sort)
+            let raw = try await repositoryPage(workspace: workspace, page: number, sort: sort, roleFilterIsGone: roleFilterIsGone)
             if number == 1 {
                 return .first(workspace: workspace, repositories: raw.values.map(\.model), size: raw.size, next: raw.next)
             }
@@ -174,7 +175,7 @@ public struct BitbucketClient: Sendable {
         }
     }
 
-    private func repositoryPage(workspace: String, page: Int, sort: String) async throws(APIError) -> RawPage<RawRepository> {
+    private func repositoryPage(workspace: String, page: Int, sort: String, roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RawPage<RawRepository> {
         let context = "repositories of \(workspace), page \(page)"
         var items = [("pagelen", String(pageLength)), ("sort", sort), ("page", String(page))]
         let usesRole = !roleFilterIsGone.isSet
@@ -186,7 +187,7 @@ public struct BitbucketClient: Sendable {
             // listing is every repository the user can see in the workspace.
             roleFilterIsGone.set()
             _ = (change, message)
-            return try await repositoryPage(workspace: workspace, page: page, sort: sort)
+            return try await repositoryPage(workspace: workspace, page: page, sort: sort, roleFilterIsGone: roleFilterIsGone)
         }
     }
 
@@ -305,7 +306,7 @@ public struct BitbucketClient: Sendable {
     }
 }
 
-/// A flag shared by every copy of a client: set once a workspace answered 410 to `role=member`.
+/// A flag shared by one listing's page requests: set once a workspace answered 410 to `role=member`.
 final class RoleFilterFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }

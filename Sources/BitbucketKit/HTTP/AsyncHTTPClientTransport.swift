@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The live transport: AsyncHTTPClient with short connect timeouts, a total deadline on every
 /// request (connect, headers and the whole body), proxy support from the environment and a cap
@@ -43,8 +44,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     private let proxiedClient: HTTPClient?
 
     deinit {
-        try? client.syncShutdown()
-        try? proxiedClient?.syncShutdown()
+        // Never block in a deinit (it may run on an event loop): shut down in the background.
+        client.shutdown(queue: .global()) { _ in }
+        proxiedClient?.shutdown(queue: .global()) { _ in }
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -90,24 +92,45 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 }
 
 extension TransportError {
-    /// Maps AsyncHTTPClient and NIO errors to a kind a person can act on.
+    /// Maps AsyncHTTPClient and NIO errors to a kind a person can act on, by their types and
+    /// errno values, never by their wording (which changes between releases).
     static func classify(_ error: any Error, host: String) -> TransportError {
-        let text = String(describing: error)
-        if let client = error as? HTTPClientError {
+        switch error {
+        case let client as HTTPClientError:
             switch client {
-            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout: return TransportError(.timedOut, host: host)
-            case .remoteConnectionClosed: return TransportError(.other, host: host, detail: "the server closed the connection")
-            default: break
+            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout:
+                return TransportError(.timedOut, host: host)
+            case .remoteConnectionClosed:
+                return TransportError(.other, host: host, detail: "the server closed the connection")
+            default:
+                return TransportError(.other, host: host, detail: String(describing: client))
             }
+        case let connection as NIOConnectionError:
+            let failures = connection.connectionErrors.map(\.error)
+            if failures.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
+                return TransportError(.dnsFailure, host: host)
+            }
+            if let refused = failures.first(where: { ($0 as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return classify(refused, host: host)
+            }
+            return failures.first.map { classify($0, host: host) } ?? TransportError(.other, host: host, detail: "no address to connect to")
+        case let io as IOError:
+            switch io.errnoCode {
+            case ECONNREFUSED: return TransportError(.connectionRefused, host: host)
+            case ETIMEDOUT: return TransportError(.timedOut, host: host)
+            default: return TransportError(.other, host: host, detail: String(cString: strerror(io.errnoCode)))
+            }
+        case let channel as ChannelError:
+            if case .connectTimeout = channel { return TransportError(.timedOut, host: host) }
+            return TransportError(.other, host: host, detail: String(describing: channel))
+        case is SocketAddressError:
+            return TransportError(.dnsFailure, host: host)
+        default:
+            // TLS errors come from NIOSSL, which bbtui does not import: know them by their module.
+            let type = String(reflecting: Swift.type(of: error))
+            if type.hasPrefix("NIOSSL.") { return TransportError(.tlsFailure, host: host, detail: String(describing: error)) }
+            return TransportError(.other, host: host, detail: type)
         }
-        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
-            return TransportError(.connectionRefused, host: host)
-        }
-        if text.contains("NIOConnectionError") && text.contains("refused") { return TransportError(.connectionRefused, host: host) }
-        if text.localizedCaseInsensitiveContains("timeout") || text.contains("deadline") { return TransportError(.timedOut, host: host) }
-        if text.contains("getaddrinfo") || text.contains("DNS") || text.contains("resolve") { return TransportError(.dnsFailure, host: host) }
-        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return TransportError(.tlsFailure, host: host, detail: text) }
-        return TransportError(.other, host: host, detail: text)
     }
 }
 

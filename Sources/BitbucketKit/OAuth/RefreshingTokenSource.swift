@@ -1,23 +1,5 @@
 import Foundation
 
-/// Hands out a valid access token.
-public protocol TokenSource: Sendable {
-    /// A token that is not about to expire, refreshed first if needed.
-    func token() async throws -> Token
-    /// Called after the API rejected `token` with 401: returns a fresh one (refreshing unless
-    /// someone already did).
-    func refresh(rejecting token: Token) async throws -> Token
-}
-
-/// A token that never changes (tests, or a token given on the command line).
-public struct StaticTokenSource: TokenSource {
-    public let value: Token
-    /// Creates a source.
-    public init(_ value: Token) { self.value = value }
-    public func token() async throws -> Token { value }
-    public func refresh(rejecting token: Token) async throws -> Token { throw OAuthError.loginRequired("The access token was rejected.") }
-}
-
 /// The account's token, refreshed ahead of expiry and after a 401.
 ///
 /// Concurrent callers share one refresh (the in-flight task is kept, since an actor is re-entrant
@@ -84,39 +66,5 @@ public actor RefreshingTokenSource: TokenSource {
             try store.updateToken(fresh, accountID: accountID)
             return fresh
         }
-    }
-}
-
-/// Adds `Authorization: Bearer` to API requests; on a 401, refreshes once and retries once.
-///
-/// The token goes only to the configured API origin: a request anywhere else (a `next` link
-/// pointing off-site, say) is refused rather than leaking the token.
-public struct AuthorizedTransport: HTTPTransport {
-    private let base: any HTTPTransport
-    private let tokens: any TokenSource
-    private let apiURL: URL
-
-    /// Creates the transport.
-    public init(base: any HTTPTransport, tokens: any TokenSource, apiURL: URL) {
-        self.base = base
-        self.tokens = tokens
-        self.apiURL = apiURL
-    }
-
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard request.url.scheme == apiURL.scheme, request.url.host == apiURL.host, request.url.port == apiURL.port else {
-            throw TransportError(.other, host: request.url.host ?? "", detail: "refusing to send the access token outside \(apiURL.absoluteString)")
-        }
-        let token = try await tokens.token()
-        let response = try await base.send(authorized(request, token))
-        guard response.status == 401 else { return response }
-        let fresh = try await tokens.refresh(rejecting: token)
-        return try await base.send(authorized(request, fresh))
-    }
-
-    private func authorized(_ request: HTTPRequest, _ token: Token) -> HTTPRequest {
-        var copy = request
-        copy.setHeader("Authorization", "Bearer \(token.accessToken)")
-        return copy
     }
 }

@@ -225,20 +225,56 @@ public final class TokenStore: Sendable {
     ///
     /// An `flock` on a file beside the database: the lock must be held across an async network
     /// call (which a GRDB transaction closure cannot span), and the kernel drops it when a
-    /// process dies, so a killed process never leaves it stuck.
+    /// process dies, so a killed process never leaves it stuck. A waiter does not poll: it
+    /// sleeps until the holder closes the file (inotify), then tries again.
     public func withRefreshLock<T: Sendable>(timeout: Duration = .seconds(30), _ body: () async throws -> T) async throws -> T {
         let path = paths.lockFile
         let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw StoreError.openFailed(path: path, errno: errno) }
         defer { close(fd) }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-            guard clock.now < deadline else { throw StoreError.unusable(path: path, reason: "another bbtui process has held the refresh lock for over \(timeout)") }
-            try await Task.sleep(for: .milliseconds(15))
+        let acquired = await withCheckedContinuation { (continuation: CheckedContinuation<LockWait.Outcome, Never>) in
+            // Waiting blocks in poll(): on a thread of its own, never on the cooperative pool.
+            let thread = Thread { continuation.resume(returning: LockWait.acquire(fd: fd, path: path, timeout: timeout)) }
+            thread.start()
+        }
+        switch acquired {
+        case .acquired: break
+        case .timedOut: throw StoreError.unusable(path: path, reason: "another bbtui process has held the refresh lock for over \(timeout)")
+        case .failed(let code): throw StoreError.openFailed(path: path, errno: code)
         }
         defer { flock(fd, LOCK_UN) }
         return try await body()
+    }
+}
+
+/// Takes an `flock` without polling: between tries the thread sleeps in `poll()` on an inotify
+/// watch of the lock file, which wakes when a holder closes it (a holder unlocks, then closes).
+enum LockWait {
+    enum Outcome: Sendable {
+        case acquired
+        case timedOut
+        case failed(Int32)
+    }
+
+    static func acquire(fd: Int32, path: String, timeout: Duration) -> Outcome {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return .acquired }
+        guard errno == EWOULDBLOCK || errno == EINTR else { return .failed(errno) }
+        let watch = inotify_init1(Int32(IN_CLOEXEC))
+        guard watch >= 0 else { return .failed(errno) }
+        defer { close(watch) }
+        // Watch first, then try: a holder that lets go in between is still seen.
+        guard inotify_add_watch(watch, path, UInt32(IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_DELETE_SELF | IN_ATTRIB)) >= 0 else { return .failed(errno) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return .acquired }
+            guard errno == EWOULDBLOCK || errno == EINTR else { return .failed(errno) }
+            let remaining = deadline - clock.now
+            guard remaining > .zero else { return .timedOut }
+            var entry = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(clamping: max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            if poll(&entry, 1, milliseconds) > 0 { _ = read(watch, &buffer, buffer.count) }
+        }
     }
 }

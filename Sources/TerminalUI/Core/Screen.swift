@@ -57,6 +57,14 @@ public struct Screen: Sendable, Equatable {
     public var cursor: Point?
     /// Frame and mark glyphs for this terminal.
     public var glyphs: Glyphs
+    /// How many characters holding a control or bidi scalar reached `put` unsanitised (and were
+    /// dropped): always 0 when every view sanitises what it draws, which tests check. Not part
+    /// of equality.
+    public private(set) var unsanitizedDrops = 0
+
+    public static func == (lhs: Screen, rhs: Screen) -> Bool {
+        lhs.size == rhs.size && lhs.cells == rhs.cells && lhs.cursor == rhs.cursor && lhs.glyphs == rhs.glyphs
+    }
 
     /// Creates a blank screen.
     public init(size: Size, glyphs: Glyphs = .unicode) {
@@ -125,7 +133,10 @@ public struct Screen: Sendable, Equatable {
         for character in text {
             if column >= area.maxX { break }
             let width = DisplayWidth.of(character)
-            if width == 0 { continue }
+            if width == 0 {
+                if character.unicodeScalars.contains(where: { Sanitizer.placeholder(for: $0) != nil && $0 != "\t" }) { unsanitizedDrops += 1 }
+                continue
+            }
             if column < area.x {
                 column += width
                 // The right half of a wide character cut at the left edge becomes a blank.

@@ -47,10 +47,4 @@ public struct Style: Sendable, Hashable {
         return copy
     }
 
-    /// This style with another foreground colour.
-    public func foreground(_ color: Color) -> Style {
-        var copy = self
-        copy.foreground = color
-        return copy
-    }
 }

@@ -83,17 +83,14 @@ public struct Table: Sendable {
     public var columnSpacing: Int
     public var headerStyle: Style
     public var selectedStyle: Style
-    /// Whether the selection is drawn highlighted (false while focus is elsewhere: it is dimmed).
-    public var isFocused: Bool
 
     /// Creates a table.
-    public init(columns: [TableColumn], showsHeader: Bool = true, columnSpacing: Int = 1, headerStyle: Style = .bold, selectedStyle: Style = .reverse, isFocused: Bool = true) {
+    public init(columns: [TableColumn], showsHeader: Bool = true, columnSpacing: Int = 1, headerStyle: Style = .bold, selectedStyle: Style = .reverse) {
         self.columns = columns
         self.showsHeader = showsHeader
         self.columnSpacing = columnSpacing
         self.headerStyle = headerStyle
         self.selectedStyle = selectedStyle
-        self.isFocused = isFocused
     }
 
     /// The number of rows visible in `area`.
@@ -127,7 +124,7 @@ public struct Table: Sendable {
             let y = top + index - state.offset
             var rowStyle = style(index)
             if index == state.selected {
-                rowStyle = isFocused ? selectedStyle : rowStyle.adding(.bold)
+                rowStyle = selectedStyle
                 screen.fill(Rect(x: content.x, y: y, width: content.width, height: 1), style: rowStyle)
             }
             drawRow(row(index), widths: widths, into: &screen, x: content.x, y: y, style: rowStyle)

@@ -170,15 +170,12 @@ public struct TextField: Sendable {
     public var placeholder: String
     public var style: Style
     public var isFocused: Bool
-    /// Characters drawn instead of the text (a secret field), or nil to show the text.
-    public var mask: Character?
 
     /// Creates a field view.
-    public init(placeholder: String = "", style: Style = .underline, isFocused: Bool = true, mask: Character? = nil) {
+    public init(placeholder: String = "", style: Style = .underline, isFocused: Bool = true) {
         self.placeholder = placeholder
         self.style = style
         self.isFocused = isFocused
-        self.mask = mask
     }
 
     /// Draws the field into the first row of `area`.
@@ -191,14 +188,11 @@ public struct TextField: Sendable {
             screen.put(placeholder, x: row.x, y: row.y, width: row.width, style: style.adding(.dim))
         } else {
             let characters = Array(state.text)
-            let visible = characters[state.scroll...]
-            let shown = mask.map { String(repeating: $0, count: visible.count) } ?? Sanitizer.sanitize(String(visible))
-            screen.put(shown, x: row.x, y: row.y, style: style, clip: row)
+            screen.put(Sanitizer.sanitize(String(characters[state.scroll...])), x: row.x, y: row.y, style: style, clip: row)
         }
         if isFocused {
             let characters = Array(state.text)
-            let before = mask.map { String(repeating: $0, count: state.cursor - state.scroll) }
-                ?? String(characters[state.scroll..<state.cursor])
+            let before = String(characters[state.scroll..<state.cursor])
             screen.cursor = Point(x: min(row.maxX - 1, row.x + DisplayWidth.of(before)), y: row.y)
         }
     }

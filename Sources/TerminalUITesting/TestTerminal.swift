@@ -1,4 +1,5 @@
 import Synchronization
+import TerminalUI
 
 /// An in-memory terminal for tests of whole programs: scripted events in, frames out.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Human formats for times and sizes, all relative to a given `now` so views stay pure.
+/// Human formats for times and sizes, all relative to a given `now` so views stay pure. Shared by
+/// the full-screen app and the command line, so it lives below both.
 public enum Format {
     /// "just now", "5 min ago", "3 h ago", "12 d ago", "4 mo ago", "2 y ago".
     public static func age(_ date: Date?, now: Date) -> String {
