@@ -65,7 +65,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"], swiftSettings: strict),
-        .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw"], swiftSettings: strict),
+        .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw", "TestSupport"], swiftSettings: strict),
         .executableTarget(
             name: "BBTUIBench",
             dependencies: ["App", "TerminalUI", "NcursesTerminal", "BitbucketKit", "BitbucketEmulator", "CNcursesw"],
@@ -74,12 +74,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator"],
+            dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "AppTests", dependencies: ["App", "TerminalUI", "TerminalUITesting", "BitbucketKit"], exclude: ["Snapshots"], swiftSettings: strict),
-        // Teardown that test targets share (an awaited scope for emulators).
-        .target(name: "TestSupport", dependencies: ["BitbucketEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
+        // What test targets share: an awaited teardown scope, clean child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "BitbucketKitTests",
             dependencies: [

@@ -19,15 +19,15 @@ import Testing
     /// Starts bbtui in tmux and logs in by pasting the redirect.
     func startAndLogIn(_ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30) async throws -> Tmux {
         let tmux = try Tmux(width: width, height: height, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
-        #expect(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
+        try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
         let url = try #require(loginURL(tmux))
         #expect(url.hasPrefix(emulator.endpoints["authorize_url"]!))
         let redirect = try await emulator.approve(url)
         #expect(redirect.contains("code="))
         tmux.paste(redirect)
-        #expect(tmux.waitFor(String(redirect.prefix(30))), "pasted: \(tmux.capture())")
+        try #require(tmux.waitFor(String(redirect.prefix(30))), "pasted: \(tmux.capture())")
         tmux.keys("Enter")
-        #expect(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+        try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
         return tmux
     }
 
@@ -41,12 +41,12 @@ import Testing
 
         // The panes show the emulator's data.
         #expect(tmux.contains("Zoë Ångström-李 (zoe)"))
-        #expect(tmux.waitUntil { !tmux.contains("loaded ") })
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
         tmux.keys("2")
-        #expect(tmux.waitFor("zoe.angstrom@work.example.org"))
+        try #require(tmux.waitFor("zoe.angstrom@work.example.org"))
         #expect(tmux.contains("zoe@example.com"))
         tmux.keys("1")
-        #expect(tmux.waitFor("Zürich"))
+        try #require(tmux.waitFor("Zürich"))
         #expect(tmux.contains("account, email, repository"))
         tmux.keys("3")
 
@@ -54,45 +54,45 @@ import Testing
         tmux.keys("/")
         tmux.type("日本")
         tmux.keys("Enter")
-        #expect(tmux.waitFor("filter: 日本"), "filter: \(tmux.capture())")
+        try #require(tmux.waitFor("filter: 日本"), "filter: \(tmux.capture())")
         let rows = tmux.lines.filter { $0.contains("private") || $0.contains("public ") }
         #expect(!rows.isEmpty)
         #expect(rows.allSatisfy { $0.contains("日本語") })
         tmux.keys("Escape")
-        #expect(tmux.waitUntil { !tmux.contains("filter: ") })
+        try #require(tmux.waitUntil { !tmux.contains("filter: ") })
 
         // Sort by name.
         tmux.keys("s")
-        #expect(tmux.waitFor("Sorted by name"))
+        try #require(tmux.waitFor("Sorted by name"))
         #expect(tmux.contains("name ↓"))
 
         // Detail, and copying the SSH clone URL emits OSC 52.
         tmux.keys("g", "Enter")
-        #expect(tmux.waitFor("SSH clone"))
+        try #require(tmux.waitFor("SSH clone"))
         let ssh = try #require(tmux.lines.first { $0.contains("git@ssh.bitbucket.org:") }.flatMap { line in
             line.range(of: #"git@ssh\.bitbucket\.org:[^ │]+"#, options: .regularExpression).map { String(line[$0]) }
         })
         tmux.keys("y")
-        #expect(tmux.waitFor("Sent the"))
+        try #require(tmux.waitFor("Sent the"))
         let encoded = Data(ssh.utf8).base64EncodedString()
-        #expect(tmux.waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
+        try #require(tmux.waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
         tmux.keys("Escape")
-        #expect(tmux.waitFor("Workspace"))
+        try #require(tmux.waitFor("Workspace"))
 
         // Resize down to 40×12 (tabs) and up to 200×60 (sidebar).
         tmux.resize(width: 40, height: 12)
-        #expect(tmux.waitFor("3 Repos"), "40×12: \(tmux.capture())")
+        try #require(tmux.waitFor("3 Repos"), "40×12: \(tmux.capture())")
         #expect(!tmux.contains("Navigate"))
         tmux.resize(width: 200, height: 60)
-        #expect(tmux.waitFor("Navigate"), "200×60: \(tmux.capture())")
+        try #require(tmux.waitFor("Navigate"), "200×60: \(tmux.capture())")
         tmux.resize(width: 20, height: 5)
-        #expect(tmux.waitFor("too small"))
+        try #require(tmux.waitFor("too small"))
         tmux.resize(width: 100, height: 30)
-        #expect(tmux.waitFor("Navigate"))
+        try #require(tmux.waitFor("Navigate"))
 
         // q restores the terminal.
         tmux.keys("q")
-        #expect(tmux.waitFor("EXITED:0"))
+        try #require(tmux.waitFor("EXITED:0"))
         #expect(tmux.display("#{alternate_on}") == "0")
         #expect(tmux.display("#{cursor_flag}") == "1")
         #expect(!tmux.raw.hasSuffix("\u{1B}[?2004h"))
@@ -144,20 +144,20 @@ import Testing
         // An interactive shell with job control, as a person has.
         let tmux = try Tmux(width: 100, height: 30, command: "exec bash --norc --noprofile -i", environment: emulator.environment(home: home.path).merging(["PS1": "$ "]) { $1 }, directory: home.path)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("$"))
+        try #require(tmux.waitFor("$"))
         tmux.type(Binary.path)
         tmux.keys("Enter")
-        #expect(tmux.waitFor("Navigate"), "\(tmux.capture())")
+        try #require(tmux.waitFor("Navigate"), "\(tmux.capture())")
         tmux.keys("C-z")
-        #expect(tmux.waitFor("Stopped"), "after Ctrl-Z: \(tmux.capture())")
+        try #require(tmux.waitFor("Stopped"), "after Ctrl-Z: \(tmux.capture())")
         #expect(tmux.display("#{alternate_on}") == "0")
         tmux.type("fg")
         tmux.keys("Enter")
-        #expect(tmux.waitUntil { tmux.display("#{alternate_on}") == "1" })
-        #expect(tmux.waitFor("Navigate"), "after fg: \(tmux.capture())")
-        #expect(tmux.waitFor("Repositories · 60"), "after fg: \(tmux.capture())")
+        try #require(tmux.waitUntil { tmux.display("#{alternate_on}") == "1" })
+        try #require(tmux.waitFor("Navigate"), "after fg: \(tmux.capture())")
+        try #require(tmux.waitFor("Repositories · 60"), "after fg: \(tmux.capture())")
         tmux.keys("q")
-        #expect(tmux.waitUntil { tmux.display("#{alternate_on}") == "0" })
+        try #require(tmux.waitUntil { tmux.display("#{alternate_on}") == "0" })
     }
 
     @Test func aCrashStillRestoresTheTerminal() async throws {
@@ -168,13 +168,13 @@ import Testing
         #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
         let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("Navigate"))
+        try #require(tmux.waitFor("Navigate"))
         #expect(tmux.display("#{alternate_on}") == "1")
         // A segmentation fault, as a crash would raise it: no cleanup code runs, yet the
         // terminal comes back.
         let pid = try #require(tmux.programPID)
         kill(pid, SIGSEGV)
-        #expect(tmux.waitFor("EXITED:139"), "\(tmux.capture())")
+        try #require(tmux.waitFor("EXITED:139"), "\(tmux.capture())")
         #expect(tmux.display("#{alternate_on}") == "0")
         #expect(tmux.display("#{cursor_flag}") == "1")
     }
@@ -188,11 +188,11 @@ import Testing
         #expect(login.status == 0, "\(login.stderr)")
         let tmux = try Tmux(width: 120, height: 40, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("Repositories · 120"), "\(tmux.capture())")
-        #expect(tmux.waitUntil { !tmux.contains("loaded ") })
+        try #require(tmux.waitFor("Repositories · 120"), "\(tmux.capture())")
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
         for pane in ["1", "2", "3"] {
             tmux.keys(pane)
-            #expect(tmux.waitFor("┘"))
+            try #require(tmux.waitFor("┘"))
             let escaped = tmux.capture(escapes: true)
             // Only SGR (colour and attribute) sequences, which tmux itself adds for styles.
             let sequences = escaped.matches(of: #/\x1B(\[[0-9;:?]*[A-Za-z]|\][^\x07]*|.)/#).map { String($0.output.0) }
@@ -203,12 +203,12 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("└") })
         }
         tmux.keys("3")
-        #expect(tmux.waitFor("␛"), "placeholders shown: \(tmux.capture())")
+        try #require(tmux.waitFor("␛"), "placeholders shown: \(tmux.capture())")
         #expect(tmux.display("#{pane_title}") != "pwned")
         #expect(!tmux.raw.contains("\u{1B}]52;c;ZXZpbA=="))
         #expect(!tmux.raw.contains("\u{1B}]8;;https://evil"))
         tmux.keys("q")
-        #expect(tmux.waitFor("EXITED:0"))
+        try #require(tmux.waitFor("EXITED:0"))
     }
 }
 

@@ -1,6 +1,7 @@
 import Testing
 import CNcursesw
 import TerminalUI
+import TestSupport
 @testable import NcursesTerminal
 #if canImport(Glibc)
 import Glibc
@@ -63,9 +64,24 @@ final class PseudoTerminal {
     }
 }
 
-/// curses is process-global: these run one at a time, in one test, in order.
+/// curses is process-global, and the test sends SIGWINCH and SIGTERM to its own process: it runs
+/// in a child process of its own (the test binary again, filtered to this test), so the signals
+/// never reach the other tests running in parallel.
 @Suite(.serialized) struct PseudoTerminalTests {
+    static let childVariable = "BBTUI_PTY_TEST_CHILD"
+
     @Test func drawsDecodesResizesWakesAndRestores() throws {
+        if getenv(Self.childVariable) != nil {
+            try drawsDecodesResizesWakesAndRestoresHere()
+            return
+        }
+        let child = ChildRun.run(filter: "PseudoTerminalTests/drawsDecodesResizesWakesAndRestores", setting: Self.childVariable)
+        #expect(child.status == 0, "the child failed:\n\(child.output)")
+        // The child really ran the test (a filter that matched nothing would also exit 0).
+        #expect(child.output.contains("drawsDecodesResizesWakesAndRestores() passed"), "\(child.output)")
+    }
+
+    private func drawsDecodesResizesWakesAndRestoresHere() throws {
         setlocale(LC_ALL, "C.UTF-8")
         let pty = try PseudoTerminal(width: 24, height: 6)
         let terminal = try NcursesTerminal(inputFD: pty.slave, outputFD: pty.slave, environment: ["TERM": "xterm-256color"], setsLocale: false)
@@ -156,5 +172,49 @@ enum Thread {
             return nil
         }, box)
         pthread_detach(thread)
+    }
+}
+
+/// Runs this test binary again, filtered to one test, with a variable set; returns its exit
+/// status and output.
+enum ChildRun {
+    static func run(filter: String, setting variable: String) -> (status: Int32, output: String) {
+        let executable = CommandLine.arguments[0]
+        var fds: [Int32] = [0, 0]
+        guard CleanSpawn.pipe2(&fds, O_CLOEXEC) == 0 else { return (-1, "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        _ = CleanSpawn.addCloseFrom(&actions, 3)
+        let arguments = [executable, "--testing-library", "swift-testing", "--filter", filter]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let entry = environ[index] {
+            environment.append(strdup(entry))
+            index += 1
+        }
+        environment.append(strdup("\(variable)=1"))
+        environment.append(nil)
+        defer { environment.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environment)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return (-1, "spawn failed: \(spawned)") }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return ((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F), String(decoding: output, as: UTF8.self))
     }
 }

@@ -1,4 +1,3 @@
-import BitbucketEmulator
 import Synchronization
 import Testing
 
