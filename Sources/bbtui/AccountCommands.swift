@@ -60,7 +60,7 @@ struct AccountsCommand: AsyncParsableCommand {
 struct SwitchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "switch", abstract: "Make another stored account the active one.")
 
-    @Argument(help: "The account's username, display name or UUID.") var account: String
+    @Argument(help: "The account's username, display name or UUID.", completion: .custom { _, _, prefix in Completions.accounts(prefix: prefix) }) var account: String
 
     func run() async throws {
         let context = try CLIContext.load()

@@ -11,7 +11,7 @@ struct BBTUI: AsyncParsableCommand {
         Without a subcommand, bbtui opens the full-screen browser (and the login screen when no \
         account is stored). Try `bbtui demo` for the whole program against a local emulator.
         """,
-        version: "0.1.0",
+        version: BuildInfo.versionLine,
         subcommands: [
             BrowseCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self, SwitchCommand.self,
             StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,

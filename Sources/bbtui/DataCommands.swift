@@ -87,7 +87,7 @@ struct ReposCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repos", abstract: "List repositories across your workspaces (all pages), most recently updated first.")
 
     @Flag(help: "Print JSON (the API's field names).") var json = false
-    @Option(help: "Only this workspace (its slug).") var workspace: String?
+    @Option(help: "Only this workspace (its slug).", completion: .custom { _, _, prefix in Completions.workspaces(prefix: prefix) }) var workspace: String?
     @Option(help: "At most this many repositories.") var limit: Int?
 
     func validate() throws {
@@ -146,7 +146,9 @@ struct ReposCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext.load()
-        let client = context.session(for: try context.activeAccount()).client
+        let account = try context.activeAccount()
+        let client = context.session(for: account).client
+        let (settings, accountID) = (context.settings, account.id)
         let only = workspace
         let listing: Listing
         do {
@@ -156,6 +158,9 @@ struct ReposCommand: AsyncParsableCommand {
                     workspaces = [Workspace(uuid: only, slug: only, name: nil, isAdministrator: false)]
                 } else {
                     workspaces = try await client.workspaces()
+                    // Shell completion offers these slugs for --workspace, from the cache.
+                    let cacheStore = try? CacheStore(paths: settings.paths)
+                    try? cacheStore?.put(workspaces, key: CacheStore.Key.workspaces, accountID: accountID, fetchedAt: Date())
                 }
                 var listing = Listing()
                 for try await batch in client.repositories(in: workspaces) {

@@ -199,3 +199,33 @@ import Testing
         #expect(bounded.stderr.contains("gave up after 1 s"), "\(bounded.stderr)")
     }
 }
+
+@Suite struct CompletionTests {
+    /// Runs the generated bash completion for `words` (the last one being completed).
+    func complete(_ words: [String], script: String, environment: [String: String]) throws -> [String] {
+        var environment = environment
+        environment["PATH"] = (Binary.path as NSString).deletingLastPathComponent + ":/usr/bin:/bin"
+        let result = try runProcess("/bin/bash", ["-c", #"source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _bbtui "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\n" "${COMPREPLY[@]}""#, "_", script] + words, environment: environment)
+        return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    @Test func switchAndWorkspaceCompleteFromTheLocalStoreOnly() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let script = home.path + "/bbtui.bash"
+        try runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(toFile: script, atomically: true, encoding: .utf8)
+        #expect(try complete(["bbtui", "switch", "z"], script: script, environment: environment) == ["zoe"])
+        // Workspaces are offered once a listing cached them; completing asks no server.
+        #expect(try complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment).isEmpty)
+        #expect(try runBBTUI(["repos"], environment: environment).status == 0)
+        let before = try await emulator.stats()["requests"] as? [String: Int]
+        let slugs = try complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment)
+        #expect(slugs == ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"])
+        let after = try await emulator.stats()["requests"] as? [String: Int]
+        #expect(before?.filter { $0.key.contains("/2.0") } == after?.filter { $0.key.contains("/2.0") })
+    }
+}

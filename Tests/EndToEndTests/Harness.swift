@@ -73,8 +73,13 @@ struct Finished {
 
 /// Runs `bbtui` with arguments and an environment, feeding `stdin`.
 func runBBTUI(_ arguments: [String], environment: [String: String], stdin: String = "") throws -> Finished {
+    try runProcess(Binary.path, arguments, environment: environment, stdin: stdin)
+}
+
+/// Runs a program with arguments and an environment, feeding `stdin`.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> Finished {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
     let input = Pipe(), output = Pipe(), errors = Pipe()

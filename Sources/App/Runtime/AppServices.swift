@@ -1,5 +1,6 @@
 import BitbucketKit
 import Foundation
+import TerminalUI
 
 /// Everything the effect runner needs from the outside world, handed in by `bbtui` (which alone
 /// knows the real environment, paths and clock). Each part is a protocol, so tests hand in fakes.
@@ -63,11 +64,4 @@ public struct AppServices: Sendable {
 }
 
 /// Cache keys.
-enum CacheKey {
-    static let user = "user"
-    static let emails = "emails"
-    static let workspaces = "workspaces"
-    static let repositories = "repositories"
-}
-
-import TerminalUI
+typealias CacheKey = CacheStore.Key

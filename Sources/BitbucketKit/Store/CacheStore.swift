@@ -4,6 +4,14 @@ import GRDB
 /// Fetched resources per account, with the time they were fetched, so the next start shows them
 /// on its first frame. Losing the cache loses nothing: a damaged one is simply recreated.
 public final class CacheStore: Sendable {
+    /// The keys bbtui stores under, shared by the app and the command line's completions.
+    public enum Key {
+        public static let user = "user"
+        public static let emails = "emails"
+        public static let workspaces = "workspaces"
+        public static let repositories = "repositories"
+    }
+
     private let database: DatabaseQueue
     public let path: String
 
