@@ -12,6 +12,8 @@ public enum TerminalError: Error, CustomStringConvertible, Equatable {
     case notATerminal
     /// curses does not know `TERM`.
     case unknownTerminal(String)
+    /// The terminal cannot place the cursor (`TERM=dumb`, a printing terminal).
+    case cannotAddressCursor(String)
     /// A system call failed.
     case system(String, Int32)
 
@@ -21,6 +23,8 @@ public enum TerminalError: Error, CustomStringConvertible, Equatable {
             return "bbtui needs a terminal: standard input and output must be a tty. For scripts, use the subcommands (see `bbtui --help`)."
         case .unknownTerminal(let name):
             return "The terminal type \"\(name)\" is unknown to ncurses. Set TERM to one your system knows, for example TERM=xterm-256color."
+        case .cannotAddressCursor(let name):
+            return "This terminal (TERM=\(name)) cannot move the cursor, so bbtui's full screen cannot run in it. Use the commands instead: `bbtui login --no-tui`, `bbtui status`, `bbtui repos` (see `bbtui --help`), or set TERM to your real terminal, e.g. TERM=xterm-256color."
         case .system(let call, let code):
             return "\(call) failed: \(String(cString: strerror(code)))"
         }
@@ -84,6 +88,14 @@ public final class NcursesTerminal: Terminal {
             fclose(inFile)
             fclose(outFile)
             throw TerminalError.unknownTerminal(termName)
+        }
+        // Without cursor addressing curses "runs" and shows nothing useful: refuse instead.
+        if tigetstr("cup").map({ Int(bitPattern: $0) == -1 || Int(bitPattern: $0) == 0 }) ?? true {
+            endwin()
+            delscreen(screen)
+            fclose(inFile)
+            fclose(outFile)
+            throw TerminalError.cannotAddressCursor(termName)
         }
         screenPointer = screen
         set_term(screen)

@@ -40,7 +40,7 @@ enum TUI {
             paths: settings.paths,
             home: environment["HOME"]
         )
-        let outcome: Result<Void, TerminalError> = await withCheckedContinuation { continuation in
+        let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
             let thread = Thread {
@@ -50,14 +50,17 @@ enum TUI {
             thread.start()
         }
         for notice in store.notices { printError("bbtui: \(notice)") }
-        if case .failure(let error) = outcome {
+        switch outcome {
+        case .failure(let error):
             printError("bbtui: \(error)")
             return ExitStatus.failure
+        case .success(let status):
+            // 0 after q; 128 + n after signal n (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
+            return status
         }
-        return ExitStatus.success
     }
 
-    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool) -> Result<Void, TerminalError> {
+    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(environment: environment)
@@ -86,7 +89,7 @@ enum TUI {
             done.signal()
         }
         _ = done.wait(timeout: .now() + 2)
-        return .success(())
+        return .success(program.state.exitStatus)
     }
 
     static func hostName() -> String {

@@ -119,7 +119,7 @@ import Testing
         // SIGTERM: terminal restored, store intact.
         let pid = try #require(second.programPID)
         kill(pid, SIGTERM)
-        #expect(second.waitFor("EXITED:0"), "after SIGTERM: \(second.capture())")
+        #expect(second.waitFor("EXITED:143"), "after SIGTERM (128 + 15): \(second.capture())")
         #expect(second.display("#{alternate_on}") == "0")
         let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
         #expect(try store.activeAccount()?.username == "zoe")
@@ -130,7 +130,7 @@ import Testing
         #expect(third.waitFor("Repositories"))
         let pid3 = try #require(third.programPID)
         kill(pid3, SIGHUP)
-        #expect(third.waitFor("EXITED:0"), "after SIGHUP: \(third.capture())")
+        #expect(third.waitFor("EXITED:129"), "after SIGHUP (128 + 1): \(third.capture())")
         #expect(third.display("#{alternate_on}") == "0")
         #expect(try store.activeAccount()?.username == "zoe")
     }
@@ -210,5 +210,37 @@ import Testing
         tmux.keys("q")
         try #require(tmux.waitFor("EXITED:0"))
     }
-}
 
+    @Test func ctrlCExitsWith130AndQClosesBeforeItQuits() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try await startAndLogIn(emulator, home: home)
+        defer { tmux.kill() }
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
+        // q closes the details and the help before it quits; Q quits from the help at once.
+        tmux.keys("3", "g", "Enter")
+        try #require(tmux.waitFor("SSH clone"))
+        tmux.keys("q")
+        try #require(tmux.waitUntil { !tmux.contains("SSH clone") })
+        #expect(!tmux.contains("EXITED"))
+        tmux.keys("?")
+        try #require(tmux.waitFor("Keys (Esc closes)"))
+        tmux.keys("q")
+        try #require(tmux.waitUntil { !tmux.contains("Keys (Esc closes)") })
+        #expect(!tmux.contains("EXITED"))
+        tmux.keys("C-c")
+        try #require(tmux.waitFor("EXITED:130"), "after Ctrl-C: \(tmux.capture())")
+    }
+
+    @Test func aTerminalWithoutCursorAddressingIsRefusedWithTheWayOut() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let tmux = try Tmux(width: 100, height: 30, command: "TERM=dumb " + Binary.path, environment: ["PATH": "/usr/bin:/bin", "HOME": home.path, "BBTUI_HOME": home.path, "LANG": "C.UTF-8"], directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("EXITED:1"), "\(tmux.capture())")
+        #expect(tmux.contains("cannot move the cursor"))
+        #expect(tmux.contains("login --no-tui"))
+    }
+}

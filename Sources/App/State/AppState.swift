@@ -74,6 +74,9 @@ public struct AppState: Equatable, Sendable {
     /// What was last sent to the clipboard, for `p` to show plainly when the clipboard failed.
     public var lastCopied: String?
     public var shouldQuit = false
+    /// The process's exit status when it quits: 0 for `q`, 128 + n after signal n (130 for
+    /// Ctrl-C, which arrives as a key in raw mode, as the shell would have it).
+    public var exitStatus: Int32 = 0
     /// The browser to return to after a re-login (dead refresh token), kept intact.
     public var suspendedBrowser: BrowserState?
 

@@ -102,8 +102,8 @@ public enum Keymap {
         KeyBinding([.pageUp, .ctrl("b")], .pageUp, "page up", section: "Move"),
         KeyBinding([.ctrl("d")], .halfPageDown, "half a page down", section: "Move"),
         KeyBinding([.ctrl("u")], .halfPageUp, "half a page up", section: "Move"),
-        KeyBinding([.tab], .nextPane, "next pane", section: "Panes", hint: "pane", legend: "next pane"),
-        KeyBinding([.backTab], .previousPane, "previous pane", section: "Panes"),
+        KeyBinding([.tab, .character("l"), .right], .nextPane, "next pane", section: "Panes", hint: "pane", legend: "next pane"),
+        KeyBinding([.backTab, .character("h"), .left], .previousPane, "previous pane", section: "Panes"),
         KeyBinding([.character("1")], .pane(.profile), "profile", section: "Panes"),
         KeyBinding([.character("2")], .pane(.emails), "emails", section: "Panes"),
         KeyBinding([.character("3")], .pane(.repositories), "repositories", section: "Panes"),
@@ -126,12 +126,13 @@ public enum Keymap {
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
         KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help", legend: "all keys"),
-        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
+        KeyBinding([.character("q"), .character("Q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
     ]
 
     /// The details view's own keys; the browser's work there too.
     public static let detail: [KeyBinding] = [
-        KeyBinding([.escape], .back, "back to the list", section: "Details", hint: "back"),
+        KeyBinding([.escape, .character("q")], .back, "back to the list (q too, as in tig and lazygit)", section: "Details", hint: "back"),
+        KeyBinding([.character("Q")], .quit, "quit from anywhere", section: "Details"),
         KeyBinding([.character("j"), .down], .down, "scroll down", section: "Details"),
         KeyBinding([.character("k"), .up], .up, "scroll up", section: "Details"),
         KeyBinding([.character("y")], .copySSH, "copy the SSH clone URL", section: "Details", hint: "ssh"),
@@ -164,7 +165,7 @@ public enum Keymap {
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
         KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help"),
-        KeyBinding([.character("q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
+        KeyBinding([.character("q"), .character("Q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
     ]
 
     public static let loginField: [KeyBinding] = [
@@ -183,11 +184,13 @@ public enum Keymap {
         KeyBinding([.pageUp, .ctrl("b")], .pageUp, "page up", section: "Help"),
         KeyBinding([.character("g"), .home], .top, "top", section: "Help"),
         KeyBinding([.character("G"), .end], .bottom, "end", section: "Help"),
+        KeyBinding([.character("Q")], .quit, "quit bbtui", section: "Help"),
     ]
 
     public static let confirmLogout: [KeyBinding] = [
         KeyBinding([.character("y"), .character("Y"), .enter], .confirm, "log out", section: "Log out?", hint: "Log out"),
         KeyBinding([.character("n"), .character("N"), .escape, .character("q")], .back, "cancel", section: "Log out?", hint: "Cancel"),
+        KeyBinding([.character("Q")], .quit, "quit bbtui", section: "Log out?"),
     ]
 
     public static let accounts: [KeyBinding] = [
@@ -197,11 +200,12 @@ public enum Keymap {
         KeyBinding([.character("n")], .addAccount, "add an account (log in)", section: "Accounts", hint: "add"),
         KeyBinding([.character("d")], .logout, "log out of the selected account", section: "Accounts", hint: "log out"),
         KeyBinding([.escape, .character("q"), .character("a")], .back, "close", section: "Accounts", hint: "close"),
+        KeyBinding([.character("Q")], .quit, "quit bbtui", section: "Accounts"),
     ]
 
     public static let relogin: [KeyBinding] = [
         KeyBinding([.enter, .character("l")], .submit, "log in again", section: "Session ended", hint: "Log in again"),
-        KeyBinding([.character("q")], .quit, "quit", section: "Session ended", hint: "Quit"),
+        KeyBinding([.character("q"), .character("Q")], .quit, "quit", section: "Session ended", hint: "Quit"),
     ]
 
     /// A context's bindings, first match wins (the details view falls back to the browser's).

@@ -4,6 +4,10 @@ import TerminalUI
 enum OverlayUpdate {
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard let overlay = state.overlay else { return [] }
+        if key == .character("Q") {
+            state.shouldQuit = true
+            return [.quit]
+        }
         switch overlay {
         case .help(let scroll):
             switch Keymap.command(for: key, in: .help) {

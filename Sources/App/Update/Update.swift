@@ -81,6 +81,13 @@ public enum Update {
         case .signal(let signal):
             if signal == .suspend { return [.suspend] }
             state.shouldQuit = true
+            switch signal {
+            case .interrupt: state.exitStatus = 128 + 2
+            case .terminate: state.exitStatus = 128 + 15
+            case .hangup: state.exitStatus = 128 + 1
+            case .quit: state.exitStatus = 128 + 3
+            case .suspend: break
+            }
             return [.quit]
         case .resumed:
             return [.redraw]
@@ -95,12 +102,38 @@ public enum Update {
         case .key(let key):
             if key == .ctrl("c") {
                 state.shouldQuit = true
+                state.exitStatus = 128 + 2
                 return [.quit]
+            }
+            // Esc and a key pressed quickly arrive as Alt-key; bbtui binds no Alt key, so it is
+            // what the person typed: Esc, then the key.
+            if case .alt(let character) = key, !isBound(key, state) {
+                return handle(.key(.escape), &state) + (state.shouldQuit ? [] : handle(.key(.character(character)), &state))
             }
             if state.overlay != nil { return OverlayUpdate.key(key, &state) }
             if state.login != nil { return LoginUpdate.key(key, &state) }
             return BrowserUpdate.key(key, &state)
         }
+    }
+
+    /// True when the context the key goes to binds it.
+    private static func isBound(_ key: Key, _ state: AppState) -> Bool {
+        let context: KeyContext
+        switch state.overlay {
+        case .help?: context = .help
+        case .confirmLogout?: context = .confirmLogout
+        case .accounts?: context = .accounts
+        case .relogin?: context = .relogin
+        case nil:
+            if let login = state.login {
+                context = login.isFieldFocused ? .loginField : .login
+            } else if let browser = state.browser {
+                context = browser.repositories.isEditingFilter ? .filter : (browser.repositories.detail != nil ? .detail : .browser)
+            } else {
+                return false
+            }
+        }
+        return Keymap.command(for: key, in: context, pane: state.browser?.pane) != nil
     }
 
     /// The commands every screen shares; nil when `command` is not one of them.
