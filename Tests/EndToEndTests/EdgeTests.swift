@@ -7,29 +7,9 @@ import Testing
 @Suite struct EdgeTests {
     /// A free loopback port, for a listener nobody else uses.
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// `bbtui login --no-tui` with its stdin left open; returns the process, its pipes and URL.
-    private func startLogin(environment: [String: String]) throws -> (Process, Pipe, Pipe, Pipe, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = ["login", "--no-tui"]
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        return (process, input, output, errors, firstLine(of: output))
+        let (fd, port) = LoopbackSocket.listen()
+        close(fd)
+        return port
     }
 
     @Test func theBrowsersRedirectFinishesTheLoginWhileStdinIsOpenAndForgeriesAreIgnored() async throws {
@@ -41,7 +21,7 @@ import Testing
         defer { emulator.stop() }
         var environment = emulator.environment(home: home.path)
         environment["BBTUI_REDIRECT_URI"] = callback
-        let (process, input, _, errors, url) = try startLogin(environment: environment)
+        let (process, input, _, errors, url) = try startLoginByCLI(environment: environment)
         defer { if process.isRunning { process.terminate() } }
 
         // Another local process forges redirects: no state, a wrong state, a stray request.
@@ -79,7 +59,7 @@ import Testing
         defer { emulator.stop() }
         var environment = emulator.environment(home: home.path)
         environment["BBTUI_REDIRECT_URI"] = nil
-        let (process, input, _, errors, url) = try startLogin(environment: environment)
+        let (process, input, _, errors, url) = try startLoginByCLI(environment: environment)
         let location = try await emulator.approve(url)
         input.fileHandleForWriting.write(Data("not a code!\n\(location.replacingOccurrences(of: "state=", with: "state=old"))\n\(location)\n".utf8))
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -168,16 +148,8 @@ import Testing
         var environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         // A listening socket that never answers: the stored account's API is pointed at it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = LoopbackSocket.listen()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
         var account = try #require(try store.activeAccount())
         account.configuration.apiURL = URL(string: "http://127.0.0.1:\(port)/2.0")!

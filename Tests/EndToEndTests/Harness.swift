@@ -163,8 +163,9 @@ struct TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Logs in through `bbtui login --no-tui`, feeding it the redirect the emulator gives.
-func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) async throws -> Finished {
+/// `bbtui login --no-tui` started with its standard input left open: the process, its stdin,
+/// stdout and stderr pipes, and the URL it printed.
+func startLoginByCLI(environment: [String: String]) throws -> (Process, Pipe, Pipe, Pipe, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["login", "--no-tui"]
@@ -174,7 +175,12 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
     process.standardOutput = output
     process.standardError = errors
     try process.run()
-    let url = firstLine(of: output)
+    return (process, input, output, errors, firstLine(of: output))
+}
+
+/// Logs in through `bbtui login --no-tui`, feeding it the redirect the emulator gives.
+func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) async throws -> Finished {
+    let (process, input, output, errors, url) = try startLoginByCLI(environment: environment)
     let location = try await emulator.approve(url)
     input.fileHandleForWriting.write(Data((location + "\n").utf8))
     try input.fileHandleForWriting.close()
@@ -182,6 +188,22 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Finished(status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// A listening TCP socket on a free loopback port that never answers (or, closed at once, a
+/// free port for someone else to use).
+enum LoopbackSocket {
+    static func listen() -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        Glibc.listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
 }
 
 /// Reads one line from a pipe, byte by byte, so nothing after it is consumed.

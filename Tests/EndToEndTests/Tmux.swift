@@ -108,39 +108,6 @@ final class Tmux {
     /// the server ignore SIGTERM).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], capturesOutput: Bool = true) -> String {
-        var fds: [Int32] = [0, 0]
-        guard CleanSpawn.pipe2(&fds, O_CLOEXEC) == 0 else { return "" }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if capturesOutput {
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        }
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        guard CleanSpawn.addCloseFrom(&actions, 3) == 0 else { return "" }
-        var attributes = CleanSpawn.attributes()
-        defer { posix_spawnattr_destroy(&attributes) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(fds[1])
-        defer { close(fds[0]) }
-        guard spawned == 0 else { return "" }
-        var output: [UInt8] = []
-        if capturesOutput {
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = read(fds[0], &buffer, buffer.count)
-                if count <= 0 { break }
-                output += buffer[0..<count]
-            }
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return String(decoding: output, as: UTF8.self)
+        CleanSpawn.run(executable, arguments, capturesOutput: capturesOutput).output
     }
 }

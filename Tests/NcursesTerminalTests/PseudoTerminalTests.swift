@@ -179,42 +179,7 @@ enum Thread {
 /// status and output.
 enum ChildRun {
     static func run(filter: String, setting variable: String) -> (status: Int32, output: String) {
-        let executable = CommandLine.arguments[0]
-        var fds: [Int32] = [0, 0]
-        guard CleanSpawn.pipe2(&fds, O_CLOEXEC) == 0 else { return (-1, "pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        _ = CleanSpawn.addCloseFrom(&actions, 3)
-        let arguments = [executable, "--testing-library", "swift-testing", "--filter", filter]
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var environment: [UnsafeMutablePointer<CChar>?] = []
-        var index = 0
-        while let entry = environ[index] {
-            environment.append(strdup(entry))
-            index += 1
-        }
-        environment.append(strdup("\(variable)=1"))
-        environment.append(nil)
-        defer { environment.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environment)
-        close(fds[1])
-        defer { close(fds[0]) }
-        guard spawned == 0 else { return (-1, "spawn failed: \(spawned)") }
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(fds[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            output += buffer[0..<count]
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return ((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F), String(decoding: output, as: UTF8.self))
+        let finished = CleanSpawn.run(CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", filter], extraEnvironment: ["\(variable)=1"], mergesErrors: true)
+        return (finished.status, finished.output)
     }
 }

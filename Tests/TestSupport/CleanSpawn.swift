@@ -39,3 +39,64 @@ public enum CleanSpawn {
         return attributes
     }
 }
+
+extension CleanSpawn {
+    /// What a finished child left: its exit status (128 + n after signal n) and its output.
+    public struct Finished: Sendable {
+        public var status: Int32
+        public var output: String
+    }
+
+    /// Runs `executable` with `arguments` as a clean child and waits for it. Standard input is
+    /// `/dev/null`; standard output (and standard error, with `mergesErrors`) is collected when
+    /// `capturesOutput`, else discarded. `extraEnvironment` is added to this process's own.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], extraEnvironment: [String] = [], capturesOutput: Bool = true, mergesErrors: Bool = false) -> Finished {
+        var fds: [Int32] = [0, 0]
+        guard pipe2(&fds, O_CLOEXEC) == 0 else { return Finished(status: -1, output: "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if capturesOutput {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        if capturesOutput && mergesErrors {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        guard addCloseFrom(&actions, 3) == 0 else { return Finished(status: -1, output: "closefrom failed") }
+        var attributes = CleanSpawn.attributes()
+        defer { posix_spawnattr_destroy(&attributes) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let entry = environ[index] {
+            environment.append(strdup(entry))
+            index += 1
+        }
+        environment += extraEnvironment.map { strdup($0) } + [nil]
+        defer { environment.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environment)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return Finished(status: -1, output: "spawn failed: \(String(cString: strerror(spawned)))") }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
+        let signal = status & 0x7F
+        return Finished(status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal, output: String(decoding: output, as: UTF8.self))
+    }
+}
