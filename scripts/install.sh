@@ -5,8 +5,9 @@
 #   scripts/install.sh --uninstall [PREFIX]  remove exactly what an install put there
 #
 # The binary links the Swift runtime and Foundation statically (--static-swift-stdlib) and is
-# stripped: it runs on a Debian or Ubuntu machine with no Swift installed, needing only glibc,
-# ncursesw and sqlite3 (apt-get install libncursesw6 libsqlite3-0). Build it once here and copy
+# stripped: it runs on a Debian or Ubuntu machine with no Swift installed, needing only system
+# libraries every such machine has or gets with one apt-get: glibc, libstdc++, zlib, ncursesw and
+# sqlite3 (apt-get install libncursesw6 libsqlite3-0). Build it once here and copy
 # PREFIX/bin/bbtui to a server, or run this script on the server if it has a toolchain.
 # No root needed. Installs:
 #   PREFIX/bin/bbtui
@@ -41,13 +42,14 @@ if ((uninstall)); then
   exit 0
 fi
 
-scratch=.build-install
+scratch=.build-static
 # Record the commit in the binary (`bbtui --version`), then put the source file back.
 info=Sources/bbtui/BuildInfo.swift
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then commit+="-modified"; fi
-cp "$info" "$info.orig"
-trap 'mv -f "$info.orig" "$info"' EXIT
+backup=$(mktemp)
+cp "$info" "$backup"
+trap 'cp "$backup" "$info"; rm -f "$backup"' EXIT
 sed -i "s/static let commit: String? = nil/static let commit: String? = \"$commit\"/" "$info"
 
 echo "Building bbtui $commit (release, Swift runtime linked in); a cold build takes a while…"
@@ -63,7 +65,7 @@ if ldd "$binary" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime|
 fi
 
 staging=$(mktemp -d)
-trap 'rm -rf "$staging"; mv -f "$info.orig" "$info"' EXIT
+trap 'rm -rf "$staging"; cp "$backup" "$info"; rm -f "$backup"' EXIT
 cp "$binary" "$staging/bbtui"
 strip "$staging/bbtui"
 "$staging/bbtui" --generate-completion-script bash >"$staging/bbtui.bash"
