@@ -41,6 +41,7 @@ struct LoginCommand: AsyncParsableCommand {
         printOut(request.url.absoluteString)
         printError("Open the URL above in any browser and approve. Then paste the code or the whole redirect URL here and press Enter" + (listener.map { " (or let the browser reach 127.0.0.1:\($0.port) — it is listening)" } ?? "") + ":")
 
+        let requestMadeAt = Date()
         let answers = Self.answers(listener: listener)
         var linesRead = 0
         for await answer in answers {
@@ -76,6 +77,13 @@ struct LoginCommand: AsyncParsableCommand {
                 await listener?.stop()
                 printError("Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase).")
                 return
+            } catch OAuthError.codeRejected(let detail) where Date().timeIntervalSince(requestMadeAt) < 600 {
+                // A spent or expired code: the request itself is still good, so approving the
+                // same URL again gives a code that fits. Keep waiting.
+                let message = OAuthError.codeRejected(detail).description + " The URL above is still good: approve it again in the browser and paste the new address."
+                listener?.finish(code: code, .failed(message))
+                printError("bbtui: \(message)")
+                continue
             } catch {
                 let failure = CLIContext.message(for: error)
                 listener?.finish(code: code, .failed(failure.message))

@@ -63,12 +63,41 @@ import TerminalUI
         #expect(Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6&state=st4te")) == [.exchange(code: "Q1w2E3r4T5y6", request: Fixtures.request)])
     }
 
-    @Test func expiredCodeMakesAFreshURLAndKeepsTheField() {
-        var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")))
+    @Test func aRejectedCodeKeepsTheRequestSoTheRealRedirectStillFits() {
+        // Junk that looked like a code was exchanged and refused: the same URL stays, so the
+        // redirect from approving it is still accepted afterwards.
+        var login = Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")
+        login.requestMadeAt = Fixtures.now.addingTimeInterval(-120)
+        var state = Fixtures.state(.login(login))
+        let effects = Update.update(&state, .loginFailed(.oauth(.codeRejected("The specified code is not valid."))))
+        #expect(effects == [])
+        #expect(state.login?.request == Fixtures.request)
+        #expect(state.login?.problem?.contains("The URL above is still good") == true)
+        #expect(Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6U7i8O9&state=st4te")) == [.exchange(code: "Q1w2E3r4T5y6U7i8O9", request: Fixtures.request)])
+    }
+
+    @Test func aRejectedCodeAfterTenMinutesMakesAFreshURLAndSaysWhy() {
+        var login = Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")
+        login.requestMadeAt = Fixtures.now.addingTimeInterval(-601)
+        var state = Fixtures.state(.login(login))
         let effects = Update.update(&state, .loginFailed(.oauth(.codeRejected("The specified code is not valid."))))
         #expect(effects == [.prepareLogin])
         #expect(state.login?.field.text == "AbCdEf0123456789xy")
-        #expect(state.login?.problem?.contains("A fresh login URL was made") == true)
+        #expect(state.login?.problem?.contains("over ten minutes old, so a fresh one was made above") == true)
+    }
+
+    @Test func badPastesAreExplainedWithoutARequestAndTheLoginWaits() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        for (paste, words) in [("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+                               ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old", "different login attempt"),
+                               ("http://127.0.0.1:8976/callback?error=access_denied&state=st4te", "Access was denied")] {
+            _ = Update.update(&state, .event(.paste(paste)))
+            let effects = Update.update(&state, .event(.key(.enter)))
+            #expect(effects == [], "\(paste)")
+            #expect(state.login?.problem?.contains(words) == true, "\(paste): \(state.login?.problem ?? "")")
+            #expect(state.login?.phase == .waiting)
+            _ = Update.update(&state, .event(.key(.ctrl("u"))))
+        }
     }
 
     @Test func misconfiguredConsumerSaysWhatToCheck() {

@@ -15,7 +15,7 @@ import TestSupport
         ("http://127.0.0.1:8976/call\nback?code=AbCdEf01234\n  56789xy&state=st4te", "AbCdEf0123456789xy"),
         ("code=AbCdEf0123456789xy&state=st4te", "AbCdEf0123456789xy"),
         ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy", "AbCdEf0123456789xy"),
-        ("<http://127.0.0.1:8976/callback?code=Q1w2E3r4T5&state=st4te#frag>", "Q1w2E3r4T5"),
+        ("<http://127.0.0.1:8976/callback?code=Q1w2E3r4T5y6&state=st4te#frag>", "Q1w2E3r4T5y6"),
     ])
     func acceptsCodesAndRedirects(pasted: String, code: String) {
         #expect(PastedAuthorization.code(from: pasted, expectedState: Self.state) == .success(code))
@@ -30,7 +30,9 @@ import TestSupport
         ("http://127.0.0.1:8976/callback?state=st4te", .missingCode),
         ("https://bitbucket.org/site/oauth2/authorize", .missingCode),
         ("hello, world!", .unrecognized),
-        ("'https://example.com/cb?state=st4te&code=Zz9'", .unrecognized),
+        ("'https://example.com/cb?state=st4te&code=Zz9'", .truncated(length: 3)),
+        ("http://127.0.0.1:8976/callback?code=AbCdEf01&state=st4te", .truncated(length: 8)),
+        ("AbCdEf0123", .truncated(length: 10)),
         ("\u{1B}[31mcode", .unrecognized),
         (String(repeating: "garbage ", count: 5000), .unrecognized),
     ])

@@ -243,4 +243,41 @@ import Testing
         #expect(tmux.contains("cannot move the cursor"))
         #expect(tmux.contains("login --no-tui"))
     }
+
+    /// A remote user with no browser makes every mistake, then pastes the real redirect once:
+    /// logged in, with the same URL all along.
+    @Test func oneGoodPasteLogsInAfterAnyNumberOfMistakes() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
+        let url = try #require(loginURL(tmux))
+        let redirect = try await emulator.approve(url)
+        // Junk, a cut-off code, a redirect from another attempt: each explained, no new URL.
+        for (junk, words) in [("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+                              (redirect.replacingOccurrences(of: "state=", with: "state=old"), "different login attempt")] {
+            tmux.paste(junk)
+            tmux.keys("Enter")
+            try #require(tmux.waitFor(words), "\(junk): \(tmux.capture())")
+            tmux.keys("C-u")
+        }
+        // Something that looks like a code but is not one: Bitbucket refuses it; the URL stays.
+        tmux.paste("ZZZZZZZZZZZZZZZZZZ")
+        tmux.keys("Enter")
+        try #require(tmux.waitFor("still good"), "refused code: \(tmux.capture())")
+        #expect(loginURL(tmux) == url)
+        tmux.keys("C-u")
+        // The real redirect, typed by a terminal that does not bracket pastes and wrapped over two
+        // lines: one burst, so its line break is not Enter.
+        let middle = redirect.index(redirect.startIndex, offsetBy: redirect.count / 2)
+        tmux.type(String(redirect[..<middle]) + "\n" + String(redirect[middle...]))
+        try #require(tmux.waitFor(String(redirect.suffix(12))), "typed: \(tmux.capture())")
+        #expect(!tmux.contains("Repositories"))
+        // The first redirect's code was never spent, so it still works now.
+        tmux.keys("Enter")
+        try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+    }
 }

@@ -125,3 +125,17 @@ import Testing
         #expect(decode("\u{1B}[é") == [.key(.character("é"))])
     }
 }
+
+@Suite struct UnbracketedPasteTests {
+    @Test func aBurstWithALineBreakInsideIsAPasteNotEnter() {
+        var decoder = KeyDecoder()
+        #expect(decoder.feed(Array("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s".utf8)) == [.paste("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s")])
+    }
+
+    @Test(arguments: ["j", "abc\r", "\r", "q\r\r", "\u{03}x\ny", "a\u{1B}[A\nb"])
+    func keysStayKeys(burst: String) {
+        var decoder = KeyDecoder()
+        let events = decoder.feed(Array(burst.utf8)) + decoder.flushPending()
+        #expect(!events.contains { if case .paste = $0 { return true } else { return false } }, "\(burst)")
+    }
+}

@@ -153,6 +153,9 @@ public struct LoginState: Equatable, Sendable {
 
     public var phase: Phase = .preparing
     public var request: AuthorizationRequest?
+    /// When `request` was made: it is kept, through any number of failed pastes, until its code
+    /// is spent or it is `LoginState.requestLifetime` old.
+    public var requestMadeAt: Date?
     public var field = TextFieldState(maxLength: PastedAuthorization.maxLength)
     public var isFieldFocused = false
     public var listener: Listener = .off
@@ -160,6 +163,9 @@ public struct LoginState: Equatable, Sendable {
     public var problem: String?
     /// Where `w` wrote the URL.
     public var writtenPath: String?
+
+    /// How long one authorization request (its state and PKCE verifier) is kept.
+    public static let requestLifetime: TimeInterval = 600
 
     /// Creates a login state.
     public init() {}

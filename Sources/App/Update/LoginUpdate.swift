@@ -7,8 +7,10 @@ enum LoginUpdate {
     static func handle(_ action: Action, _ state: inout AppState) -> [Effect] {
         switch action {
         case .loginPrepared(let request, let listener):
+            let now = state.now
             modify(&state) { login in
                 login.request = request
+                login.requestMadeAt = now
                 login.listener = listener
                 if login.phase == .preparing { login.phase = .waiting }
             }
@@ -32,14 +34,20 @@ enum LoginUpdate {
             return effects
         case .loginFailed(let error):
             var effects: [Effect] = []
+            let now = state.now
             modify(&state) { login in
                 login.phase = .waiting
                 var text = error.description
                 if case .oauth(.codeRejected) = error {
-                    // The code is spent either way: a fresh URL is needed.
-                    text += " A fresh login URL was made below."
-                    login.phase = .preparing
-                    effects = [.prepareLogin]
+                    // The code is spent or expired, but the request stays good for a while: the
+                    // same URL can be approved again, so a pasted redirect from it still fits.
+                    if let made = login.requestMadeAt, now.timeIntervalSince(made) < LoginState.requestLifetime {
+                        text += " The URL above is still good: approve it again in the browser and paste the new address."
+                    } else {
+                        text += " The login URL was over ten minutes old, so a fresh one was made above: approve that one."
+                        login.phase = .preparing
+                        effects = [.prepareLogin]
+                    }
                 }
                 login.problem = text
             }

@@ -10,6 +10,8 @@ public enum PastedAuthorization {
         case denied(String?)
         case providerError(String, String?)
         case missingCode
+        /// A code much shorter than Bitbucket's: the copy lost its end.
+        case truncated(length: Int)
         case unrecognized
 
         public var description: String {
@@ -17,18 +19,23 @@ public enum PastedAuthorization {
             case .empty:
                 return "Paste the code, or the whole address your browser was sent to (it contains ?code=…)."
             case .stateMismatch:
-                return "That redirect belongs to a different login attempt (its state does not match). Open the current URL and approve again."
+                return "That redirect belongs to a different login attempt (its state does not match the URL above). Approve the URL above, then paste the address the browser lands on."
             case .denied:
                 return "Access was denied in the browser. To log in, open the URL again and choose Grant access."
             case .providerError(let code, let description):
                 return "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? "") instead of a code. Check the OAuth consumer's settings (its callback URL and permissions)."
             case .missingCode:
-                return "That address has no code in it. After approving, copy the whole address of the page the browser lands on (…/callback?code=…)."
+                return "That address has no code in it. After approving the URL above, copy the whole address of the page the browser lands on (…/callback?code=…)."
+            case .truncated(let length):
+                return "That code looks cut off: it has \(length) characters, and Bitbucket's have about 18. Copy the whole address of the page the browser landed on again (…/callback?code=…)."
             case .unrecognized:
                 return "That does not look like a code or a redirect URL. A code is letters and digits (about 18); a redirect URL contains ?code=…."
             }
         }
     }
+
+    /// Shorter codes are taken for a copy that lost its end (Bitbucket's have about 18 characters).
+    public static let minimumCodeLength = 12
 
     /// The longest paste considered; beyond it the input cannot be an answer.
     public static let maxLength = 8192
@@ -47,12 +54,17 @@ public enum PastedAuthorization {
                 return .failure(error == "access_denied" ? .denied(items["error_description"]) : .providerError(error, items["error_description"]))
             }
             guard let code = items["code"], !code.isEmpty else { return .failure(.missingCode) }
-            guard isPlausibleCode(code) else { return .failure(.unrecognized) }
-            return .success(code)
+            return check(code)
         }
         if cleaned.hasPrefix("http://") || cleaned.hasPrefix("https://") { return .failure(.missingCode) }
-        guard isPlausibleCode(cleaned) else { return .failure(.unrecognized) }
-        return .success(cleaned)
+        return check(cleaned)
+    }
+
+    /// A code is letters, digits and URL-safe marks, and not cut short.
+    private static func check(_ code: String) -> Result<String, Problem> {
+        guard code.count <= 512, code.unicodeScalars.allSatisfy(isCodeScalar) else { return .failure(.unrecognized) }
+        guard code.count >= minimumCodeLength else { return .failure(.truncated(length: code.count)) }
+        return .success(code)
     }
 
     /// The query of a URL, or of a bare `code=…&state=…` fragment.
@@ -68,9 +80,11 @@ public enum PastedAuthorization {
 
     /// Codes are short runs of letters, digits and a few URL-safe marks.
     static func isPlausibleCode(_ code: String) -> Bool {
-        (4...512).contains(code.count) && code.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.~".unicodeScalars.contains($0)
-        }
+        (4...512).contains(code.count) && code.unicodeScalars.allSatisfy(isCodeScalar)
+    }
+
+    static func isCodeScalar(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "-_.~".unicodeScalars.contains(scalar)
     }
 }
 

@@ -22,8 +22,17 @@ public struct KeyDecoder: Sendable {
     public var isInPaste: Bool { pasteBuffer != nil }
 
     /// Adds bytes and returns every event they complete.
+    ///
+    /// The bytes of one read are one burst. A burst with a line break followed by more text is a
+    /// paste that arrived without bracketed-paste markers (a terminal or multiplexer that drops
+    /// them, a remote shell typing it): its line breaks are not Enter, so half a code is never
+    /// submitted.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [TerminalEvent] {
-        buffer.append(contentsOf: bytes)
+        let chunk = Array(bytes)
+        if pasteBuffer == nil, buffer.isEmpty, let pasted = KeyDecoder.unbracketedPaste(chunk) {
+            return [.paste(pasted)]
+        }
+        buffer.append(contentsOf: chunk)
         var events: [TerminalEvent] = []
         while let event = next(final: false) { events.append(event) }
         return events
@@ -36,6 +45,29 @@ public struct KeyDecoder: Sendable {
         while let event = next(final: true) { events.append(event) }
         buffer.removeAll()
         return events
+    }
+
+    /// The text of a burst that can only be a paste: printable text (tabs allowed) with a line
+    /// break that has more text after it, and no escape or other control byte.
+    static func unbracketedPaste(_ chunk: [UInt8]) -> String? {
+        guard chunk.count >= 3 else { return nil }
+        var sawBreak = false
+        var textAfterBreak = false
+        var textBeforeBreak = false
+        for byte in chunk {
+            switch byte {
+            case 0x0D, 0x0A:
+                sawBreak = true
+            case 0x09:
+                continue
+            case 0x00..<0x20, 0x7F:
+                return nil
+            default:
+                if sawBreak { textAfterBreak = true } else { textBeforeBreak = true }
+            }
+        }
+        guard textBeforeBreak, textAfterBreak else { return nil }
+        return String(decoding: chunk, as: UTF8.self)
     }
 
     // MARK: - Decoding
