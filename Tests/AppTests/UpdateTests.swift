@@ -354,3 +354,19 @@ import TerminalUI
         #expect(Update.update(&state, .event(.key(.character("p")))) == [.showPlainly(url)])
     }
 }
+
+@Suite struct FilterJumpTests {
+    @Test func aNewFilterJumpsToItsFirstMatchAndClearingGoesBack() {
+        var state = Fixtures.state(.browser(Fixtures.browser()))
+        for _ in 0..<3 { _ = Update.update(&state, .event(.key(.character("j")))) }
+        let before = state.browser?.repositories.selected?.uuid
+        #expect(state.browser?.repositories.list.selected == 3)
+        _ = Update.update(&state, .event(.key(.character("/"))))
+        _ = Update.update(&state, .event(.key(.character("a"))))
+        #expect(state.browser?.repositories.list.selected == 0)
+        #expect(state.browser?.repositories.list.offset == 0)
+        _ = Update.update(&state, .event(.key(.escape)))
+        #expect(state.browser?.repositories.filter == "")
+        #expect(state.browser?.repositories.selected?.uuid == before)
+    }
+}

@@ -231,7 +231,9 @@ public enum Keymap {
     /// The footer's hints for a context: only keys that do something there.
     public static func hints(_ context: KeyContext, pane: Pane? = nil) -> [KeyHint] {
         let own = context == .detail ? detail : table(context)
-        return own.filter { $0.hint != nil && $0.applies(to: pane) }.map { KeyHint($0.hintKeys ?? $0.keys[0].description, $0.hint ?? "") }
+        return own.filter { $0.hint != nil && $0.applies(to: pane) }.map {
+            KeyHint($0.hintKeys ?? $0.keys[0].description, $0.hint ?? "", isPinned: $0.command == .help || $0.command == .quit)
+        }
     }
 
     /// The sidebar legend: key and label, in table order.

@@ -58,6 +58,8 @@ public struct RepositoriesState: Equatable, Sendable {
     public private(set) var isReversed = false
     public private(set) var workspaceFilter: String?
     public var list = ListState()
+    /// The row selected before a filter was typed, to go back to when it is cleared.
+    var selectionBeforeFilter: String?
     /// The repository open in the detail view, by uuid.
     public var detail: String? {
         didSet { locateDetail() }
@@ -131,7 +133,8 @@ public struct RepositoriesState: Equatable, Sendable {
     /// Sets the filter text; narrows incrementally when it extends the previous one.
     public mutating func setFilter(_ text: String) {
         let previous = filter.lowercased()
-        let selectedID = selected?.uuid
+        if previous.isEmpty, !text.isEmpty { selectionBeforeFilter = selected?.uuid }
+        let selectedID = text.isEmpty ? (selectionBeforeFilter ?? selected?.uuid) : selected?.uuid
         filter = text
         let needle = Array(text.lowercased().utf8)
         if !previous.isEmpty, text.lowercased().hasPrefix(previous) {
@@ -139,6 +142,15 @@ public struct RepositoriesState: Equatable, Sendable {
             restoreSelection(selectedID)
         } else {
             refilter(keeping: selectedID)
+        }
+        // A changed filter jumps to its first match (the best one, in the current sort); a
+        // cleared filter goes back to the row that was selected.
+        if !needle.isEmpty, text.lowercased() != previous {
+            list.selected = visible.isEmpty ? nil : 0
+            list.offset = 0
+        } else if needle.isEmpty, let before = selectionBeforeFilter {
+            if let row = visible.firstIndex(where: { all[$0].uuid == before }) { list.selected = row }
+            selectionBeforeFilter = nil
         }
     }
 

@@ -2,11 +2,14 @@
 public struct KeyHint: Sendable, Hashable {
     public var key: String
     public var label: String
+    /// Kept when the bar is too narrow for every hint (help and quit), the others giving way.
+    public var isPinned: Bool
 
     /// Creates a hint.
-    public init(_ key: String, _ label: String) {
+    public init(_ key: String, _ label: String, isPinned: Bool = false) {
         self.key = key
         self.label = label
+        self.isPinned = isPinned
     }
 }
 
@@ -56,10 +59,25 @@ public struct StatusBar: Sendable {
             }
             screen.put(" " + message.text, x: row.x, y: row.y, width: room, style: style)
         } else {
-            var x = row.x + 1
+            // Pinned hints always show; the others fill what room is left, in order.
+            func width(_ hint: KeyHint) -> Int { DisplayWidth.of(hint.key) + 1 + DisplayWidth.of(hint.label) + 2 }
+            // The last hint needs no gap after it.
+            var budget = room - 1 + 2 - hints.filter(\.isPinned).map(width).reduce(0, +)
+            var shown: [KeyHint] = []
+            var isFull = false
             for hint in hints {
-                let width = DisplayWidth.of(hint.key) + 1 + DisplayWidth.of(hint.label)
-                if x + width > row.x + room { break }
+                if hint.isPinned {
+                    shown.append(hint)
+                } else if !isFull, width(hint) <= budget {
+                    shown.append(hint)
+                    budget -= width(hint)
+                } else {
+                    isFull = true
+                }
+            }
+            var x = row.x + 1
+            for hint in shown {
+                if x + width(hint) - 2 > row.x + room { break }
                 x = screen.put(hint.key, x: x, y: row.y, style: Style(attributes: [.reverse, .bold]))
                 x = screen.put(" " + hint.label, x: x, y: row.y, style: .reverse) + 2
             }
