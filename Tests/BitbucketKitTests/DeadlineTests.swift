@@ -9,11 +9,14 @@ import NIOPosix
 /// A hostile HTTP server on loopback: it accepts connections, then either drips its answer one
 /// byte at a time (every read timeout stays happy) or says nothing at all.
 final class SlowServer: @unchecked Sendable {
-    // @unchecked: `listener` is written once in init; `connections` is guarded by its mutex.
+    // @unchecked: `listener` is written once in init; `connections` and `listenerIsOpen` are only
+    // touched under the `connections` mutex.
     enum Mode { case drip, silent }
 
     let port: Int
     private let listener: Int32
+    /// Guarded by `connections`' lock, like the connections themselves.
+    private var listenerIsOpen = true
     private let connections = Mutex<[Int32]>([])
     private let stopped = Atomic<Bool>(false)
 
@@ -29,13 +32,25 @@ final class SlowServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         listener = fd
         port = Int(UInt16(bigEndian: address.sin_port))
+        // Each descriptor is closed by the one thread that uses it, never from `stop()`: a
+        // number closed under a writing thread can be reused by another test's socket, which
+        // would then receive this server's bytes.
         let thread = Thread { [self] in
+            defer { connections.withLock { _ in listenerIsOpen = false; close(fd) } }
             while !stopped.load(ordering: .relaxed) {
-                let connection = accept(listener, nil, nil)
+                let connection = accept(fd, nil, nil)
                 guard connection >= 0 else { return }
                 connections.withLock { $0.append(connection) }
-                guard mode == .drip else { continue }
                 Thread { [self] in
+                    // Unregister and close under the lock, so `stop()` never shuts down a number
+                    // that was closed (and perhaps reused by another test's socket).
+                    defer { connections.withLock { list in list.removeAll { $0 == connection }; close(connection) } }
+                    guard mode == .drip else {
+                        // Silent: read the request, answer nothing, until the server stops.
+                        var byte: UInt8 = 0
+                        while recv(connection, &byte, 1, 0) > 0 {}
+                        return
+                    }
                     let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\":\"".utf8) + [UInt8](repeating: 0x61, count: 100_000)
                     for byte in answer {
                         if stopped.load(ordering: .relaxed) { return }
@@ -49,13 +64,12 @@ final class SlowServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Stops serving: shutting the sockets down wakes their threads, which close them.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for connection in connections.withLock({ $0 }) {
-            shutdown(connection, Int32(SHUT_RDWR))
-            close(connection)
+        connections.withLock { list in
+            if listenerIsOpen { shutdown(listener, Int32(SHUT_RDWR)) }
+            for connection in list { shutdown(connection, Int32(SHUT_RDWR)) }
         }
     }
 }
