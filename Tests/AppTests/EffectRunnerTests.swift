@@ -110,6 +110,10 @@ final class FakeSessions: SessionProvider {
         try result.get()
     }
 
+    func redirect(from url: URL) async throws -> String? {
+        url.host == "demo.example" ? "http://127.0.0.1:8976/callback?code=Demo0123456789ab&state=\(url.query ?? "")" : nil
+    }
+
     func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
         AccountSession(account: account, store: store, transport: transport, now: { Fixtures.now }, onRetry: onRetry)
     }
@@ -276,6 +280,28 @@ final class SentActions: Sendable {
         let action = await rig.sent.next()
         guard case .emailsLoaded(.failure(let error), _) = action else { Issue.record("got \(String(describing: action))"); return }
         #expect(error.needsLogin)
+    }
+}
+
+@Suite struct DemoApprovalTests {
+    @Test func approvingAsTheDemoUserHandsTheRedirectToTheLogin() async throws {
+        let rig = try EffectRunnerTests.rig()
+        defer { try? FileManager.default.removeItem(atPath: rig.home) }
+        rig.runner.run(.approveDemo("http://demo.example/site/oauth2/authorize?st4te"))
+        #expect(await rig.sent.next() == .redirectReceived("code=Demo0123456789ab&state=st4te"))
+        rig.runner.run(.approveDemo("http://elsewhere.example/authorize"))
+        #expect(await rig.sent.next() == .loginFailed(.other("The demo's Bitbucket did not redirect to the callback.")))
+    }
+
+    @Test func dApprovesOnlyInTheDemo() {
+        var demo = Fixtures.state(.login(Fixtures.login()))
+        demo.environment = Environment(isSSH: true, hasDisplay: false, hostName: "devbox", isDemo: true)
+        #expect(Update.update(&demo, .event(.key(.character("d")))) == [.approveDemo(Fixtures.request.url.absoluteString)])
+        #expect(Keymap.hints(.login, isDemo: true).map(\.label).contains("approve"))
+        var real = Fixtures.state(.login(Fixtures.login()))
+        #expect(Update.update(&real, .event(.key(.character("d")))) == [])
+        #expect(real.login?.field.text == "d")
+        #expect(!Keymap.hints(.login).map(\.label).contains("approve"))
     }
 }
 

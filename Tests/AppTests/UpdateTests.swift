@@ -316,7 +316,7 @@ import TerminalUI
     func everyHintIsAKeyThatWorks(context: KeyContext) {
         for pane in [nil] + Pane.allCases.map(Optional.some) {
             for binding in (context == .detail ? Keymap.detail : Keymap.table(context)) where binding.hint != nil && binding.applies(to: pane) {
-                let command = Keymap.command(for: binding.keys[0], in: context, pane: pane)
+                let command = Keymap.command(for: binding.keys[0], in: context, pane: pane, isDemo: binding.isDemoOnly)
                 #expect(command == binding.command, "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
             }
         }

@@ -280,4 +280,20 @@ import Testing
         tmux.keys("Enter")
         try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
     }
+
+    /// A newcomer needs no second shell: one key approves as the demo user.
+    @Test func theDemoLogsInWithOneKey() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": home.path, "TMPDIR": home.path, "LANG": "C.UTF-8", "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"]
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path + " demo", environment: environment, directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("Press d to approve as the demo user"), "demo login: \(tmux.capture())")
+        // Over SSH the demo does not suggest a forward: its Bitbucket is on this machine.
+        #expect(!tmux.contains("ssh -L"))
+        tmux.keys("d")
+        try #require(tmux.waitFor("Repositories · 60"), "after d: \(tmux.capture())")
+        tmux.keys("q")
+        try #require(tmux.waitFor("EXITED:0"))
+    }
 }

@@ -42,6 +42,8 @@ public final class EffectRunner: Sendable {
             Task { await exchange(code: code, request: request) }
         case .stopListener:
             Task { await stopListener() }
+        case .approveDemo(let url):
+            Task { await approveDemo(url) }
         case .fetchUser:
             fetch(failure: { .userLoaded(.failure($0), at: $1) }) { client, now in .userLoaded(await Self.result { try await client.currentUser() }, at: now()) } cache: { action, accountID in
                 if case .userLoaded(.success(let user), let at) = action { try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at) }
@@ -135,6 +137,21 @@ public final class EffectRunner: Sendable {
             status = .unavailable(error.description)
         }
         send(.loginPrepared(request, listener: status))
+    }
+
+    /// Does what a browser would on the demo's authorize URL: follows it to the callback, and
+    /// hands the redirect's query to the login like the listener does.
+    private func approveDemo(_ url: String) async {
+        do {
+            guard let target = URL(string: url), let location = try await services.sessions.redirect(from: target),
+                  let question = location.firstIndex(of: "?") else {
+                send(.loginFailed(.other("The demo's Bitbucket did not redirect to the callback.")))
+                return
+            }
+            send(.redirectReceived(String(location[location.index(after: question)...])))
+        } catch {
+            send(.loginFailed(AppError(error)))
+        }
     }
 
     private func stopListener() async {

@@ -34,6 +34,8 @@ extension CacheStore: DataCache {}
 public protocol SessionProvider: Sendable {
     /// Exchanges a code, learns whose token it is, and stores the account.
     func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result
+    /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
+    func redirect(from url: URL) async throws -> String?
     /// The API session for an account; `onRetry` hears about retries.
     func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession
 }
@@ -57,6 +59,11 @@ public struct LiveSessions: SessionProvider {
 
     public func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
         AccountSession(account: account, store: store, transport: transport, now: now, onRetry: onRetry)
+    }
+
+    public func redirect(from url: URL) async throws -> String? {
+        let response = try await transport.send(HTTPRequest(url: url))
+        return (300...399).contains(response.status) ? response.headers["location"] : nil
     }
 }
 

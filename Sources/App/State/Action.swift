@@ -64,5 +64,7 @@ public enum Effect: Equatable, Sendable {
     case switchAccount(id: String)
     case logout(accountID: String)
     case stopListener
+    /// `bbtui demo`: follow the authorize URL as a browser would and take its redirect.
+    case approveDemo(String)
     case quit
 }

@@ -23,6 +23,8 @@ public enum Command: Equatable, Sendable {
     case confirm, addAccount
     /// Show the last copied text (or the selected repository's SSH clone URL) plainly.
     case showCopied
+    /// `bbtui demo` only: approve as the demo user, as a browser would.
+    case approveDemo
 }
 
 /// Where keys are read: each context has its own table, and the footer, the help, the sidebar
@@ -63,8 +65,10 @@ public struct KeyBinding: Equatable, Sendable {
     public var legend: String?
     /// The panes where the binding does something; nil for all.
     public var panes: Set<Pane>?
+    /// Only in `bbtui demo` (the emulator can approve by itself).
+    public var isDemoOnly: Bool
 
-    init(_ keys: [Key], _ command: Command, _ summary: String, section: String, hint: String? = nil, hintKeys: String? = nil, legend: String? = nil, panes: Set<Pane>? = nil) {
+    init(_ keys: [Key], _ command: Command, _ summary: String, section: String, hint: String? = nil, hintKeys: String? = nil, legend: String? = nil, panes: Set<Pane>? = nil, isDemoOnly: Bool = false) {
         self.keys = keys
         self.command = command
         self.summary = summary
@@ -73,6 +77,7 @@ public struct KeyBinding: Equatable, Sendable {
         self.hintKeys = hintKeys
         self.legend = legend
         self.panes = panes
+        self.isDemoOnly = isDemoOnly
     }
 
     /// True when the binding does something in `pane` (always, outside the browser).
@@ -159,6 +164,7 @@ public enum Keymap {
         KeyBinding([.character("p")], .showLoginURL, "show the URL plainly, on one line", section: "Login", hint: "show", legend: "show on one line"),
         KeyBinding([.character("o")], .openLoginURL, "open the URL in a local browser", section: "Login", hint: "open", legend: "open here"),
         KeyBinding([.character("w")], .writeLoginURL, "write the URL to a private file", section: "Login", hint: "file", legend: "write to a file"),
+        KeyBinding([.character("d")], .approveDemo, "approve as the demo user (bbtui demo only: no browser needed)", section: "Login", hint: "approve", isDemoOnly: true),
         KeyBinding([.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login", hint: "type"),
         KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Login"),
         KeyBinding([.escape], .back, "leave the field / cancel re-login", section: "Login"),
@@ -223,15 +229,15 @@ public enum Keymap {
         }
     }
 
-    /// The command bound to `key` in a context (and pane), if any.
-    public static func command(for key: Key, in context: KeyContext, pane: Pane? = nil) -> Command? {
-        table(context).first { $0.keys.contains(key) && $0.applies(to: pane) }?.command
+    /// The command bound to `key` in a context (and pane), if any; demo-only keys only in the demo.
+    public static func command(for key: Key, in context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> Command? {
+        table(context).first { $0.keys.contains(key) && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }?.command
     }
 
     /// The footer's hints for a context: only keys that do something there.
-    public static func hints(_ context: KeyContext, pane: Pane? = nil) -> [KeyHint] {
+    public static func hints(_ context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> [KeyHint] {
         let own = context == .detail ? detail : table(context)
-        return own.filter { $0.hint != nil && $0.applies(to: pane) }.map {
+        return own.filter { $0.hint != nil && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }.map {
             KeyHint($0.hintKeys ?? $0.keys[0].description, $0.hint ?? "", isPinned: $0.command == .help || $0.command == .quit)
         }
     }

@@ -92,7 +92,7 @@ enum LoginUpdate {
             state.page = .login(login)
             return []
         }
-        guard let command = Keymap.command(for: key, in: .login) else {
+        guard let command = Keymap.command(for: key, in: .login, isDemo: state.environment.isDemo) else {
             if case .character = key {
                 // Any other character starts typing in the field.
                 login.isFieldFocused = true
@@ -133,6 +133,8 @@ enum LoginUpdate {
             return [.openURL(url)]
         case .writeLoginURL:
             if let url { return [.writeURLFile(url)] }
+        case .approveDemo:
+            if let url, login.phase == .waiting { return [.approveDemo(url)] }
         default:
             break
         }

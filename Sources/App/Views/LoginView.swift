@@ -44,7 +44,8 @@ enum LoginView {
             switch login.listener {
             case .listening(let port):
                 top += wrapped("bbtui is listening on 127.0.0.1:\(port): with a browser on this machine, that is all.", style: .dim, indent: 3, optional: true)
-                if state.environment.isSSH {
+                // The demo's Bitbucket runs on this machine too: a forward would not help there.
+                if state.environment.isSSH, !state.environment.isDemo {
                     top += wrapped("Browser on your own computer? Connect with: ssh -L \(port):127.0.0.1:\(port) \(Sanitizer.sanitize(state.environment.hostName))", style: .dim, indent: 3, optional: true)
                 }
             case .unavailable(let reason):
@@ -53,7 +54,11 @@ enum LoginView {
                 break
             }
             if state.environment.isDemo {
-                top += wrapped("No browser at all? In another shell: curl -sI '<the URL above>' — its Location line is the redirect; paste it below.", style: Style(foreground: .yellow), indent: 3, optional: true)
+                let approve = Keymap.key(for: .approveDemo, in: .login)
+                let text = state.environment.isSSH
+                    ? "This is the demo, and its Bitbucket runs on this machine, where your browser cannot reach it. Press \(approve) to approve as the demo user; no browser is needed."
+                    : "This is the demo: press \(approve) to approve as the demo user, no browser needed (or open the URL, or curl -sI it and paste its Location)."
+                top += wrapped(text, style: Style(foreground: .yellow), indent: 3, optional: true)
             }
             top.append(Row(text: "", isOptional: true))
             bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
@@ -90,7 +95,7 @@ enum LoginView {
             }
             y += 1
         }
-        let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login)
+        let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
         AppView.drawStatus(state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }
 
