@@ -306,7 +306,7 @@ public final class NcursesTerminal: Terminal {
         let width = DisplayWidth.of(Character(text.isEmpty ? " " : text))
         if width == 2 && x + 1 >= limit { text = " " }
         if !capabilities.isUnicode, text.unicodeScalars.contains(where: { $0.value >= 0x80 }) {
-            text = NcursesTerminal.asciiFallback[text] ?? "?"
+            text = AsciiFallback.character(for: text)
         }
         var wide: [wchar_t] = text.unicodeScalars.prefix(Int(CCHARW_MAX)).map { wchar_t(bitPattern: $0.value) }
         wide.append(0)
@@ -318,13 +318,6 @@ public final class NcursesTerminal: Terminal {
             mvwaddnstr(stdscr, Int32(y), Int32(x + 1), "?", 1)
         }
     }
-
-    /// What the app's own symbols become on a terminal whose locale is not UTF-8.
-    static let asciiFallback: [String: String] = [
-        "·": "-", "—": "-", "–": "-", "…": "~", "│": "|", "─": "-", "┌": "+", "┐": "+", "└": "+", "┘": "+",
-        "↓": "v", "↑": "^", "←": "<", "→": ">", "✓": "x", "●": "*", "█": "#", "░": ".", "▌": ">",
-        "␛": "^", "↵": "~", "�": "?",
-    ]
 
     private func curses(_ style: Style) -> (attr_t, Int16) {
         var attributes = bbtui_a_normal()

@@ -296,4 +296,22 @@ import Testing
         tmux.keys("q")
         try #require(tmux.waitFor("EXITED:0"))
     }
+
+    /// Over SSH without a UTF-8 locale, names degrade to readable ASCII, not runs of `?`.
+    @Test func withoutAUTF8LocaleNamesStayReadable() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        var environment = emulator.environment(home: home.path)
+        environment["LANG"] = "C"
+        environment["LC_ALL"] = "C"
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("Zoe Angstrom-?? (zoe)"), "ASCII: \(tmux.capture())")
+        #expect(tmux.contains("+ Navigate -"))
+        tmux.keys("q")
+        try #require(tmux.waitFor("EXITED:0"))
+    }
 }

@@ -85,3 +85,18 @@ import Testing
         #expect(TextLayout.wrap("", width: 4) == [""])
     }
 }
+
+@Suite struct AsciiFallbackTests {
+    @Test(arguments: [
+        ("a", "a"), ("ë", "e"), ("Å", "A"), ("ö", "o"), ("ß", "s"), ("Ł", "L"), ("ó", "o"), ("ź", "z"), ("ø", "o"),
+        ("Ç", "C"), ("e\u{301}", "e"), ("×", "x"), ("│", "|"), ("…", "~"), ("李", "?"), ("🚀", "?"), ("ǅ", "?"),
+    ])
+    func eachCellBecomesOneReadableASCIICharacter(text: String, expected: String) {
+        #expect(AsciiFallback.character(for: text) == expected)
+    }
+
+    @Test func aNameStaysReadable() {
+        let name = "Zoë Ångström-Łódź"
+        #expect(name.map { AsciiFallback.character(for: String($0)) }.joined() == "Zoe Angstrom-Lodz")
+    }
+}
