@@ -60,6 +60,8 @@ public final class NcursesTerminal: Terminal {
     private var isMouseEnabled = false
     private var isOpen = true
     private var isResumingFromSuspend = false
+    /// Whether the terminal has an alternate screen (terminfo `rmcup`): without one, quitting clears.
+    private var hasAlternateScreen = true
     private let restoreBytes: [UInt8]
 
     /// Starts curses on the given descriptors (standard input and output by default).
@@ -128,6 +130,7 @@ public final class NcursesTerminal: Terminal {
         let exitCA = tigetstr("rmcup").flatMap { pointer -> String? in
             Int(bitPattern: pointer) == -1 ? nil : String(cString: pointer)
         } ?? ""
+        hasAlternateScreen = !exitCA.isEmpty
         restoreBytes = Array((NcursesTerminal.modesOff + "\u{1B}[0m\u{1B}[?25h" + exitCA + "\r\n").utf8)
         SignalRelay.install(writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: hasModes ? savedModes : nil)
         writeRaw(NcursesTerminal.pasteOn)
@@ -148,6 +151,8 @@ public final class NcursesTerminal: Terminal {
         writeRaw(NcursesTerminal.modesOff)
         curs_set(1)
         endwin()
+        // Without an alternate screen the last frame would stay under the shell's prompt.
+        if !hasAlternateScreen { writeRaw("\u{1B}[H\u{1B}[2J") }
         delscreen(screenPointer)
         fclose(inputFile)
         fclose(outputFile)
@@ -375,6 +380,12 @@ public final class NcursesTerminal: Terminal {
             waitForKey()
             tcsetattr(inputFD, TCSANOW, &modes)
         }
+        // Take the text back off the normal screen, so it is not left under the shell's prompt
+        // after bbtui quits: up over every row it used (wrapped), then erase to the end.
+        let columns = max(1, size.width)
+        func rows(_ line: String) -> Int { max(1, (DisplayWidth.of(line) + columns - 1) / columns) }
+        let used = 1 + rows(text) + 1 + rows(prompt) - 1
+        writeRaw("\r" + (used > 0 ? "\u{1B}[\(used)A" : "") + "\u{1B}[J")
         reenter()
     }
 

@@ -314,4 +314,40 @@ import Testing
         tmux.keys("q")
         try #require(tmux.waitFor("EXITED:0"))
     }
+
+    /// `p` prints the URL on the normal screen; once back and quit, none of it stays under the
+    /// shell's prompt.
+    @Test func thePlainViewLeavesTheNormalScreenClean() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("3. Paste the code"))
+        tmux.keys("p")
+        try #require(tmux.waitFor("Press any key to return to bbtui"))
+        #expect(tmux.contains("oauth2/authorize?client_id="))
+        tmux.keys("x")
+        try #require(tmux.waitFor("3. Paste the code"))
+        tmux.keys("q")
+        try #require(tmux.waitFor("EXITED:0"))
+        #expect(!tmux.contains("client_id="), "left on the normal screen: \(tmux.capture())")
+        #expect(!tmux.contains("Press any key"))
+    }
+
+    /// A terminal without an alternate screen (vt100) is cleared on quit: the last frame does
+    /// not stay under the prompt.
+    @Test func withoutAnAlternateScreenQuittingLeavesItClean() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try Tmux(width: 100, height: 30, command: "TERM=vt100 " + Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("3. Paste the code"))
+        tmux.keys("q")
+        try #require(tmux.waitFor("EXITED:0"))
+        #expect(!tmux.contains("Paste the code"), "the last frame stayed: \(tmux.capture())")
+    }
 }
