@@ -131,6 +131,15 @@ import TerminalUI
         }
     }
 
+    /// A long message wraps above the bar instead of being cut at the edge.
+    @Test func longMessage() {
+        check("message-long") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.message = StatusMessage("Sent the SSH clone URL of acme-platform/api-gateway to your terminal's clipboard (OSC 52) through tmux. Nothing arrived? p shows it plainly; see the README for tmux's settings.", kind: .success)
+            return state
+        }
+    }
+
     @Test func profile() {
         check("profile") { size in
             var browser = Fixtures.browser()

@@ -79,9 +79,28 @@ public enum AppView {
         screen.put(footer, x: inner.x, y: inner.maxY - 1, width: inner.width, style: .dim)
     }
 
-    /// The status bar for any screen.
+    /// The most rows a status message may take; longer ones end in an ellipsis.
+    static let maxMessageRows = 4
+
+    /// The status bar for any screen. A message too long for the bar is wrapped onto the rows
+    /// just above it (over the content, for the message's lifetime), never cut at the edge.
     static func drawStatus(_ state: AppState, hints: [KeyHint], trailing: String, area: Rect, into screen: inout Screen) {
-        let message = state.message.map { StatusMessage(Sanitizer.sanitize($0.text), kind: $0.kind) }
-        StatusBar(hints: hints, message: message, trailing: trailing).render(into: &screen, area: area)
+        guard let raw = state.message else {
+            StatusBar(hints: hints, message: nil, trailing: trailing).render(into: &screen, area: area)
+            return
+        }
+        let text = Sanitizer.sanitize(raw.text)
+        let room = max(1, area.width - 2 - (trailing.isEmpty ? 0 : min(area.width / 3, DisplayWidth.of(trailing) + 1)))
+        var lines = TextLayout.wrap(text, width: room)
+        if lines.count > maxMessageRows {
+            lines = Array(lines.prefix(maxMessageRows))
+            lines[maxMessageRows - 1] = TextLayout.truncate(lines[maxMessageRows - 1] + " " + screen.glyphs.ellipsis, to: room, ellipsis: screen.glyphs.ellipsis)
+        }
+        let extra = min(lines.count - 1, max(0, area.y))
+        for (offset, line) in lines.prefix(extra).enumerated() {
+            let row = Rect(x: area.x, y: area.y - extra + offset, width: area.width, height: 1)
+            StatusBar(hints: [], message: StatusMessage(line, kind: raw.kind)).render(into: &screen, area: row)
+        }
+        StatusBar(hints: hints, message: StatusMessage(lines.last ?? "", kind: raw.kind), trailing: trailing).render(into: &screen, area: area)
     }
 }
