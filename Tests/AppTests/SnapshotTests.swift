@@ -131,6 +131,14 @@ import TerminalUI
         }
     }
 
+    /// A wide terminal gives its spare width to the description, not to names and workspaces.
+    @Test func wideTerminalShowsDescriptions() {
+        let screen = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 160, height: 12)))
+        assertSnapshot(screen, named: "repositories-160x12")
+        #expect(screen.lines.contains { $0.contains("Description") })
+        #expect(screen.lines.contains { $0.contains("Edge routing for every public API.") })
+    }
+
     /// A long message wraps above the bar instead of being cut at the edge.
     @Test func longMessage() {
         check("message-long") { size in

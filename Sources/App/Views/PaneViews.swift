@@ -5,6 +5,9 @@ import TerminalUI
 /// The three panes and the repository detail. Every string from the network is sanitised here,
 /// at the last step before the screen.
 enum PaneViews {
+    /// From this list width on, the repositories table shows a description column.
+    static let descriptionColumnFrom = 110
+
     // MARK: - Shared
 
     /// A pane title with its freshness: "Emails · 3 · cached 2 h ago".
@@ -125,10 +128,20 @@ enum PaneViews {
             return
         }
         let wide = listArea.width >= 56
-        let columns: [TableColumn] = wide
-            ? [TableColumn("Name", width: .fill(3)), TableColumn("Workspace", width: .fill(2)), TableColumn("Access", width: .fixed(7)),
-               TableColumn("Language", width: .fixed(listArea.width >= 90 ? 10 : 8)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
-            : [TableColumn("Name", width: .fill(1)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+        // On a wide terminal the spare width goes to the description: names and workspaces are
+        // short, and stretching them only spreads the row out.
+        let withDescription = listArea.width >= PaneViews.descriptionColumnFrom
+        let columns: [TableColumn]
+        if withDescription {
+            columns = [TableColumn("Name", width: .fixed(28)), TableColumn("Workspace", width: .fixed(18)), TableColumn("Access", width: .fixed(7)),
+                       TableColumn("Language", width: .fixed(10)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right),
+                       TableColumn("Description", width: .fill(1))]
+        } else if wide {
+            columns = [TableColumn("Name", width: .fill(3)), TableColumn("Workspace", width: .fill(2)), TableColumn("Access", width: .fixed(7)),
+                       TableColumn("Language", width: .fixed(listArea.width >= 90 ? 10 : 8)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+        } else {
+            columns = [TableColumn("Name", width: .fill(1)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+        }
         var list = repositories.list
         let all = repositories.all
         let visible = repositories.visible
@@ -137,11 +150,13 @@ enum PaneViews {
             let repository = all[visible[row]]
             let updated = Format.age(repository.updatedOn, now: now)
             if wide {
-                return [
+                var cells = [
                     Sanitizer.sanitize(repository.name), Sanitizer.sanitize(repository.workspaceName ?? repository.workspaceSlug),
                     repository.isPrivate ? "private" : "public", Sanitizer.sanitize(repository.language.isEmpty ? "—" : repository.language),
                     updated, Format.size(repository.size),
                 ]
+                if withDescription { cells.append(Sanitizer.sanitize(repository.description)) }
+                return cells
             }
             return [Sanitizer.sanitize(repository.name), updated, Format.size(repository.size)]
         })
