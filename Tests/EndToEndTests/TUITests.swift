@@ -350,4 +350,21 @@ import Testing
         try #require(tmux.waitFor("EXITED:0"))
         #expect(!tmux.contains("Paste the code"), "the last frame stayed: \(tmux.capture())")
     }
+
+    /// The README's tmux setting, proved: with `set-clipboard on`, what `y` sends arrives in
+    /// tmux's clipboard (which tmux passes on to the outer terminal).
+    @Test func withSetClipboardOnTmuxReceivesTheCopy() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path, extraConfig: "set -g set-clipboard on\n")
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("Repositories · 60"))
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
+        tmux.keys("g", "Y")
+        try #require(tmux.waitFor("Sent the HTTPS clone URL"))
+        try #require(tmux.waitUntil(.seconds(10)) { tmux.buffer().hasPrefix("https://") && tmux.buffer().hasSuffix(".git") }, "buffer: \(tmux.buffer())")
+    }
 }

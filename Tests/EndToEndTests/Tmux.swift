@@ -12,7 +12,7 @@ final class Tmux {
     private let output: FileEvents
 
     /// Starts `command` (run by sh in `directory`) in a detached tmux session of the given size.
-    init(width: Int, height: Int, command: String, environment: [String: String], directory: String) throws {
+    init(width: Int, height: Int, command: String, environment: [String: String], directory: String, extraConfig: String = "") throws {
         socket = "bbtui-test-\(UUID().uuidString.prefix(8))"
         self.directory = directory
         rawOutput = directory + "/raw-\(socket).out"
@@ -20,7 +20,7 @@ final class Tmux {
         output = FileEvents(watching: rawOutput, mask: UInt32(IN_MODIFY))
         let term = Tmux.shell("infocmp tmux-256color >/dev/null 2>&1 && echo tmux-256color || echo screen-256color").trimmingCharacters(in: .whitespacesAndNewlines)
         let config = directory + "/tmux-\(socket).conf"
-        try "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n\(extraConfig)".write(toFile: config, atomically: true, encoding: .utf8)
         let script = directory + "/run-\(socket).sh"
         let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: "\n")
         try "#!/bin/sh\n\(exports)\n\(command)\necho EXITED:$?\nexec sleep 600\n".write(toFile: script, atomically: true, encoding: .utf8)
@@ -55,6 +55,11 @@ final class Tmux {
     @discardableResult
     func waitUntil(_ timeout: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
         EndToEndTests.waitUntil(timeout, on: output, condition)
+    }
+
+    /// The text of a tmux paste buffer (where `set-clipboard on` puts what a program copies).
+    func buffer() -> String {
+        tmux(["show-buffer"])
     }
 
     func keys(_ keys: String...) {
