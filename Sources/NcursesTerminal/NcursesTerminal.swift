@@ -113,7 +113,7 @@ public final class NcursesTerminal: Terminal {
             start_color()
             use_default_colors()
         }
-        capabilities = TerminalCapabilities(isUnicode: isUnicode, hasColor: wantsColor)
+        capabilities = TerminalCapabilities(isUnicode: isUnicode, hasColor: wantsColor, hasHyperlinks: TerminalCapabilities.hyperlinks(environment: environment))
         multiplexer = OSC52.multiplexer(environment: environment)
 
         var rows: Int32 = 0
@@ -295,7 +295,6 @@ public final class NcursesTerminal: Terminal {
                 x += 1
             }
         }
-        previous = screen
         if let cursor = screen.cursor, cursor.x < size.width, cursor.y < size.height {
             wmove(stdscr, Int32(cursor.y), Int32(cursor.x))
             curs_set(1)
@@ -304,6 +303,45 @@ public final class NcursesTerminal: Terminal {
         }
         wnoutrefresh(stdscr)
         doupdate()
+        if capabilities.hasHyperlinks { drawLinks(screen, over: old, width: width, height: height) }
+        previous = screen
+    }
+
+    /// Redraws each link that is new or whose cells changed, wrapped in OSC 8. The cursor and
+    /// the graphic rendition are saved and restored around it (DECSC/DECRC), so curses' idea of
+    /// the terminal stays true.
+    private func drawLinks(_ screen: Screen, over old: Screen?, width: Int, height: Int) {
+        var out = ""
+        for link in screen.links where link.y < height && link.x < width {
+            let end = min(width, link.x + link.width)
+            let unchanged = old.map { old in old.links.contains(link) && (link.x..<end).allSatisfy { old[$0, link.y] == screen[$0, link.y] } } ?? false
+            if unchanged { continue }
+            var text = ""
+            for x in link.x..<end {
+                let cell = screen[x, link.y]
+                if cell.isContinuation { continue }
+                text += capabilities.isUnicode ? cell.text : AsciiFallback.character(for: cell.text)
+            }
+            // The URL passed `Hyperlink.safeURL`: printable ASCII only, nothing that can end
+            // or extend the sequence.
+            out += "\u{1B}7\u{1B}[\(link.y + 1);\(link.x + 1)H" + sgr(screen[link.x, link.y].style)
+                + "\u{1B}]8;;\(link.url)\u{1B}\\" + text + "\u{1B}]8;;\u{1B}\\\u{1B}8"
+        }
+        if !out.isEmpty { writeRaw(out) }
+    }
+
+    /// The SGR sequence for a style, from a reset.
+    private func sgr(_ style: Style) -> String {
+        var codes = ["0"]
+        if style.attributes.contains(.bold) { codes.append("1") }
+        if style.attributes.contains(.dim) { codes.append("2") }
+        if style.attributes.contains(.underline) { codes.append("4") }
+        if style.attributes.contains(.reverse) { codes.append("7") }
+        if capabilities.hasColor {
+            if style.foreground != .default { codes.append(String(style.foreground.rawValue < 8 ? 30 + style.foreground.rawValue : 82 + style.foreground.rawValue)) }
+            if style.background != .default { codes.append(String(style.background.rawValue < 8 ? 40 + style.background.rawValue : 92 + style.background.rawValue)) }
+        }
+        return "\u{1B}[" + codes.joined(separator: ";") + "m"
     }
 
     private func put(_ cell: Cell, x: Int, y: Int, limit: Int) {

@@ -367,4 +367,27 @@ import Testing
         try #require(tmux.waitFor("Sent the HTTPS clone URL"))
         try #require(tmux.waitUntil(.seconds(10)) { tmux.buffer().hasPrefix("https://") && tmux.buffer().hasSuffix(".git") }, "buffer: \(tmux.buffer())")
     }
+
+    /// URLs become OSC 8 hyperlinks when asked for, and never otherwise; the screen's text is
+    /// the same either way.
+    @Test func urlsAreHyperlinksOnlyWhenWanted() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        for (setting, expected) in [("1", true), ("0", false)] {
+            var environment = emulator.environment(home: home.path)
+            environment["BBTUI_HYPERLINKS"] = setting
+            let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
+            defer { tmux.kill() }
+            try #require(tmux.waitFor("3. Paste the code"))
+            let url = try #require(loginURL(tmux))
+            #expect(url.hasPrefix(emulator.endpoints["authorize_url"]!))
+            tmux.keys("q")
+            try #require(tmux.waitFor("EXITED:0"))
+            let raw = try String(contentsOfFile: tmux.rawOutput, encoding: .utf8)
+            #expect(raw.contains("\u{1B}]8;;" + url) == expected, "BBTUI_HYPERLINKS=\(setting)")
+            #expect(raw.contains("\u{1B}]8;;") == expected)
+        }
+    }
 }

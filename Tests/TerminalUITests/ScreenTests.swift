@@ -92,3 +92,26 @@ import Testing
         #expect(clean.lines == ["evil␛[2J�x"])
     }
 }
+
+@Suite struct HyperlinkTests {
+    @Test func onlyPlainHTTPURLsBecomeLinks() {
+        var screen = Screen(size: Size(width: 40, height: 4))
+        screen.putLink("https://bitbucket.org/a/b", url: "https://bitbucket.org/a/b", x: 2, y: 0, width: 30)
+        screen.putLink("evil", url: "https://x/\u{1B}]8;;https://phish/\u{1B}\\", x: 0, y: 1, width: 30)
+        screen.putLink("space", url: "https://x/a b", x: 0, y: 2, width: 30)
+        screen.putLink("js", url: "javascript:alert(1)", x: 0, y: 3, width: 30)
+        #expect(screen.links == [Hyperlink(x: 2, y: 0, width: 25, url: "https://bitbucket.org/a/b")])
+        #expect(screen.lines[1] == "evil")
+        screen.clear()
+        #expect(screen.links.isEmpty)
+    }
+
+    @Test(arguments: [
+        (["TERM_PROGRAM": "iTerm.app"], true), (["KITTY_WINDOW_ID": "1"], true), (["VTE_VERSION": "6800"], true),
+        (["VTE_VERSION": "4200"], false), (["WT_SESSION": "x"], true), ([:], false), (["TMUX": "/tmp/t,1,0"], false),
+        (["BBTUI_HYPERLINKS": "1"], true), (["BBTUI_HYPERLINKS": "0", "TERM_PROGRAM": "iTerm.app"], false),
+    ])
+    func hyperlinksOnlyWhereTheyAreKnownToWorkOrAskedFor(environment: [String: String], expected: Bool) {
+        #expect(TerminalCapabilities.hyperlinks(environment: environment) == expected)
+    }
+}

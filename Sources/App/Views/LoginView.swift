@@ -15,6 +15,8 @@ enum LoginView {
         /// May be dropped when the terminal is too short.
         var isOptional = false
         var isField = false
+        /// The URL this row shows (part of), for a terminal hyperlink.
+        var link: String?
     }
 
     static func render(_ login: LoginState, state: AppState, into screen: inout Screen) {
@@ -35,7 +37,7 @@ enum LoginView {
             var rest = Substring(Sanitizer.sanitize(request.url.absoluteString))
             while !rest.isEmpty {
                 let piece = rest.prefix(max(1, width))
-                top.append(Row(text: String(piece), style: Style(foreground: .cyan)))
+                top.append(Row(text: String(piece), style: Style(foreground: .cyan), link: request.url.absoluteString))
                 rest = rest.dropFirst(piece.count)
             }
             top += wrapped(Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), style: .dim, indent: 3, optional: true)
@@ -91,7 +93,7 @@ enum LoginView {
             if row.isField {
                 drawField(login, state: state, y: y, into: &screen)
             } else {
-                screen.put(row.text, x: row.indent, y: y, width: width - row.indent, style: row.style)
+                screen.putLink(row.text, url: row.link, x: row.indent, y: y, width: width - row.indent, style: row.style)
             }
             y += 1
         }

@@ -208,10 +208,13 @@ enum PaneViews {
         let keyWidth = min(14, inner.width / 3)
         let valueWidth = max(1, inner.width - keyWidth)
         var lines: [(String, String, Style)] = []
-        func add(_ key: String, _ value: String?, style: Style = .plain) {
+        // The URL each wrapped line of a link belongs to, by line index.
+        var linkTargets: [Int: String] = [:]
+        func add(_ key: String, _ value: String?, style: Style = .plain, isLink: Bool = false) {
             let text = Sanitizer.sanitize(value.flatMap { $0.isEmpty ? nil : $0 } ?? "—")
             for (index, piece) in TextLayout.wrap(text, width: valueWidth).enumerated() {
                 lines.append((index == 0 ? key : "", piece, style))
+                if isLink { linkTargets[lines.count - 1] = value }
             }
         }
         add("Name", repository.name)
@@ -227,8 +230,8 @@ enum PaneViews {
         add("Fork policy", repository.forkPolicy.map { $0.replacingOccurrences(of: "_", with: " ") })
         add("Issues, wiki", "\(repository.hasIssues == true ? "issues" : "no issues"), \(repository.hasWiki == true ? "wiki" : "no wiki")")
         add("SSH clone", repository.cloneSSH, style: Style(foreground: .cyan))
-        add("HTTPS clone", repository.cloneHTTPS, style: Style(foreground: .cyan))
-        add("Web", repository.webURL, style: Style(foreground: .cyan))
+        add("HTTPS clone", repository.cloneHTTPS, style: Style(foreground: .cyan), isLink: true)
+        add("Web", repository.webURL, style: Style(foreground: .cyan), isLink: true)
         add("Website", repository.website)
         lines.append(("", "", .plain))
         lines.append(("Description", "", .plain))
@@ -245,7 +248,7 @@ enum PaneViews {
                 screen.put(line.1, x: inner.x, y: y, width: inner.width)
             } else {
                 screen.put(line.0, x: inner.x, y: y, width: keyWidth, style: .bold)
-                screen.put(line.1, x: inner.x + keyWidth, y: y, width: valueWidth, style: line.2)
+                screen.putLink(line.1, url: linkTargets[offset + first], x: inner.x + keyWidth, y: y, width: valueWidth, style: line.2)
             }
         }
     }

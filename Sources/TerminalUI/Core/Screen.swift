@@ -61,9 +61,24 @@ public struct Screen: Sendable, Equatable {
     /// dropped): always 0 when every view sanitises what it draws, which tests check. Not part
     /// of equality.
     public private(set) var unsanitizedDrops = 0
+    /// Runs of cells that are links to a URL (drawn as OSC 8 hyperlinks where the terminal can).
+    public private(set) var links: [Hyperlink] = []
 
     public static func == (lhs: Screen, rhs: Screen) -> Bool {
-        lhs.size == rhs.size && lhs.cells == rhs.cells && lhs.cursor == rhs.cursor && lhs.glyphs == rhs.glyphs
+        lhs.size == rhs.size && lhs.cells == rhs.cells && lhs.cursor == rhs.cursor && lhs.glyphs == rhs.glyphs && lhs.links == rhs.links
+    }
+
+    /// Writes `text` (already sanitised) like `put(_:x:y:width:style:alignment:)` and marks the
+    /// cells it took as a link to `url` — only when `url` is a plain http(s) URL of printable
+    /// ASCII (`Hyperlink.safeURL`): a URL from the network never reaches the terminal otherwise.
+    @discardableResult
+    public mutating func putLink(_ text: String, url: String?, x: Int, y: Int, width: Int, style: Style = .plain) -> Int {
+        let end = put(text, x: x, y: y, width: width, style: style)
+        let start = max(0, x)
+        if let url, let safe = Hyperlink.safeURL(url), end > start, y >= 0, y < size.height {
+            links.append(Hyperlink(x: start, y: y, width: min(end, size.width) - start, url: safe))
+        }
+        return end
     }
 
     /// Creates a blank screen.
@@ -107,6 +122,7 @@ public struct Screen: Sendable, Equatable {
 
     /// Blanks every cell and hides the cursor.
     public mutating func clear() {
+        links = []
         for index in cells.indices { cells[index] = .blank }
         cursor = nil
     }
@@ -191,4 +207,28 @@ public struct Screen: Sendable, Equatable {
 /// Horizontal placement of text within its space.
 public enum Alignment: Sendable, Hashable {
     case left, right, center
+}
+
+/// A run of cells on one row that links to a URL.
+public struct Hyperlink: Sendable, Hashable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var url: String
+
+    /// Creates a link.
+    public init(x: Int, y: Int, width: Int, url: String) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.url = url
+    }
+
+    /// `url` when it is safe to put inside an OSC 8 sequence: `http://` or `https://`, at most
+    /// 2,048 characters, every one printable ASCII (no space, no control, no ESC); else nil.
+    public static func safeURL(_ url: String) -> String? {
+        guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.utf8.count <= 2048,
+              url.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return url
+    }
 }

@@ -17,11 +17,31 @@ public struct TerminalCapabilities: Sendable, Hashable {
     public var isUnicode: Bool
     /// Colour may be used (the terminal has it and `NO_COLOR` is not set).
     public var hasColor: Bool
+    /// OSC 8 hyperlinks are drawn over URLs (a terminal known to support them, or
+    /// `BBTUI_HYPERLINKS=1`; `BBTUI_HYPERLINKS=0` turns them off).
+    public var hasHyperlinks: Bool
 
     /// Creates a capability set.
-    public init(isUnicode: Bool = true, hasColor: Bool = true) {
+    public init(isUnicode: Bool = true, hasColor: Bool = true, hasHyperlinks: Bool = false) {
         self.isUnicode = isUnicode
         self.hasColor = hasColor
+        self.hasHyperlinks = hasHyperlinks
+    }
+
+    /// Whether to draw OSC 8 hyperlinks, from the environment: `BBTUI_HYPERLINKS` decides when
+    /// set; otherwise only terminals known to support them (iTerm2, kitty, WezTerm, GNOME
+    /// Terminal and other VTE 0.50+, Windows Terminal, VS Code), since an unknown one might print
+    /// the sequence.
+    public static func hyperlinks(environment: [String: String]) -> Bool {
+        switch environment["BBTUI_HYPERLINKS"]?.lowercased() {
+        case "1", "on", "yes", "true": return true
+        case "0", "off", "no", "false": return false
+        default: break
+        }
+        if ["iTerm.app", "WezTerm", "vscode"].contains(environment["TERM_PROGRAM"] ?? "") { return true }
+        if environment["KITTY_WINDOW_ID"] != nil || environment["WT_SESSION"] != nil { return true }
+        if let vte = environment["VTE_VERSION"].flatMap(Int.init), vte >= 5000 { return true }
+        return false
     }
 
     /// The glyphs that fit this terminal.
