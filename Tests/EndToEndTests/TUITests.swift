@@ -390,4 +390,45 @@ import Testing
             #expect(raw.contains("\u{1B}]8;;") == expected)
         }
     }
+
+    /// The browser's etiquette, as a person meets it in tmux.
+    @Test func panesEscapesFiltersHelpAndLongMessagesBehave() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try await startAndLogIn(emulator, home: home)
+        defer { tmux.kill() }
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
+        // l and h switch panes (Repositories → Profile, and back).
+        tmux.keys("l")
+        try #require(tmux.waitFor("Zürich"))
+        tmux.keys("h")
+        try #require(tmux.waitFor("1/60"))
+        // Esc then j, sent together (as a quick typist does): Esc, then j moves down.
+        tmux.keys("Escape", "j")
+        try #require(tmux.waitFor("2/60"), "Esc j: \(tmux.capture())")
+        // A new filter jumps to its first match.
+        tmux.keys("G")
+        try #require(tmux.waitFor("60/60"))
+        tmux.keys("/")
+        tmux.type("gate")
+        // From row 60 of 60 to row 1 of the matches.
+        try #require(tmux.waitUntil {
+            let last = (tmux.lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "").trimmingCharacters(in: .whitespaces)
+            return last.range(of: #" 1/\d+$"#, options: .regularExpression) != nil && !last.hasSuffix("/60")
+        }, "filter: \(tmux.capture())")
+        tmux.keys("Escape")
+        try #require(tmux.waitFor("/60"))
+        // Help goes to its end and says when there is more.
+        tmux.keys("?")
+        try #require(tmux.waitFor("more ↓"))
+        tmux.keys("End")
+        try #require(tmux.waitUntil { !tmux.contains("more ↓") }, "help end: \(tmux.capture())")
+        tmux.keys("q")
+        try #require(tmux.waitUntil { !tmux.contains("Keys (Esc closes)") })
+        // A message longer than the bar is wrapped, not cut at the edge.
+        tmux.keys("g", "Y")
+        try #require(tmux.waitFor("see the README for tmux's settings"), "message: \(tmux.capture())")
+    }
 }
