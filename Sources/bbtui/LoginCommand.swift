@@ -12,8 +12,10 @@ struct LoginCommand: AsyncParsableCommand {
         reads lines from standard input (the code, or the whole redirect URL; a line that is not \
         one is explained and the next is read) while also accepting the browser's redirect on the \
         loopback callback: the first valid answer wins at once. Prompts and messages go to \
-        standard error. Exits 0 once the account is stored, 1 when standard input closes after \
-        only unusable lines or the exchange fails, 3 when Bitbucket refuses the grant.
+        standard error. A code Bitbucket refuses (expired, spent) is explained and the same URL \
+        stays good: approve it again. Exits 0 once the account is stored; 1 when standard input \
+        closes after only unusable lines, when the URL is ten minutes old with no usable answer, \
+        or the exchange fails otherwise.
         """
     )
 
@@ -42,7 +44,7 @@ struct LoginCommand: AsyncParsableCommand {
         printError("Open the URL above in any browser and approve. Then paste the code or the whole redirect URL here and press Enter" + (listener.map { " (or let the browser reach 127.0.0.1:\($0.port) — it is listening)" } ?? "") + ":")
 
         let requestMadeAt = Date()
-        let answers = Self.answers(listener: listener)
+        let answers = Self.answers(listener: listener, lifetime: .seconds(600))
         var linesRead = 0
         for await answer in answers {
             let text: String
@@ -53,9 +55,13 @@ struct LoginCommand: AsyncParsableCommand {
                 text = line
             case .redirect(let query):
                 text = "?" + query
+            case .expired:
+                await listener?.stop()
+                printError("bbtui: the login URL is ten minutes old and no usable answer arrived. Run `bbtui login --no-tui` again for a fresh one.")
+                throw ExitCode(ExitStatus.failure)
             case .inputClosed:
                 // A script that fed only unusable lines gets its answer now; with nothing fed at
-                // all, the browser's redirect can still come (within the command's deadline).
+                // all, the browser's redirect can still come (until the URL is ten minutes old).
                 if listener == nil || linesRead > 0 {
                     await listener?.stop()
                     printError("bbtui: no usable code arrived before standard input closed. Run `bbtui login --no-tui` again and paste the redirect URL.")
@@ -101,23 +107,32 @@ struct LoginCommand: AsyncParsableCommand {
         case line(String)
         case redirect(String)
         case inputClosed
+        /// The authorization request is too old to be approved any more.
+        case expired
     }
 
     /// Lines from standard input and the listener's redirects, in the order they arrive. Standard
     /// input is read on a thread of its own (a blocked read never holds a pool thread, and is
     /// simply abandoned when the login finishes first).
-    static func answers(listener: LoopbackRedirectListener?) -> AsyncStream<Answer> {
+    static func answers(listener: LoopbackRedirectListener?, lifetime: Duration) -> AsyncStream<Answer> {
         AsyncStream { continuation in
+            let timer = Task {
+                try? await Task.sleep(for: lifetime)
+                if !Task.isCancelled { continuation.yield(.expired) }
+            }
             let thread = Thread {
                 while let line = readLine(strippingNewline: true) { continuation.yield(.line(line)) }
                 continuation.yield(.inputClosed)
             }
             thread.start()
-            if let listener {
-                let task = Task {
+            let redirects = listener.map { listener in
+                Task {
                     while let query = try? await listener.nextRedirect() { continuation.yield(.redirect(query)) }
                 }
-                continuation.onTermination = { _ in task.cancel() }
+            }
+            continuation.onTermination = { _ in
+                timer.cancel()
+                redirects?.cancel()
             }
         }
     }
