@@ -83,8 +83,12 @@ import Testing
         tmux.resize(width: 40, height: 12)
         try #require(tmux.waitFor("3 Repos"), "40×12: \(tmux.capture())")
         #expect(!tmux.contains("Navigate"))
+        // Even at 40 columns the footer keeps help and quit (once the copy's message has gone).
+        try #require(tmux.waitFor("? help  q quit"), "40×12 footer: \(tmux.capture())")
         tmux.resize(width: 200, height: 60)
         try #require(tmux.waitFor("Navigate"), "200×60: \(tmux.capture())")
+        // A wide terminal gives its room to the description.
+        try #require(tmux.waitFor("Description"), "200×60: \(tmux.capture())")
         tmux.resize(width: 20, height: 5)
         try #require(tmux.waitFor("too small"))
         tmux.resize(width: 100, height: 30)
