@@ -34,6 +34,9 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     /// How long an authorization code stays valid.
     public var codeLifetime: Duration = .seconds(60)
     /// How long a rotated refresh token keeps working after its replacement was issued.
+    /// Serve at most this many items per page, whatever `pagelen` asks (as some endpoints and
+    /// proxies do), reporting the real `pagelen`; nil for Bitbucket's own cap of 100.
+    public var pageCap: Int?
     public var refreshGrace: Duration = .seconds(10)
     /// Answer `role=member` on `/2.0/repositories/{workspace}` with 410, as some reports say
     /// Bitbucket now does.

@@ -13,7 +13,7 @@ extension EmulatorCore {
     /// The page length a request asks for, capped like Bitbucket does.
     func pageLength(_ request: EmulatorRequest) -> Int {
         let asked = request.queryValue("pagelen").flatMap(Int.init) ?? EmulatorCore.defaultPageLength
-        return min(max(1, asked), EmulatorCore.maxPageLength)
+        return min(max(1, asked), configuration.pageCap.map { max(1, $0) } ?? EmulatorCore.maxPageLength, EmulatorCore.maxPageLength)
     }
 
     /// Pages an already built list of values.

@@ -35,6 +35,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("reject-role"), help: "Answer role=member on /2.0/repositories/{workspace} with 410.") var rejectRole = false
     @Flag(name: .customLong("legacy-scopes-field"), help: "Name the token's scopes 'scopes' (responses before 2026-05-04).") var legacyScopes = false
     @Option(name: .customLong("refresh-grace"), help: "Seconds a rotated refresh token keeps working (0: it dies at once).") var refreshGrace = 10.0
+    @Option(name: .customLong("page-cap"), help: "Serve at most N items per page whatever pagelen asks, reporting the real pagelen.") var pageCap: Int?
 
     func validate() throws {
         guard (0...100_000).contains(repos) else { throw ValidationError("--repos must be between 0 and 100000.") }
@@ -43,6 +44,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard tokenTTL >= 1 else { throw ValidationError("--token-ttl must be at least 1 second.") }
         guard latency >= 0 else { throw ValidationError("--latency cannot be negative.") }
         guard refreshGrace >= 0, refreshGrace.isFinite else { throw ValidationError("--refresh-grace cannot be negative.") }
+        if let pageCap, pageCap < 1 { throw ValidationError("--page-cap must be at least 1.") }
     }
 
     var emulatorConfiguration: EmulatorConfiguration {
@@ -63,6 +65,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.rejectsRoleFilter = rejectRole
         configuration.usesLegacyScopesField = legacyScopes
         configuration.refreshGrace = .milliseconds(Int64(refreshGrace * 1000))
+        configuration.pageCap = pageCap
         return configuration
     }
 

@@ -75,6 +75,26 @@ final class SleepLog: Sendable {
         #expect(all.contains { $0.mainBranch == nil })
     }
 
+    /// A server that serves fewer per page than asked (and says so in `pagelen`) still yields
+    /// every repository: pages are counted from the response's own `pagelen`.
+    @Test(arguments: [7, 33, 100])
+    func aPageCapStillListsEverything(cap: Int) async throws {
+        let h = try await KitHarness.start { $0.repositoryCount = 500; $0.workspaceCount = 3; $0.pageCap = cap }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        var all: [Repository] = []
+        var last: RepositoryBatch?
+        for try await batch in client.repositories(in: workspaces) {
+            all += batch.repositories
+            last = batch
+        }
+        #expect(all.count == 500)
+        #expect(Set(all.map(\.uuid)).count == 500)
+        #expect(last?.expectedTotal == 500)
+        let perWorkspace = Dictionary(grouping: all, by: \.workspaceSlug).values.map { ($0.count + cap - 1) / cap }
+        #expect(h.stats.requests["GET /2.0/repositories/{workspace}"] == perWorkspace.reduce(0, +))
+    }
+
     @Test func roleFilterGoneFallsBackWithoutRole() async throws {
         let h = try await KitHarness.start { $0.rejectsRoleFilter = true; $0.repositoryCount = 300 }
         let client = try await loggedIn(h)

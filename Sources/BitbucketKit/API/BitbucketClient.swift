@@ -87,7 +87,7 @@ public struct BitbucketClient: Sendable {
     }
 
     private enum PageResult: Sendable {
-        case first(workspace: String, repositories: [Repository], size: Int?, next: String?)
+        case first(workspace: String, repositories: [Repository], size: Int?, pagelen: Int?, next: String?)
         case page([Repository])
         case failed(workspace: String, APIError)
     }
@@ -124,11 +124,14 @@ public struct BitbucketClient: Sendable {
             while let result = try await group.next() {
                 running -= 1
                 switch result {
-                case .first(let workspace, let repositories, let size, let next):
+                case .first(let workspace, let repositories, let size, let pagelen, let next):
                     firstPagesPending -= 1
                     if let size {
                         sizes[workspace] = size
-                        let pages = (size + pageLength - 1) / pageLength
+                        // Pages are counted with the length the server really served (it may
+                        // cap what was asked), never with the length asked for.
+                        let served = max(1, min(pageLength, pagelen ?? repositories.count))
+                        let pages = (size + served - 1) / served
                         if pages > 1 { followUps += (2...pages).reversed().map { (workspace, $0, nil) } }
                     } else if let next {
                         // No size: a cursor listing, which can only be followed one page at a time.
@@ -167,7 +170,7 @@ public struct BitbucketClient: Sendable {
             let number = page ?? 1
             let raw = try await repositoryPage(workspace: workspace, page: number, sort: sort, roleFilterIsGone: roleFilterIsGone)
             if number == 1 {
-                return .first(workspace: workspace, repositories: raw.values.map(\.model), size: raw.size, next: raw.next)
+                return .first(workspace: workspace, repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
             }
             return .page(raw.values.map(\.model))
         } catch {
