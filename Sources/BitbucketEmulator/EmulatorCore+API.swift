@@ -21,6 +21,7 @@ extension EmulatorCore {
         case "user" where segments.count == 2 && segments[1] == "emails": required = "email"
         case "user", "workspaces": required = "account"
         case "repositories": required = "repository"
+        case "snippets": required = "snippet"
         default:
             return .apiError(404, "Resource not found")
         }
@@ -48,11 +49,25 @@ extension EmulatorCore {
             response = emails(request)
         case ["user", "workspaces"]:
             response = userWorkspaces(request)
-        case _ where segments.count == 2 && segments[0] == "workspaces":
+        case _ where segments.count >= 2 && segments.count <= 4 && segments[0] == "workspaces":
             guard let index = data.workspaces.firstIndex(where: { $0.slug == segments[1] }) else {
                 return .apiError(404, "No workspace with identifier '\(segments[1])'.", headers: scopeHeaders)
             }
-            response = .json(200, workspaceJSON(index, full: true))
+            switch Array(segments.dropFirst(2)) {
+            case []:
+                response = .json(200, workspaceJSON(index, full: true))
+            case ["projects"]:
+                response = paginate(data.workspaces[index].projects.indices.map { projectJSON(workspace: index, project: $0) }, request: request, path: "/2.0/workspaces/\(segments[1])/projects", style: .numbered(includeSize: true))
+            case let tail where tail.count == 2 && tail[0] == "projects":
+                guard let project = data.workspaces[index].projects.firstIndex(where: { $0.key == tail[1] }) else {
+                    return .apiError(404, "No project with key '\(tail[1])'.", headers: scopeHeaders)
+                }
+                response = .json(200, projectJSON(workspace: index, project: project))
+            case ["members"]:
+                response = paginate([membershipJSON(workspace: index)], request: request, path: "/2.0/workspaces/\(segments[1])/members", style: .numbered(includeSize: true))
+            default:
+                return .apiError(404, "Resource not found", headers: scopeHeaders)
+            }
         case _ where segments.count == 2 && segments[0] == "repositories":
             response = repositories(request, workspace: segments[1])
         case _ where segments.count == 3 && segments[0] == "repositories":
@@ -185,12 +200,62 @@ extension EmulatorCore {
             members.append(("is_private", .bool(!workspace.isPersonal)))
             members.append(("created_on", .string(ISODate.format(data.createdOn + index * 86_400 * 30))))
         }
-        members.append(("links", .object([
+        var links: [(String, JSONValue)] = [
             ("self", .link("\(apiBase)/workspaces/\(workspace.slug)")),
             ("html", .link("https://bitbucket.org/\(workspace.slug)/")),
             ("avatar", .link("https://bitbucket.org/workspaces/\(workspace.slug)/avatar/?ts=1700000000")),
-        ])))
+        ]
+        if full {
+            // What third-party clients follow to list a workspace's things.
+            links += [
+                ("members", .link("\(apiBase)/workspaces/\(workspace.slug)/members")),
+                ("owners", .link("\(apiBase)/workspaces/\(workspace.slug)/members?q=permission%3D%22owner%22")),
+                ("projects", .link("\(apiBase)/workspaces/\(workspace.slug)/projects")),
+                ("repositories", .link("\(apiBase)/repositories/\(workspace.slug)")),
+                ("snippets", .link("\(apiBase)/snippets/\(workspace.slug)")),
+            ]
+        }
+        members.append(("links", .object(links)))
         return .object(members)
+    }
+
+    /// A project as `/workspaces/{slug}/projects` lists it.
+    func projectJSON(workspace index: Int, project: Int) -> JSONValue {
+        let workspace = data.workspaces[index]
+        let p = workspace.projects[project]
+        return .object([
+            ("type", .string("project")),
+            ("key", .string(p.key)),
+            ("uuid", .string(p.uuid)),
+            ("name", .string(p.name)),
+            ("description", .string("")),
+            ("is_private", .bool(true)),
+            ("created_on", .string(ISODate.format(data.createdOn + project * 86_400))),
+            ("updated_on", .string(ISODate.format(data.createdOn + project * 86_400))),
+            ("has_publicly_visible_repos", .bool(false)),
+            ("owner", .object([("type", .string(workspace.isPersonal ? "user" : "team")), ("uuid", .string(workspace.uuid)), ("username", .string(workspace.slug))])),
+            ("workspace", .object([("type", .string("workspace")), ("uuid", .string(workspace.uuid)), ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
+                                   ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))]))])),
+            ("links", .object([
+                ("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(p.key)")),
+                ("html", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)")),
+                ("avatar", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)/avatar/32")),
+                ("repositories", .link("\(apiBase)/repositories/\(workspace.slug)?q=project.key%3D%22\(p.key)%22")),
+            ])),
+        ])
+    }
+
+    /// The logged-in user's membership of a workspace, as `/workspaces/{slug}/members` lists it.
+    func membershipJSON(workspace index: Int) -> JSONValue {
+        let workspace = data.workspaces[index]
+        return .object([
+            ("type", .string("workspace_membership")),
+            ("user", .object([("type", .string("user")), ("uuid", .string(data.userUUID)), ("display_name", .string(data.displayName)), ("nickname", .string(data.nickname)),
+                              ("account_id", .string(data.accountID)), ("links", .object([("self", .link("\(apiBase)/users/\(FormEncoding.percentEncode(data.userUUID))"))]))])),
+            ("workspace", .object([("type", .string("workspace")), ("uuid", .string(workspace.uuid)), ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
+                                   ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))]))])),
+            ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/members/\(FormEncoding.percentEncode(data.userUUID))"))])),
+        ])
     }
 
     func repositoryJSON(_ index: Int) -> JSONValue {
