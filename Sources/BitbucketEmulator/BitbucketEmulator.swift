@@ -103,7 +103,17 @@ struct EmulatorResponder: HTTPResponder {
         for (name, value) in answer.headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        let bytes = ByteBuffer(string: answer.body)
+        if let interval = core.configuration.dripInterval, emulated.path.hasPrefix("/2.0/") {
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(contentLength: bytes.readableBytes) { writer in
+                for index in bytes.readerIndex..<bytes.writerIndex {
+                    try await writer.write(bytes.getSlice(at: index, length: 1)!)
+                    try await Task.sleep(for: interval)
+                }
+                try await writer.finish(nil)
+            })
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: bytes))
     }
 }
 

@@ -34,6 +34,9 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     /// How long an authorization code stays valid.
     public var codeLifetime: Duration = .seconds(60)
     /// How long a rotated refresh token keeps working after its replacement was issued.
+    /// Send REST API bodies one byte per interval (a server that drips: every read timeout
+    /// stays happy, only a deadline on the whole request ends it); nil sends at once.
+    public var dripInterval: Duration?
     /// Serve at most this many items per page, whatever `pagelen` asks (as some endpoints and
     /// proxies do), reporting the real `pagelen`; nil for Bitbucket's own cap of 100.
     public var pageCap: Int?

@@ -35,6 +35,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("reject-role"), help: "Answer role=member on /2.0/repositories/{workspace} with 410.") var rejectRole = false
     @Flag(name: .customLong("legacy-scopes-field"), help: "Name the token's scopes 'scopes' (responses before 2026-05-04).") var legacyScopes = false
     @Option(name: .customLong("refresh-grace"), help: "Seconds a rotated refresh token keeps working (0: it dies at once).") var refreshGrace = 10.0
+    @Option(name: .customLong("drip-ms"), help: "Send REST API bodies one byte every N milliseconds (a server that never quite answers).") var dripMilliseconds: Int?
     @Option(name: .customLong("page-cap"), help: "Serve at most N items per page whatever pagelen asks, reporting the real pagelen.") var pageCap: Int?
 
     func validate() throws {
@@ -66,6 +67,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.usesLegacyScopesField = legacyScopes
         configuration.refreshGrace = .milliseconds(Int64(refreshGrace * 1000))
         configuration.pageCap = pageCap
+        configuration.dripInterval = dripMilliseconds.map { .milliseconds(max(1, $0)) }
         return configuration
     }
 
