@@ -33,14 +33,18 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     public var clientSecret = "emuSecret0bbtui0demo0do0not0use0"
     /// How long an authorization code stays valid.
     public var codeLifetime: Duration = .seconds(60)
-    /// How long a rotated refresh token keeps working after its replacement was issued.
     /// Send REST API bodies one byte per interval (a server that drips: every read timeout
     /// stays happy, only a deadline on the whole request ends it); nil sends at once.
     public var dripInterval: Duration?
     /// Serve at most this many items per page, whatever `pagelen` asks (as some endpoints and
     /// proxies do), reporting the real `pagelen`; nil for Bitbucket's own cap of 100.
     public var pageCap: Int?
+    /// How long a rotated refresh token keeps working after its replacement was issued.
     public var refreshGrace: Duration = .seconds(10)
+    /// Changes to make while listings run: each repository listing request first creates,
+    /// deletes, renames, updates or moves one repository (in a cycle, deterministic from the
+    /// seed), until this many changes were made.
+    public var churn = 0
     /// Answer `role=member` on `/2.0/repositories/{workspace}` with 410, as some reports say
     /// Bitbucket now does.
     public var rejectsRoleFilter = false

@@ -72,7 +72,7 @@ extension EmulatorCore {
             response = repositories(request, workspace: segments[1])
         case _ where segments.count == 3 && segments[0] == "repositories":
             guard let workspace = data.workspaces.firstIndex(where: { $0.slug == segments[1] }),
-                  let index = data.repositories.firstIndex(where: { $0.workspace == workspace && $0.slug == segments[2] }) else {
+                  let index = data.repositories.firstIndex(where: { $0.workspace == workspace && $0.slug == segments[2] && !$0.isDeleted }) else {
                 return .apiError(404, "Repository \(segments[1])/\(segments[2]) not found", headers: scopeHeaders)
             }
             response = .json(200, repositoryJSON(index))
@@ -258,7 +258,8 @@ extension EmulatorCore {
         ])
     }
 
-    func repositoryJSON(_ index: Int) -> JSONValue {
+    func repositoryJSON(_ index: Int, in snapshot: EmulatorData? = nil) -> JSONValue {
+        let data = snapshot ?? self.data
         let repository = data.repositories[index]
         let workspace = data.workspaces[repository.workspace]
         let fullName = "\(workspace.slug)/\(repository.slug)"
@@ -313,7 +314,7 @@ extension EmulatorCore {
             ("has_issues", .bool(repository.hasIssues)),
             ("has_wiki", .bool(repository.hasWiki)),
         ]
-        if let parentIndex = repository.parent {
+        if let parentIndex = repository.parent, !data.repositories[parentIndex].isDeleted {
             let parent = data.repositories[parentIndex]
             let parentName = "\(data.workspaces[parent.workspace].slug)/\(parent.slug)"
             members.append(("parent", .object([

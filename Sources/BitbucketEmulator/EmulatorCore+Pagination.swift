@@ -69,6 +69,8 @@ extension EmulatorCore {
     // MARK: - GET /2.0/repositories/{workspace}
 
     func repositories(_ request: EmulatorRequest, workspace slug: String) -> EmulatorResponse {
+        churnDuringListing()
+        let data = self.data
         guard let workspace = data.workspaces.firstIndex(where: { $0.slug == slug }) else {
             return .apiError(404, "No workspace with identifier '\(slug)'.")
         }
@@ -86,7 +88,7 @@ extension EmulatorCore {
         }
         var indices: [Int]
         do {
-            indices = try sortedIndices(workspace: workspace, sort: request.queryValue("sort"))
+            indices = try sortedIndices(workspace: workspace, sort: request.queryValue("sort"), in: data)
         } catch {
             return .apiError(400, error.message)
         }
@@ -104,14 +106,14 @@ extension EmulatorCore {
         if start > 0 && start >= indices.count {
             return .apiError(404, "Invalid page")
         }
-        let values = indices[min(start, indices.count)..<min(indices.count, start + length)].map(repositoryJSON)
+        let values = indices[min(start, indices.count)..<min(indices.count, start + length)].map { repositoryJSON($0, in: data) }
         return envelope(values, total: indices.count, start: start, length: length, request: request, path: "/2.0/repositories/\(slug)", style: .numbered(includeSize: true))
     }
 
-    private func sortedIndices(workspace: Int, sort: String?) throws(EmulatorQueryError) -> [Int] {
-        let key = "\(workspace)|\(sort ?? "")"
+    private func sortedIndices(workspace: Int, sort: String?, in data: EmulatorData) throws(EmulatorQueryError) -> [Int] {
+        let key = "\(data.generation)|\(workspace)|\(sort ?? "")"
         if let cached = sortCache.withLock({ $0[key] }) { return cached }
-        var indices = data.repositories.indices.filter { data.repositories[$0].workspace == workspace }
+        var indices = data.repositories.indices.filter { data.repositories[$0].workspace == workspace && !data.repositories[$0].isDeleted }
         if let sort {
             let descending = sort.hasPrefix("-")
             let field = sort.trimmingCharacters(in: "-")

@@ -32,7 +32,10 @@ public struct EmulatorStats: Sendable, Equatable {
 /// counters and fault state. Framework-free, so contract tests can also call it directly.
 public final class EmulatorCore: Sendable {
     let configuration: EmulatorConfiguration
-    let data: EmulatorData
+    /// The account, and the churn that changes it (`--churn`, `POST /_emulator/churn`).
+    let live: Mutex<LiveData>
+    /// A consistent snapshot of the account (copy-on-write: taking one copies nothing).
+    var data: EmulatorData { live.withLock { $0.data } }
     let state: Mutex<MutableState>
     let clock = ContinuousClock()
     /// Sorted orders of repository indices, computed once per workspace and sort key.
@@ -71,12 +74,13 @@ public final class EmulatorCore: Sendable {
     /// Creates the core and generates its account data.
     public init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
-        data = EmulatorData.make(
+        let data = EmulatorData.make(
             seed: configuration.seed,
             repositoryCount: min(max(0, configuration.repositoryCount), 100_000),
             workspaceCount: max(1, configuration.workspaceCount),
             hostile: configuration.isHostile
         )
+        live = Mutex(LiveData(data: data, churn: Churn(seed: configuration.seed, pending: configuration.churn, data: data)))
         state = Mutex(MutableState(random: SeededRandom(seed: configuration.seed ^ 0x5EED)))
     }
 
@@ -184,6 +188,20 @@ public final class EmulatorCore: Sendable {
                 state.refreshTokens.removeAll()
             }
             return .json(200, .object([("revoked", .bool(true))]))
+        case ("POST", "/_emulator/churn"):
+            // Changes the account now (`now=N` changes) or during the next listings (`during=N`,
+            // one change per repository listing request), deterministically from the seed.
+            let now = request.queryValue("now").flatMap(Int.init) ?? 0
+            let during = request.queryValue("during").flatMap(Int.init) ?? 0
+            let changes = churn(now: max(0, now), queue: max(0, during))
+            return .json(200, .object([("changes", .array(changes.map(JSONValue.string)))]))
+        case ("GET", "/_emulator/repositories"):
+            // The truth, for tests: every repository that exists now, by uuid and full name.
+            let data = self.data
+            let values: [JSONValue] = data.repositories.filter { !$0.isDeleted }.map {
+                .object([("uuid", .string($0.uuid)), ("full_name", .string("\(data.workspaces[$0.workspace].slug)/\($0.slug)")), ("updated_on", .string(ISODate.format($0.updatedOn)))])
+            }
+            return .json(200, .object([("size", .int(values.count)), ("values", .array(values))]))
         case ("POST", "/_emulator/authorize"):
             // Approves without a browser: returns a fresh code as the redirect would carry it.
             let items = request.queryItems

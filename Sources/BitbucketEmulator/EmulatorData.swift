@@ -62,6 +62,8 @@ struct EmulatedRepository: Sendable {
     /// Index of the repository this one is a fork of.
     var parent: Int?
     var website: String?
+    /// Deleted by churn: kept in place so indices (parents) stay valid, never served.
+    var isDeleted = false
 }
 
 /// A workspace the user belongs to.
@@ -88,6 +90,8 @@ struct EmulatorData: Sendable {
     var emails: [(address: String, isPrimary: Bool, isConfirmed: Bool)]
     var workspaces: [EmulatedWorkspace]
     var repositories: [EmulatedRepository]
+    /// Bumped by every change, so derived orders cached for one version are never served for another.
+    var generation = 0
 
     static let languages = ["swift", "go", "python", "javascript", "typescript", "java", "rust", "c", "c++", "kotlin", "ruby", "php", "haskell", "shell", ""]
     static let words = ["api", "gateway", "infra", "billing", "search", "mobile", "web", "auth", "payments", "docs", "cli", "sdk", "ml", "pipeline", "metrics", "events", "notifier", "scheduler", "storage", "frontend", "backend", "terraform", "ansible", "dashboards", "reports", "ledger", "identity", "gateway"]

@@ -89,6 +89,7 @@ struct ReposCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (the API's field names).") var json = false
     @Option(help: "Only this workspace (its slug).", completion: .custom { _, _, prefix in Completions.workspaces(prefix: prefix) }) var workspace: String?
     @Option(help: "At most this many repositories.") var limit: Int?
+    @Flag(help: "List every page again instead of asking only for what changed since the last complete listing.") var full = false
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
@@ -142,6 +143,9 @@ struct ReposCommand: AsyncParsableCommand {
         var failures: [String: APIError] = [:]
         /// What Bitbucket said the workspaces hold, once every first page arrived.
         var expectedTotal: Int?
+        /// Workspaces whose count still disagreed with Bitbucket's after every check.
+        var mismatches: [String: CountMismatch] = [:]
+        var isComplete: Bool { failures.isEmpty && mismatches.isEmpty }
     }
 
     func run() async throws {
@@ -162,11 +166,19 @@ struct ReposCommand: AsyncParsableCommand {
                     let cacheStore = try? CacheStore(paths: settings.paths)
                     try? cacheStore?.put(workspaces, key: CacheStore.Key.workspaces, accountID: accountID, fetchedAt: Date())
                 }
+                // The last complete listing (`repos` and the TUI share it): a refresh asks only
+                // for what changed since, and a complete listing becomes the next one's start.
+                let cacheStore = try? CacheStore(paths: settings.paths)
+                let previous = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?.value
                 var listing = Listing()
-                for try await batch in client.repositories(in: workspaces) {
-                    listing.repositories += batch.repositories
+                for try await batch in client.repositories(in: workspaces, previous: previous) {
+                    listing.repositories = batch.isSnapshot ? batch.repositories : listing.repositories + batch.repositories
                     listing.failures = batch.failures
                     listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
+                    listing.mismatches = batch.mismatches
+                }
+                if only == nil, listing.isComplete {
+                    try? cacheStore?.put(RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories), key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
                 }
                 return listing
             }
@@ -196,11 +208,15 @@ struct ReposCommand: AsyncParsableCommand {
             let listed = listing.repositories.filter { $0.workspaceSlug == slug }.count
             printError("bbtui: workspace \(slug): \(CLIContext.message(for: error).message) (\(listed) of its repositories were listed)")
         }
+        for (slug, mismatch) in listing.mismatches.sorted(by: { $0.key < $1.key }) {
+            let cause = mismatch.keptChanging ? "it kept changing while it was listed" : "its pages did not add up"
+            printError("bbtui: workspace \(slug): \(mismatch.listed) repositories listed, Bitbucket reports \(mismatch.reported) (\(cause)).")
+        }
         let listed = listing.repositories.count
-        if let expected = listing.expectedTotal, listed < expected {
+        if let expected = listing.expectedTotal, listed != expected || !listing.isComplete {
             printError("bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed.")
             return true
         }
-        return !listing.failures.isEmpty
+        return !listing.isComplete
     }
 }

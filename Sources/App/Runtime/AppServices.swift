@@ -50,7 +50,7 @@ public struct AppServices: Sendable {
             cached.user = read(User.self, CacheKey.user)
             cached.emails = read([Email].self, CacheKey.emails)
             cached.workspaces = read([Workspace].self, CacheKey.workspaces)
-            cached.repositories = read([Repository].self, CacheKey.repositories)
+            cached.repositories = cache.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: account.id).map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
         }
         return AccountRecord(summary: summary(of: account), cached: cached)
     }

@@ -247,13 +247,18 @@ public final class EffectRunner: Sendable {
         let task = Task {
             do {
                 let (client, tokens, accountID) = try client()
+                // A refresh starts from the last complete listing and asks only for what changed.
+                let cache = services.cache
+                let previous = await withCheckedContinuation { continuation in
+                    io.async { continuation.resume(returning: cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?.value) }
+                }
                 var all: [Repository] = []
-                var isComplete = true
+                var isComplete = false
                 do {
-                    for try await batch in client.repositories(in: workspaces) {
+                    for try await batch in client.repositories(in: workspaces, previous: previous) {
                         try Task.checkCancellation()
-                        all += batch.repositories
-                        isComplete = batch.failures.isEmpty
+                        if batch.isSnapshot { all = batch.repositories } else { all += batch.repositories }
+                        isComplete = batch.isFinal && !batch.isIncomplete
                         send(.repositoriesBatch(batch))
                     }
                     let now = services.now()
@@ -261,8 +266,8 @@ public final class EffectRunner: Sendable {
                     // A listing with holes is shown (marked) but never cached as the account's
                     // repositories: the next start would present it as whole.
                     if isComplete {
-                        let cache = services.cache
-                        io.async { [all] in try? cache?.put(all, key: CacheKey.repositories, accountID: accountID, fetchedAt: now) }
+                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all)
+                        io.async { try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now) }
                     }
                 } catch is CancellationError {
                     return

@@ -51,6 +51,8 @@ public struct RepositoriesState: Equatable, Sendable {
     public var cachedAt: Date?
     /// Workspaces that failed while others loaded.
     public var failures: [String: AppError] = [:]
+    /// Workspaces whose count still disagreed with Bitbucket's after every check.
+    public var mismatches: [String: CountMismatch] = [:]
     public private(set) var filter = ""
     public var isEditingFilter = false
     public var filterField = TextFieldState(maxLength: 200)

@@ -87,13 +87,14 @@ enum BrowserUpdate {
                 if error.needsLogin { loginError = error }
             }
         case .repositoriesBatch(let batch):
-            if browser.repositories.replacesOnNextBatch {
+            if browser.repositories.replacesOnNextBatch || batch.isSnapshot {
                 browser.repositories.replacesOnNextBatch = false
                 browser.repositories.cachedAt = nil
                 browser.repositories.replaceAll(batch.repositories)
             } else {
                 browser.repositories.append(batch.repositories)
             }
+            browser.repositories.mismatches = batch.mismatches
             browser.repositories.progress = .loading(loaded: batch.loaded, total: batch.expectedTotal)
             browser.repositories.failures = batch.failures.mapValues(AppError.api)
             browser.repositories.list.clamp(count: browser.repositories.visible.count, visible: Layout(size: state.size).repositoryRows)

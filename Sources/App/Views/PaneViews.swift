@@ -193,6 +193,14 @@ enum PaneViews {
             left += (left.isEmpty ? "" : " · ") + "failed: \(names)"
             style = Style(foreground: .red)
         }
+        if !repositories.mismatches.isEmpty {
+            let listed = repositories.mismatches.values.reduce(0) { $0 + $1.listed }
+            let reported = repositories.mismatches.values.reduce(0) { $0 + $1.reported }
+            let names = repositories.mismatches.keys.sorted().map { Sanitizer.sanitize($0) }.joined(separator: ", ")
+            let cause = repositories.mismatches.values.contains(where: \.keptChanging) ? "changed while listed" : "count differs"
+            left += (left.isEmpty ? "" : " · ") + "partial: \(names) \(cause), \(listed) of \(reported)"
+            style = Style(foreground: .red)
+        }
         if !repositories.filter.isEmpty {
             left += (left.isEmpty ? "" : " · ") + "filter: " + Sanitizer.sanitize(repositories.filter) + " (\(repositories.visible.count))"
             if style == .dim { style = Style(foreground: .cyan) }

@@ -10,11 +10,15 @@ import Synchronization
 public struct BitbucketClient: Sendable {
     private let transport: any HTTPTransport
     private let apiURL: URL
-    private let pageConcurrency: Int
-    private let pageLength: Int
+    let pageConcurrency: Int
+    let pageLength: Int
+
+    /// Requests one listing keeps in flight at most: enough for every follow-up page of five
+    /// workspaces of 1,000 repositories in one round trip.
+    public static let defaultConcurrency = 48
 
     /// Creates a client. `transport` is normally an `AuthorizedTransport`.
-    public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = 12, pageLength: Int = 100) {
+    public init(transport: any HTTPTransport, apiURL: URL, pageConcurrency: Int = BitbucketClient.defaultConcurrency, pageLength: Int = 100) {
         self.transport = transport
         self.apiURL = apiURL
         self.pageConcurrency = max(1, pageConcurrency)
@@ -69,14 +73,20 @@ public struct BitbucketClient: Sendable {
 
     /// Every repository of the given workspaces, as batches arrive.
     ///
+    /// Without `previous`, batches carry new repositories as pages arrive (first rows at once);
+    /// with a previous complete listing (a refresh), only whole snapshots are delivered. A batch
+    /// with `isSnapshot` replaces everything delivered before it. The last batch has `isFinal`,
+    /// with the workspaces whose count still disagrees with Bitbucket's.
+    ///
     /// The stream throws only when nothing can be listed (the token is refused, a scope is
     /// missing, or every workspace failed before a single repository arrived); a failing
     /// workspace or page is reported in the batches' `failures` while the others go on.
-    public func repositories(in workspaces: [Workspace], sort: String = "-updated_on") -> AsyncThrowingStream<RepositoryBatch, any Error> {
+    public func repositories(in workspaces: [Workspace], previous: RepositorySnapshot? = nil, sort: String = "-updated_on") -> AsyncThrowingStream<RepositoryBatch, any Error> {
         AsyncThrowingStream { continuation in
+            let lister = RepositoryLister(client: self, slugs: workspaces.map(\.slug), previous: previous, sort: sort, concurrency: pageConcurrency) { continuation.yield($0) }
             let producer = Task {
                 do {
-                    try await listRepositories(workspaces.map(\.slug), sort: sort) { continuation.yield($0) }
+                    try await lister.run()
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -86,101 +96,19 @@ public struct BitbucketClient: Sendable {
         }
     }
 
-    private enum PageResult: Sendable {
-        case first(workspace: String, repositories: [Repository], size: Int?, pagelen: Int?, next: String?)
-        case page([Repository])
-        case failed(workspace: String, APIError)
-    }
+    /// The repository fields bbtui shows, so pages carry nothing else (`fields=`).
+    static let repositoryFields = [
+        "size", "page", "pagelen", "next",
+        "values.uuid", "values.name", "values.slug", "values.full_name", "values.description", "values.is_private",
+        "values.language", "values.size", "values.created_on", "values.updated_on", "values.mainbranch.name",
+        "values.fork_policy", "values.has_issues", "values.has_wiki", "values.project.key", "values.project.name",
+        "values.workspace.slug", "values.workspace.name", "values.parent.full_name", "values.parent.uuid", "values.links.html.href",
+        "values.links.clone", "values.website",
+    ].joined(separator: ",")
 
-    private func listRepositories(_ slugs: [String], sort: String, emit: (RepositoryBatch) -> Void) async throws {
-        // Set once a workspace answers 410 to `role=member`: the listing's later pages leave it
-        // out. One listing's state, shared by its concurrent page requests.
-        let roleFilterIsGone = RoleFilterFlag()
-        var seen = Set<String>()
-        var loaded = 0
-        var failures: [String: APIError] = [:]
-        var sizes: [String: Int] = [:]
-        var firstPagesPending = slugs.count
-        var followUps: [(workspace: String, page: Int?, next: String?)] = []
-
-        func accept(_ repositories: [Repository]) -> [Repository] {
-            let fresh = repositories.filter { seen.insert($0.uuid).inserted }
-            loaded += fresh.count
-            return fresh
-        }
-        func expected() -> Int? { firstPagesPending == 0 ? sizes.values.reduce(0, +) : nil }
-
-        try await withThrowingTaskGroup(of: PageResult.self) { group in
-            var queue = slugs.map { slug in (slug, 1 as Int?, nil as String?) }[...]
-            var running = 0
-            func launch(_ group: inout ThrowingTaskGroup<PageResult, any Error>) {
-                while running < pageConcurrency, let job = queue.popFirst() ?? followUps.popLast().map({ ($0.workspace, $0.page, $0.next) }) {
-                    running += 1
-                    let (workspace, page, next) = job
-                    group.addTask { await self.fetchPage(workspace: workspace, page: page, next: next, sort: sort, roleFilterIsGone: roleFilterIsGone) }
-                }
-            }
-            launch(&group)
-            while let result = try await group.next() {
-                running -= 1
-                switch result {
-                case .first(let workspace, let repositories, let size, let pagelen, let next):
-                    firstPagesPending -= 1
-                    if let size {
-                        sizes[workspace] = size
-                        // Pages are counted with the length the server really served (it may
-                        // cap what was asked), never with the length asked for.
-                        let served = max(1, min(pageLength, pagelen ?? repositories.count))
-                        let pages = (size + served - 1) / served
-                        if pages > 1 { followUps += (2...pages).reversed().map { (workspace, $0, nil) } }
-                    } else if let next {
-                        // No size: a cursor listing, which can only be followed one page at a time.
-                        sizes[workspace] = repositories.count
-                        followUps.append((workspace, nil, next))
-                    } else {
-                        sizes[workspace] = repositories.count
-                    }
-                    emit(RepositoryBatch(repositories: accept(repositories), loaded: loaded, expectedTotal: expected(), failures: failures))
-                case .page(let repositories):
-                    emit(RepositoryBatch(repositories: accept(repositories), loaded: loaded, expectedTotal: expected(), failures: failures))
-                case .failed(let workspace, let error):
-                    if error.needsLogin { throw error }
-                    if case .missingScopes = error { throw error }
-                    if sizes[workspace] == nil { firstPagesPending -= 1 }
-                    failures[workspace] = error
-                    emit(RepositoryBatch(repositories: [], loaded: loaded, expectedTotal: expected(), failures: failures))
-                }
-                launch(&group)
-            }
-        }
-        // Nothing at all could be listed: that is a failure, not an empty account. Anything
-        // listed is delivered, with the failures beside it.
-        if !slugs.isEmpty, loaded == 0, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
-            throw first
-        }
-    }
-
-    /// Fetches a first page (page 1), a numbered page, or a `next` link, and classifies it.
-    private func fetchPage(workspace: String, page: Int?, next: String?, sort: String, roleFilterIsGone: RoleFilterFlag) async -> PageResult {
-        do throws(APIError) {
-            if let next, let nextURL = URL(string: next) {
-                let raw = try decode(RawPage<RawRepository>.self, try await get(nextURL, context: "repositories of \(workspace)"), context: "repositories of \(workspace)")
-                return .page(raw.values.map(\.model))
-            }
-            let number = page ?? 1
-            let raw = try await repositoryPage(workspace: workspace, page: number, sort: sort, roleFilterIsGone: roleFilterIsGone)
-            if number == 1 {
-                return .first(workspace: workspace, repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
-            }
-            return .page(raw.values.map(\.model))
-        } catch {
-            return .failed(workspace: workspace, error)
-        }
-    }
-
-    private func repositoryPage(workspace: String, page: Int, sort: String, roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RawPage<RawRepository> {
+    func repositoryPage(workspace: String, page: Int, sort: String, query: [(String, String)], roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RawPage<RawRepository> {
         let context = "repositories of \(workspace), page \(page)"
-        var items = [("pagelen", String(pageLength)), ("sort", sort), ("page", String(page))]
+        var items = [("pagelen", String(pageLength)), ("sort", sort)] + query + [("fields", BitbucketClient.repositoryFields), ("page", String(page))]
         let usesRole = !roleFilterIsGone.isSet
         if usesRole { items.insert(("role", "member"), at: 0) }
         do {
@@ -190,7 +118,7 @@ public struct BitbucketClient: Sendable {
             // listing is every repository the user can see in the workspace.
             roleFilterIsGone.set()
             _ = (change, message)
-            return try await repositoryPage(workspace: workspace, page: page, sort: sort, roleFilterIsGone: roleFilterIsGone)
+            return try await repositoryPage(workspace: workspace, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
         }
     }
 

@@ -71,6 +71,8 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
     public var projectKey: String?
     public var projectName: String?
     public var parentFullName: String?
+    /// The parent's uuid, so a refresh can follow a parent renamed, moved or deleted since.
+    public var parentUUID: String?
     public var cloneHTTPS: String?
     public var cloneSSH: String?
     public var webURL: String?
@@ -84,7 +86,7 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         description: String = "", isPrivate: Bool = true, language: String = "", size: Int64? = nil,
         createdOn: Date? = nil, updatedOn: Date? = nil, mainBranch: String? = nil, forkPolicy: String? = nil,
         hasIssues: Bool? = nil, hasWiki: Bool? = nil, projectKey: String? = nil, projectName: String? = nil,
-        parentFullName: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil, webURL: String? = nil, website: String? = nil
+        parentFullName: String? = nil, parentUUID: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil, webURL: String? = nil, website: String? = nil
     ) {
         self.uuid = uuid
         self.name = name
@@ -105,6 +107,7 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         self.projectKey = projectKey
         self.projectName = projectName
         self.parentFullName = parentFullName
+        self.parentUUID = parentUUID
         self.cloneHTTPS = cloneHTTPS
         self.cloneSSH = cloneSSH
         self.webURL = webURL
@@ -122,4 +125,24 @@ public struct RepositoryBatch: Sendable, Equatable {
     public var expectedTotal: Int?
     /// Workspaces whose listing failed, with the error (the others go on).
     public var failures: [String: APIError]
+    /// `repositories` is the whole listing: it replaces everything delivered before.
+    public var isSnapshot: Bool
+    /// Workspaces whose count still disagrees with Bitbucket's `size` after every check
+    /// (only in the final batch).
+    public var mismatches: [String: CountMismatch]
+    /// The listing's last batch.
+    public var isFinal: Bool
+
+    public init(repositories: [Repository], loaded: Int, expectedTotal: Int?, failures: [String: APIError], isSnapshot: Bool = false, mismatches: [String: CountMismatch] = [:], isFinal: Bool = false) {
+        self.repositories = repositories
+        self.loaded = loaded
+        self.expectedTotal = expectedTotal
+        self.failures = failures
+        self.isSnapshot = isSnapshot
+        self.mismatches = mismatches
+        self.isFinal = isFinal
+    }
+
+    /// Something is missing: a workspace failed or its count disagrees.
+    public var isIncomplete: Bool { !failures.isEmpty || !mismatches.isEmpty }
 }

@@ -91,7 +91,10 @@ struct RawRepository: Decodable {
         var key: String?
         var name: String?
     }
-    struct Parent: Decodable { var full_name: String? }
+    struct Parent: Decodable {
+        var full_name: String?
+        var uuid: String?
+    }
     struct Links: Decodable {
         var html: RawLink?
         var clone: [RawNamedLink]?
@@ -106,7 +109,7 @@ struct RawRepository: Decodable {
             isPrivate: is_private ?? true, language: language ?? "", size: size,
             createdOn: created_on.flatMap(BitbucketDate.parse), updatedOn: updated_on.flatMap(BitbucketDate.parse),
             mainBranch: mainbranch?.name, forkPolicy: fork_policy, hasIssues: has_issues, hasWiki: has_wiki,
-            projectKey: project?.key, projectName: project?.name, parentFullName: parent?.full_name,
+            projectKey: project?.key, projectName: project?.name, parentFullName: parent?.full_name, parentUUID: parent?.uuid,
             cloneHTTPS: links?.clone?.first { $0.name == "https" }?.href,
             cloneSSH: links?.clone?.first { $0.name == "ssh" }?.href,
             webURL: links?.html?.href, website: website

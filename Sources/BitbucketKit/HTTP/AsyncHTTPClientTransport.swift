@@ -25,7 +25,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     public init(environment: [String: String] = [:], connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 32 << 20) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .milliseconds(connectTimeout.milliseconds), read: .milliseconds(requestTimeout.milliseconds))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: BitbucketClient.defaultConcurrency)
         configuration.httpVersion = .automatic
         proxy = ProxySettings(environment: environment)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

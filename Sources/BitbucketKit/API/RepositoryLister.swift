@@ -1,0 +1,424 @@
+import Foundation
+import Synchronization
+
+/// A complete listing as it is cached: the workspaces it covers wholly, and their repositories.
+/// A refresh starts from it and asks Bitbucket only for what changed.
+public struct RepositorySnapshot: Codable, Sendable, Equatable {
+    /// Slugs of the workspaces whose every repository is in `repositories`.
+    public var workspaces: [String]
+    public var repositories: [Repository]
+
+    public init(workspaces: [String], repositories: [Repository]) {
+        self.workspaces = workspaces
+        self.repositories = repositories
+    }
+}
+
+/// A workspace whose repository count still disagreed with Bitbucket's `size` after every check.
+public struct CountMismatch: Sendable, Equatable {
+    /// Repositories listed for the workspace.
+    public var listed: Int
+    /// What Bitbucket said the workspace holds.
+    public var reported: Int
+    /// True when the workspace kept changing while it was listed (the reason for the difference).
+    public var keptChanging: Bool
+
+    public init(listed: Int, reported: Int, keptChanging: Bool) {
+        self.listed = listed
+        self.reported = reported
+        self.keptChanging = keptChanging
+    }
+}
+
+/// One repository listing: every workspace's first page, the rest of its pages at once, then a
+/// check that nothing changed during the walk, repeated for the workspaces that did change.
+///
+/// With a previous complete listing (a refresh), each workspace costs one request when nothing
+/// changed: the newest-first first page carries both the changes (anything created, renamed,
+/// updated or moved in is stamped with a newer `updated_on`) and `size`, which exposes
+/// deletions and moves out. Only a workspace whose count then disagrees is listed again.
+final class RepositoryLister: Sendable {
+    struct Page: Sendable {
+        var repositories: [Repository]
+        var size: Int?
+        var pagelen: Int?
+        var next: String?
+    }
+
+    struct Outcome: Sendable {
+        var repositories: [Repository] = []
+        /// The latest `size` Bitbucket reported; nil for a listing without one.
+        var size: Int?
+        var failure: APIError?
+        var keptChanging = false
+    }
+
+    struct State {
+        /// What increments delivered, by uuid (to know whether a final snapshot is needed).
+        var delivered: [String: Repository] = [:]
+        var failures: [String: APIError] = [:]
+        var sizes: [String: Int] = [:]
+        var firstPagesPending: Int
+    }
+
+    /// How many times a workspace that changed during its walk is walked again.
+    static let attempts = 3
+
+    let client: BitbucketClient
+    let slugs: [String]
+    let previous: [String: [Repository]]
+    let sort: String
+    let limiter: RequestLimiter
+    let roleFilterIsGone = RoleFilterFlag()
+    let emit: @Sendable (RepositoryBatch) -> Void
+    let state: Mutex<State>
+
+    init(client: BitbucketClient, slugs: [String], previous: RepositorySnapshot?, sort: String, concurrency: Int, emit: @escaping @Sendable (RepositoryBatch) -> Void) {
+        self.client = client
+        self.slugs = slugs
+        var previousByWorkspace: [String: [Repository]] = [:]
+        if let previous {
+            let wanted = Set(slugs)
+            for slug in previous.workspaces where wanted.contains(slug) { previousByWorkspace[slug] = [] }
+            for repository in previous.repositories where previousByWorkspace[repository.workspaceSlug] != nil {
+                previousByWorkspace[repository.workspaceSlug, default: []].append(repository)
+            }
+        }
+        self.previous = previousByWorkspace
+        self.sort = sort
+        limiter = RequestLimiter(limit: concurrency)
+        self.emit = emit
+        state = Mutex(State(firstPagesPending: slugs.count))
+    }
+
+    /// A refresh delivers only whole snapshots: increments would replace the rows shown.
+    var isRefresh: Bool { !previous.isEmpty }
+
+    func run() async throws {
+        var outcomes = await forEach(slugs) { slug in
+            if let previous = self.previous[slug] { return await self.refresh(slug, previous: previous) }
+            return await self.fullPass(slug, streaming: true)
+        }
+        for slug in slugs {
+            guard let error = outcomes[slug]?.failure else { continue }
+            if error.needsLogin { throw error }
+            if case .missingScopes = error { throw error }
+        }
+        var merged = RepositoryLister.merge(outcomes, order: slugs)
+        // A workspace whose count disagrees (a move out, a deletion, a walk the server's pages
+        // did not cover) is listed again, whole, until the counts agree.
+        for _ in 1..<RepositoryLister.attempts {
+            let disagreeing = slugs.filter { slug in
+                guard let outcome = outcomes[slug], outcome.failure == nil, let size = outcome.size else { return false }
+                return merged.counts[slug, default: 0] != size
+            }
+            if disagreeing.isEmpty { break }
+            let again = await forEach(disagreeing) { await self.fullPass($0, streaming: false) }
+            for (slug, outcome) in again { outcomes[slug] = outcome }
+            merged = RepositoryLister.merge(outcomes, order: slugs)
+        }
+
+        merged.repositories = followParents(merged.repositories)
+
+        var mismatches: [String: CountMismatch] = [:]
+        var failures: [String: APIError] = [:]
+        for slug in slugs {
+            guard let outcome = outcomes[slug] else { continue }
+            if let failure = outcome.failure { failures[slug] = failure; continue }
+            if let size = outcome.size, merged.counts[slug, default: 0] != size {
+                // A workspace whose own walk added up but whose merged count does not lost or
+                // gained repositories to moves in other workspaces: it changed, too.
+                let ownWalkAddsUp = Set(outcome.repositories.map(\.uuid)).count == size
+                mismatches[slug] = CountMismatch(listed: merged.counts[slug, default: 0], reported: size, keptChanging: outcome.keptChanging || ownWalkAddsUp)
+            }
+        }
+        let total = slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
+        let delivered = state.withLock { $0.delivered }
+        let isSnapshot = isRefresh || delivered.count != merged.repositories.count || merged.repositories.contains { delivered[$0.uuid] != $0 }
+        emit(RepositoryBatch(
+            repositories: isSnapshot ? merged.repositories : [], loaded: merged.repositories.count, expectedTotal: total,
+            failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true
+        ))
+        if !slugs.isEmpty, merged.repositories.isEmpty, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
+            throw first
+        }
+    }
+
+    /// Every outcome's repositories, one per uuid (the most recently updated copy wins: a
+    /// repository moved during the listing may have been seen in both workspaces).
+    static func merge(_ outcomes: [String: Outcome], order: [String]) -> (repositories: [Repository], counts: [String: Int]) {
+        var index: [String: Int] = [:]
+        var repositories: [Repository] = []
+        for slug in order {
+            for repository in outcomes[slug]?.repositories ?? [] {
+                if let at = index[repository.uuid] {
+                    if (repository.updatedOn ?? .distantPast) > (repositories[at].updatedOn ?? .distantPast) { repositories[at] = repository }
+                } else {
+                    index[repository.uuid] = repositories.count
+                    repositories.append(repository)
+                }
+            }
+        }
+        var counts: [String: Int] = [:]
+        for repository in repositories { counts[repository.workspaceSlug, default: 0] += 1 }
+        return (repositories, counts)
+    }
+
+    /// A fork's `parent` is the parent's name, which changes without touching the fork's
+    /// `updated_on`: take it from the parent itself when it is listed, and drop it when the
+    /// parent was listed before and is gone now.
+    private func followParents(_ repositories: [Repository]) -> [Repository] {
+        guard repositories.contains(where: { $0.parentUUID != nil }) else { return repositories }
+        let names = Dictionary(repositories.map { ($0.uuid, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+        let previouslyListed = Set(previous.values.joined().map(\.uuid))
+        return repositories.map { repository in
+            guard let parent = repository.parentUUID else { return repository }
+            var repository = repository
+            if let name = names[parent] {
+                repository.parentFullName = name
+            } else if previouslyListed.contains(parent) {
+                repository.parentFullName = nil
+                repository.parentUUID = nil
+            }
+            return repository
+        }
+    }
+
+    private func forEach(_ slugs: [String], _ body: @escaping @Sendable (String) async -> Outcome) async -> [String: Outcome] {
+        await withTaskGroup(of: (String, Outcome).self) { group in
+            for slug in slugs { group.addTask { (slug, await body(slug)) } }
+            var outcomes: [String: Outcome] = [:]
+            for await (slug, outcome) in group { outcomes[slug] = outcome }
+            return outcomes
+        }
+    }
+
+    // MARK: - One workspace
+
+    /// Lists a workspace whole; when it changed during the walk (its first page or `size` moved),
+    /// walks it again from the newer first page.
+    func fullPass(_ slug: String, streaming: Bool) async -> Outcome {
+        var firstPage: Page?
+        var latest = Outcome()
+        for attempt in 0..<RepositoryLister.attempts {
+            let increments = streaming && attempt == 0 && !isRefresh
+            let page1: Page
+            do {
+                if let firstPage { page1 = firstPage } else { page1 = try await fetch(slug, page: 1) }
+            } catch {
+                if increments { firstPageArrived(slug, nil, failure: error) }
+                return Outcome(repositories: latest.repositories, size: latest.size, failure: error)
+            }
+            if increments { firstPageArrived(slug, page1, failure: nil) }
+            let walk = await rest(slug, after: page1, query: [], deliver: increments)
+            let items = RepositoryLister.unique(walk.repositories)
+            if let failure = walk.failure {
+                if increments { failed(slug, failure) }
+                return Outcome(repositories: items, size: page1.size, failure: failure)
+            }
+            guard let size = page1.size else { return Outcome(repositories: items, size: nil) }
+            latest = Outcome(repositories: items, size: size, keptChanging: attempt > 0)
+            if page1.next == nil && items.count == size { return latest }
+            let check: Page
+            do { check = try await fetch(slug, page: 1) } catch { return Outcome(repositories: items, size: size, failure: error) }
+            if check.size == size && RepositoryLister.same(check.repositories, page1.repositories) {
+                if items.count == size { return latest }
+                // Nothing changed, yet the numbered pages did not cover `size`: follow `next`.
+                guard let walked = try? await followNext(slug, from: page1) else { return latest }
+                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0)
+            }
+            firstPage = check
+        }
+        latest.keptChanging = true
+        return latest
+    }
+
+    /// One request when nothing changed: the newest-first page against the previous listing.
+    func refresh(_ slug: String, previous: [Repository]) async -> Outcome {
+        let page1: Page
+        do { page1 = try await fetch(slug, page: 1) } catch { return Outcome(failure: error) }
+        guard page1.size != nil else { return await fullPass(slug, streaming: false) }
+        var byID = Dictionary(previous.map { ($0.uuid, $0) }, uniquingKeysWith: { a, _ in a })
+        let lastChanged = page1.repositories.last.map { byID[$0.uuid] != $0 } ?? false
+        for repository in page1.repositories { byID[repository.uuid] = repository }
+        if page1.next != nil && lastChanged {
+            // More changed than one page holds: ask only for what changed since the previous
+            // listing's newest repository (a second early, so nothing on the boundary is lost).
+            guard let highWater = previous.compactMap(\.updatedOn).max() else { return await fullPass(slug, streaming: false) }
+            let query = [("q", "updated_on > \"\(RepositoryLister.format(highWater.addingTimeInterval(-1)))\"")]
+            do {
+                let first = try await fetch(slug, page: 1, query: query)
+                let walk = await rest(slug, after: first, query: query, deliver: false)
+                if let failure = walk.failure { throw failure }
+                for repository in walk.repositories { byID[repository.uuid] = repository }
+            } catch {
+                return await fullPass(slug, streaming: false)
+            }
+        }
+        let ordered = previous.map(\.uuid) + page1.repositories.map(\.uuid)
+        var seen = Set<String>()
+        let repositories = ordered.compactMap { seen.insert($0).inserted ? byID[$0] : nil } + byID.values.filter { !seen.contains($0.uuid) }
+        return Outcome(repositories: repositories, size: page1.size)
+    }
+
+    /// The pages after `page1`, all at once (their number from `size` and the page length the
+    /// server really served), `page1`'s repositories included.
+    private func rest(_ slug: String, after page1: Page, query: [(String, String)], deliver: Bool) async -> (repositories: [Repository], failure: APIError?) {
+        guard let size = page1.size else {
+            // No size: a cursor listing, which can only be followed one page at a time.
+            do throws(APIError) {
+                return (try await followNext(slug, from: page1, deliver: deliver), nil)
+            } catch {
+                return (page1.repositories, error)
+            }
+        }
+        let served = max(1, min(client.pageLength, page1.pagelen ?? max(1, page1.repositories.count)))
+        let pages = (size + served - 1) / served
+        guard pages > 1 else { return (page1.repositories, nil) }
+        let query = query
+        return await withTaskGroup(of: (Int, Result<Page, APIError>).self) { group in
+            for number in 2...pages {
+                group.addTask {
+                    do throws(APIError) {
+                        return (number, .success(try await self.fetch(slug, page: number, query: query)))
+                    } catch {
+                        return (number, .failure(error))
+                    }
+                }
+            }
+            var pagesByNumber: [Int: [Repository]] = [1: page1.repositories]
+            var failure: APIError?
+            for await (number, result) in group {
+                switch result {
+                case .success(let page):
+                    pagesByNumber[number] = page.repositories
+                    if deliver { delivered(page.repositories) }
+                case .failure(let error):
+                    if failure == nil { failure = error }
+                }
+            }
+            // What arrived is kept even when a page failed: the failure is reported beside it.
+            return ((1...pages).flatMap { pagesByNumber[$0] ?? [] }, failure)
+        }
+    }
+
+    private func followNext(_ slug: String, from page1: Page, deliver: Bool = false) async throws(APIError) -> [Repository] {
+        var items = page1.repositories
+        var next = page1.next
+        var pages = 1
+        while let link = next, let url = URL(string: link) {
+            pages += 1
+            guard pages <= 10_000 else { throw .decoding("repositories of \(slug): more than 10,000 pages; the next links loop") }
+            let page = try await fetch(url, context: "repositories of \(slug), page \(pages)")
+            if deliver { delivered(page.repositories) }
+            items += page.repositories
+            next = page.next
+        }
+        return RepositoryLister.unique(items)
+    }
+
+    // MARK: - Requests
+
+    private func fetch(_ slug: String, page: Int, query: [(String, String)] = []) async throws(APIError) -> Page {
+        await limiter.acquire()
+        defer { limiter.release() }
+        let raw = try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
+        return Page(repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
+    }
+
+    private func fetch(_ url: URL, context: String) async throws(APIError) -> Page {
+        await limiter.acquire()
+        defer { limiter.release() }
+        let raw = try client.decode(RawPage<RawRepository>.self, try await client.get(url, context: context), context: context)
+        return Page(repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
+    }
+
+    // MARK: - Increments
+
+    private func firstPageArrived(_ slug: String, _ page: Page?, failure: APIError?) {
+        state.withLock { state in
+            state.firstPagesPending -= 1
+            if let size = page?.size { state.sizes[slug] = size } else if let page, page.next == nil { state.sizes[slug] = page.repositories.count }
+            if let failure { state.failures[slug] = failure }
+            emitIncrement(page?.repositories ?? [], &state)
+        }
+    }
+
+    private func delivered(_ repositories: [Repository]) {
+        state.withLock { emitIncrement(repositories, &$0) }
+    }
+
+    private func failed(_ slug: String, _ error: APIError) {
+        state.withLock { state in
+            state.failures[slug] = error
+            emitIncrement([], &state)
+        }
+    }
+
+    private func emitIncrement(_ repositories: [Repository], _ state: inout State) {
+        var fresh: [Repository] = []
+        for repository in repositories where state.delivered[repository.uuid] == nil {
+            state.delivered[repository.uuid] = repository
+            fresh.append(repository)
+        }
+        let expected = state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count ? state.sizes.values.reduce(0, +) : nil
+        emit(RepositoryBatch(repositories: fresh, loaded: state.delivered.count, expectedTotal: expected, failures: state.failures))
+    }
+
+    // MARK: - Helpers
+
+    static func unique(_ repositories: [Repository]) -> [Repository] {
+        var seen = Set<String>()
+        return repositories.filter { seen.insert($0.uuid).inserted }
+    }
+
+    /// The same repositories at the same versions, in the same order.
+    static func same(_ a: [Repository], _ b: [Repository]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.uuid == $1.uuid && $0.updatedOn == $1.updatedOn && $0.fullName == $1.fullName }
+    }
+
+    /// `2026-11-17T10:00:00+00:00`, as `q` compares dates.
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
+    }
+}
+
+/// Bounds how many requests one listing has in flight.
+final class RequestLimiter: Sendable {
+    private struct State {
+        var running = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let admitted = state.withLock { state -> Bool in
+                guard state.running < limit else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.running += 1
+                return true
+            }
+            if admitted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
+}

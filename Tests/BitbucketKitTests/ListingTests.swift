@@ -1,0 +1,153 @@
+import BitbucketEmulator
+import Foundation
+import Testing
+import TestSupport
+@testable import BitbucketKit
+
+/// Listings that must come out whole and exact while the account changes under them, and
+/// refreshes that cost what changed.
+@Suite(.stopsEmulators) struct ListingTests {
+    struct Truth: Decodable {
+        struct Row: Decodable, Hashable {
+            var uuid: String
+            var full_name: String
+        }
+        var size: Int
+        var values: [Row]
+    }
+
+    /// What the emulator holds right now (its control endpoint, not the API).
+    func truth(_ h: KitHarness) async throws -> Set<Truth.Row> {
+        let response = try await sharedTransport.send(HTTPRequest(url: URL(string: h.endpoints.baseURL + "/_emulator/repositories")!))
+        let truth = try JSONDecoder().decode(Truth.self, from: Data(response.body))
+        #expect(truth.size == truth.values.count)
+        return Set(truth.values)
+    }
+
+    /// Changes the account now: N changes in the cycle create, delete, rename, update, move.
+    func churn(_ h: KitHarness, now: Int = 0, during: Int = 0) async throws {
+        let response = try await sharedTransport.send(HTTPRequest(method: "POST", url: URL(string: h.endpoints.baseURL + "/_emulator/churn?now=\(now)&during=\(during)")!))
+        #expect(response.status == 200)
+    }
+
+    func loggedIn(_ h: KitHarness) async throws -> BitbucketClient {
+        let request = AuthorizationRequest.make(configuration: h.configuration)
+        let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
+        let token = try await h.tokenClient().exchange(code: code, for: request)
+        return h.client(tokens: StaticTokenSource(token))
+    }
+
+    /// Runs a listing the way the app and `repos` do: snapshots replace, increments add.
+    func list(_ client: BitbucketClient, _ workspaces: [Workspace], previous: RepositorySnapshot? = nil) async throws -> (repositories: [Repository], final: RepositoryBatch) {
+        var all: [Repository] = []
+        var last: RepositoryBatch?
+        for try await batch in client.repositories(in: workspaces, previous: previous) {
+            all = batch.isSnapshot ? batch.repositories : all + batch.repositories
+            last = batch
+        }
+        let final = try #require(last)
+        #expect(final.isFinal)
+        return (all, final)
+    }
+
+    func rows(_ repositories: [Repository]) -> Set<Truth.Row> {
+        Set(repositories.map { Truth.Row(uuid: $0.uuid, full_name: $0.fullName) })
+    }
+
+    var requests: (KitHarness) -> Int { { $0.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0 } }
+
+    @Test(arguments: [(UInt64(1), 10), (2, 5), (3, 25), (4, 40)])
+    func aListingWhileRepositoriesAreCreatedDeletedRenamedAndMovedIsExact(seed: UInt64, changes: Int) async throws {
+        let h = try await KitHarness.start { $0.seed = seed; $0.repositoryCount = 1_200; $0.workspaceCount = 4; $0.churn = changes }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        let (repositories, final) = try await list(client, workspaces)
+        #expect(repositories.count == Set(repositories.map(\.uuid)).count, "no repository twice")
+        #expect(final.mismatches.isEmpty)
+        #expect(final.failures.isEmpty)
+        #expect(rows(repositories) == (try await truth(h)), "nothing lost, nothing stale")
+        #expect(final.expectedTotal == repositories.count)
+    }
+
+    @Test func churnThatNeverStopsIsReportedNotHidden() async throws {
+        // Every request changes the account: the listing either still comes out exact (the
+        // changes missed the workspaces being checked) or says which workspaces kept changing.
+        let h = try await KitHarness.start { $0.repositoryCount = 600; $0.workspaceCount = 2; $0.churn = 10_000 }
+        let client = try await loggedIn(h)
+        let (repositories, final) = try await list(client, try await client.workspaces())
+        if final.mismatches.isEmpty {
+            #expect(rows(repositories) == (try await truth(h)))
+        } else {
+            #expect(final.mismatches.values.allSatisfy { $0.keptChanging })
+            #expect(final.isIncomplete)
+        }
+        #expect(repositories.count == Set(repositories.map(\.uuid)).count)
+    }
+
+    @Test func aRefreshOfAnUnchangedAccountCostsOneRequestPerWorkspace() async throws {
+        let h = try await KitHarness.start { $0.repositoryCount = 3_000; $0.workspaceCount = 5 }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        let first = try await list(client, workspaces)
+        let before = requests(h)
+        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories)
+        let refreshed = try await list(client, workspaces, previous: snapshot)
+        #expect(requests(h) - before == workspaces.count, "today: 1 per 100 repositories")
+        #expect(Set(refreshed.repositories.map(\.uuid)) == Set(first.repositories.map(\.uuid)))
+        #expect(Dictionary(uniqueKeysWithValues: refreshed.repositories.map { ($0.uuid, $0) }) == Dictionary(uniqueKeysWithValues: first.repositories.map { ($0.uuid, $0) }))
+        #expect(refreshed.final.isSnapshot)
+        #expect(refreshed.final.mismatches.isEmpty)
+    }
+
+    @Test(arguments: [1, 5, 12, 60, 250])
+    func aRefreshAfterChangesEqualsAFullListing(changes: Int) async throws {
+        let h = try await KitHarness.start { $0.seed = UInt64(changes); $0.repositoryCount = 2_000; $0.workspaceCount = 4 }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        let first = try await list(client, workspaces)
+        try await churn(h, now: changes)
+        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories)
+        let refreshed = try await list(client, workspaces, previous: snapshot)
+        let full = try await list(client, workspaces)
+        #expect(rows(refreshed.repositories) == (try await truth(h)))
+        let differing = refreshed.repositories.filter { repository in full.repositories.first { $0.uuid == repository.uuid } != repository }.map(\.fullName)
+        #expect(differing.isEmpty, "every field as a full listing has it")
+        #expect(refreshed.repositories.count == full.repositories.count)
+        #expect(refreshed.final.mismatches.isEmpty)
+    }
+
+    @Test func onlyUpdatesCostOnlyTheChangesEvenBeyondOnePage() async throws {
+        // 150 updates (no creation, deletion or move): the counts agree, so no workspace is
+        // listed again; more than a page changed, so the rest is asked with q=updated_on>….
+        let h = try await KitHarness.start { $0.repositoryCount = 3_000; $0.workspaceCount = 2 }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        let first = try await list(client, workspaces)
+        var changed = first.repositories
+        let newest = changed.compactMap(\.updatedOn).max()!
+        // Pretend the cached copy is older: the 150 newest look updated since.
+        let stale = Set(changed.sorted { $0.updatedOn! > $1.updatedOn! }.prefix(150).map(\.uuid))
+        for index in changed.indices where stale.contains(changed[index].uuid) {
+            changed[index].updatedOn = newest.addingTimeInterval(-400_000_000)
+            changed[index].description = "old"
+        }
+        let before = requests(h)
+        let refreshed = try await list(client, workspaces, previous: RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: changed))
+        #expect(Dictionary(uniqueKeysWithValues: refreshed.repositories.map { ($0.uuid, $0) }) == Dictionary(uniqueKeysWithValues: first.repositories.map { ($0.uuid, $0) }))
+        // One first page per workspace, plus the q= pages of the workspaces with more than a page of changes.
+        #expect(requests(h) - before < 2 * workspaces.count + 6, "not a full pass of 30 pages")
+    }
+
+    @Test func aNewWorkspaceIsListedWholeAndAGoneOneDropped() async throws {
+        let h = try await KitHarness.start { $0.repositoryCount = 500; $0.workspaceCount = 3 }
+        let client = try await loggedIn(h)
+        let workspaces = try await client.workspaces()
+        let first = try await list(client, workspaces)
+        // The previous listing knew one workspace fewer, and one that is gone.
+        let known = Array(workspaces.dropFirst())
+        var previous = first.repositories.filter { $0.workspaceSlug != workspaces[0].slug }
+        previous.append(Repository(uuid: "{gone}", name: "gone", slug: "gone", fullName: "left-workspace/gone", workspaceSlug: "left-workspace"))
+        let refreshed = try await list(client, workspaces, previous: RepositorySnapshot(workspaces: known.map(\.slug) + ["left-workspace"], repositories: previous))
+        #expect(rows(refreshed.repositories) == (try await truth(h)))
+    }
+}
