@@ -108,7 +108,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             throw ExitCode(ExitStatus.loginRequired)
         }
-        let session = context.session(for: account)
+        let session = try context.session(for: account)
         let checks = check
         var problem: (message: String, status: Int32)?
         var token = account.token
@@ -176,7 +176,7 @@ struct TokenCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try CLIContext.load()
         let account = try context.activeAccount()
-        let session = context.session(for: account)
+        let session = try context.session(for: account)
         let checks = !noCheck
         do {
             let token = try await context.withinDeadline {

@@ -49,7 +49,13 @@ struct CLIContext {
 
     /// The account's session; retries are announced on stderr, once per cause (twelve pages
     /// in flight retrying the same 429 make one line, not thirty).
-    func session(for account: StoredAccount) -> AccountSession {
+    func session(for account: StoredAccount) throws -> AccountSession {
+        do {
+            try settings.checkEndpoints(for: account)
+        } catch {
+            printError("bbtui: \(error)")
+            throw ExitCode(ExitStatus.failure)
+        }
         let announced = Mutex<Set<String>>([])
         return AccountSession(account: account, store: store, transport: transport, onRetry: { notice in
             let cause = notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"

@@ -44,7 +44,7 @@ struct WhoamiCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext.load()
-        let client = context.session(for: try context.activeAccount()).client
+        let client = try context.session(for: try context.activeAccount()).client
         let user: User
         do { user = try await context.withinDeadline { try await client.currentUser() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
         if json {
@@ -69,7 +69,7 @@ struct EmailsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext.load()
-        let client = context.session(for: try context.activeAccount()).client
+        let client = try context.session(for: try context.activeAccount()).client
         var emails: [Email]
         do { emails = try await context.withinDeadline { try await client.emails() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
         emails.sort { ($0.isPrimary ? 0 : 1, $0.isConfirmed ? 0 : 1, $0.address) < ($1.isPrimary ? 0 : 1, $1.isConfirmed ? 0 : 1, $1.address) }
@@ -151,7 +151,7 @@ struct ReposCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try CLIContext.load()
         let account = try context.activeAccount()
-        let client = context.session(for: account).client
+        let client = try context.session(for: account).client
         let (settings, accountID) = (context.settings, account.id)
         let only = workspace
         let listing: Listing

@@ -31,6 +31,16 @@ enum TUI {
             printError("bbtui: \(error)")
             return ExitStatus.failure
         }
+        // An endpoint setting that disagrees with the account about to be shown is refused, not
+        // silently ignored (`bbtui login` adds an account on that server instead).
+        if !startsWithLogin, let account = (try? store.activeAccount()).flatMap({ $0 }) {
+            do {
+                try settings.checkEndpoints(for: account)
+            } catch {
+                printError("bbtui: \(error)")
+                return ExitStatus.failure
+            }
+        }
         let services = AppServices(
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,

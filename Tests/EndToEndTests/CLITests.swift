@@ -237,3 +237,85 @@ import Testing
         #expect(result.stderr.contains("chmod 700 '\(home.path)'"))
     }
 }
+
+/// `repos` against an account that changes under it, and from its cache.
+@Suite struct ListingCLITests {
+    func repositoryRequests(_ emulator: EmulatorProcess) async throws -> Int {
+        let stats = try await emulator.stats()
+        return (stats["requests"] as? [String: Any])?["GET /2.0/repositories/{workspace}"] as? Int ?? 0
+    }
+
+    func truth(_ emulator: EmulatorProcess) async throws -> Set<String> {
+        let response = try await plainTransport.send(HTTPRequest(url: URL(string: emulator.baseURL + "/_emulator/repositories")!))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        return Set(try #require(object["values"] as? [[String: Any]]).compactMap { $0["full_name"] as? String })
+    }
+
+    func listed(_ result: Finished) throws -> Set<String> {
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == Set(rows.compactMap { $0["uuid"] as? String }).count, "no repository twice")
+        return Set(rows.compactMap { $0["full_name"] as? String })
+    }
+
+    @Test func reposIsExactWhileTheAccountChangesAndARefreshCostsWhatChanged() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--repos", "1500", "--workspaces", "3", "--churn", "6"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+
+        // Six changes land during the first listing: it still comes out exact.
+        let first = try runBBTUI(["repos", "--json"], environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try listed(first) == (try await truth(emulator)))
+
+        // Nothing changed: one request per workspace.
+        var before = try await repositoryRequests(emulator)
+        let unchanged = try runBBTUI(["repos", "--json"], environment: environment)
+        #expect(unchanged.status == 0, "\(unchanged.stderr)")
+        #expect(try listed(unchanged) == (try await truth(emulator)))
+        #expect(try await repositoryRequests(emulator) - before == 3)
+
+        // Changes between runs (create, delete, rename, update, move): still exact.
+        let churn = try await plainTransport.send(HTTPRequest(method: "POST", url: URL(string: emulator.baseURL + "/_emulator/churn?now=5")!))
+        #expect(churn.status == 200)
+        before = try await repositoryRequests(emulator)
+        let changed = try runBBTUI(["repos", "--json"], environment: environment)
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try listed(changed) == (try await truth(emulator)))
+        #expect(try await repositoryRequests(emulator) - before < 20, "far fewer than a full pass of 17 pages per changed workspace")
+
+        // --full walks every page again.
+        before = try await repositoryRequests(emulator)
+        let full = try runBBTUI(["repos", "--json", "--full"], environment: environment)
+        #expect(try listed(full) == (try await truth(emulator)))
+        #expect(try await repositoryRequests(emulator) - before >= 15)
+    }
+
+    @Test func endpointSettingsThatDisagreeWithTheAccountAreRefused() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        var environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        for (key, value, expected) in [
+            ("BBTUI_API_URL", "not a url", "BBTUI_API_URL=not a url is not a valid URL"),
+            ("BBTUI_API_URL", "https://api.example.com/2.0", "BBTUI_API_URL is https://api.example.com/2.0, but the account zoe logged in against \(emulator.endpoints["api_url"]!)"),
+            ("BBTUI_TOKEN_URL", "https://example.com/token", "BBTUI_TOKEN_URL is https://example.com/token, but the account zoe"),
+        ] {
+            var changed = environment
+            changed[key] = value
+            for command in [["whoami"], ["repos"], ["token"]] {
+                let result = try runBBTUI(command, environment: changed)
+                #expect(result.status == 1, "\(command) with \(key)=\(value)")
+                #expect(result.stderr.contains(expected), "\(result.stderr)")
+                #expect(result.stdout.isEmpty)
+            }
+        }
+        // The same URL with a trailing slash is the same server.
+        environment["BBTUI_API_URL"] = emulator.endpoints["api_url"]! + "/"
+        #expect(try runBBTUI(["whoami"], environment: environment).status == 0)
+    }
+}

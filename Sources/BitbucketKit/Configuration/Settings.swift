@@ -67,6 +67,21 @@ public struct Settings: Sendable, Equatable {
         return configuration
     }
 
+    /// Refuses endpoint settings that disagree with the account about to be used: the account's
+    /// tokens go only to the servers it logged in against, and a setting silently ignored would
+    /// leave the person believing they talk to another server. A malformed value is refused too.
+    public func checkEndpoints(for account: StoredAccount) throws(ConfigurationError) {
+        func normalized(_ url: URL) -> String { url.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) }
+        let endpoints = [("BBTUI_API_URL", account.configuration.apiURL), ("BBTUI_TOKEN_URL", account.configuration.tokenURL)]
+        for key in ["BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL"] {
+            guard let text = values[key] else { continue }
+            guard let url = URL(string: text), url.scheme != nil, url.host != nil else { throw .invalidURL(key, text) }
+            if let stored = endpoints.first(where: { $0.0 == key })?.1, normalized(url) != normalized(stored) {
+                throw .endpointConflict(key, text, account.username, stored.absoluteString)
+            }
+        }
+    }
+
     /// How long one HTTP request may take in all (`BBTUI_TIMEOUT`, seconds).
     public func requestTimeout() throws(ConfigurationError) -> Duration {
         try seconds("BBTUI_TIMEOUT", default: Settings.defaultRequestTimeout)

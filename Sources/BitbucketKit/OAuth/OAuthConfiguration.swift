@@ -50,6 +50,9 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidValue(String, String, String)
     /// The config file holds the consumer's secret and others can read it (path, mode, fix).
     case exposedSecret(String, String, String)
+    /// An endpoint setting names another server than the one the account logged in against
+    /// (key, value, account, the account's endpoint).
+    case endpointConflict(String, String, String, String)
 
     public var description: String {
         switch self {
@@ -65,6 +68,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
             return "\(key)=\(value) is not valid: it takes \(expected)."
         case .exposedSecret(let path, let mode, let fix):
             return "The config file \(path) holds BITBUCKET_CLIENT_SECRET and has permissions \(mode): other users could read the secret. bbtui refuses to use it. Fix with: \(fix)"
+        case .endpointConflict(let key, let value, let account, let stored):
+            return "\(key) is \(value), but the account \(account) logged in against \(stored), and its tokens are only ever sent there. Unset \(key) to use this account, or run `bbtui login` with it set to add an account on that server."
         }
     }
 }
