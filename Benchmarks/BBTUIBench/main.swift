@@ -196,20 +196,33 @@ if wants("refresh") {
 }
 
 if wants("pages") {
+    // At 200 ms a round trip, elapsed time over 200 ms counts the round trips.
+    let latency = 200
     let (emulator, endpoints, client, transport) = try await emulatorSession {
         $0.repositoryCount = 5000
         $0.workspaceCount = 5
-        $0.latency = .milliseconds(50)
+        $0.latency = .milliseconds(latency)
     }
-    let workspaces = try await client.workspaces()
     let clock = ContinuousClock()
-    var before = emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0
+    func requests() -> Int { emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0 }
+    func roundTrips(_ duration: Duration) -> String { String(format: "%.1f round trips", (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000 / Double(latency)) }
+
+    // The whole listing as the app and `repos` do it: the workspace list, then every page.
+    var before = requests()
     var start = clock.now
-    var parallel = 0
-    for try await batch in client.repositories(in: workspaces) { parallel += batch.repositories.count }
+    let workspaces = try await client.workspaces(names: false)
+    var listed: [Repository] = []
+    var final: RepositoryBatch?
+    for try await batch in client.repositories(in: workspaces) {
+        listed = batch.isSnapshot ? batch.repositories : listed + batch.repositories
+        final = batch
+    }
     let parallelTime = clock.now - start
-    let parallelRequests = (emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0) - before
-    before += parallelRequests
+    if let final, final.isIncomplete || final.isSnapshot { print("  (listing: snapshot \(final.isSnapshot), failures \(final.failures), mismatches \(final.mismatches))") }
+    let parallelRequests = requests() - before
+    report("5,000 repositories over 5 workspaces at \(latency) ms latency, workspaces + pages (bbtui's client)", "\(format(parallelTime)) = \(roundTrips(parallelTime)), \(parallelRequests) page requests, \(listed.count) repositories, peak \(emulator.core.stats.peakConcurrency) in flight")
+
+    before = requests()
     start = clock.now
     var sequential = 0
     for workspace in workspaces {
@@ -222,10 +235,24 @@ if wants("pages") {
         }
     }
     let sequentialTime = clock.now - start
-    let sequentialRequests = (emulator.core.stats.requests["GET /2.0/repositories/{workspace}"] ?? 0) - before
-    report("5,000 repositories over 5 workspaces, 50 ms latency, parallel pages (bbtui's client)", "\(format(parallelTime)), \(parallelRequests) requests, \(parallel) repositories")
-    report("same, following next one by one", "\(format(sequentialTime)), \(sequentialRequests) requests, \(sequential) repositories")
-    report("speed-up", String(format: "%.1f×", Double(sequentialTime.components.seconds * 1000 + sequentialTime.components.attoseconds / 1_000_000_000_000_000) / Double(parallelTime.components.seconds * 1000 + parallelTime.components.attoseconds / 1_000_000_000_000_000)))
+    report("same, following next one by one", "\(format(sequentialTime)) = \(roundTrips(sequentialTime)), \(requests() - before) requests, \(sequential) repositories")
+    report("speed-up", String(format: "%.1f×", (Double(sequentialTime.components.seconds) + Double(sequentialTime.components.attoseconds) / 1e18) / (Double(parallelTime.components.seconds) + Double(parallelTime.components.attoseconds) / 1e18)))
+
+    // A refresh of the unchanged account from that listing.
+    before = requests()
+    start = clock.now
+    let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listed)
+    var refreshed = 0
+    for try await batch in client.repositories(in: try await client.workspaces(names: false), previous: snapshot) where batch.isSnapshot { refreshed = batch.repositories.count }
+    let refreshTime = clock.now - start
+    report("refresh of the unchanged account (workspaces + first pages)", "\(format(refreshTime)) = \(roundTrips(refreshTime)), \(requests() - before) page requests (a full pass: \(parallelRequests)), \(refreshed) repositories")
+
+    // Bytes per repository with and without fields=.
+    for (label, fields) in [("every field", ""), ("fields=", "&fields=" + BitbucketClient.repositoryFieldsQuery)] {
+        let response = try await transport.send(HTTPRequest(url: URL(string: endpoints.apiURL + "/repositories/acme-platform?pagelen=100&sort=-updated_on" + fields)!))
+        let count = try BitbucketClient.decodeRepositoryPage(response.body).repositories.count
+        report("bytes per repository, \(label)", "\(response.body.count / max(1, count)) B (\(response.body.count) B for \(count))")
+    }
     await emulator.stop()
 }
 
@@ -278,7 +305,7 @@ if wants("startup") || wants("idle") {
     let redirect = try await transport.send(HTTPRequest(url: request.url)).headers["location"] ?? ""
     let token = try await TokenClient(configuration: oauth, transport: transport).exchange(code: try PastedAuthorization.code(from: redirect, expectedState: request.state).get(), for: request)
     try store.save(StoredAccount(id: "{bench}", username: "zoe", displayName: "Zoë", configuration: oauth, token: token))
-    try cache.put(makeRepositories(1000), key: "repositories", accountID: "{bench}", fetchedAt: now)
+    try cache.put(RepositorySnapshot(workspaces: ["acme-platform", "data-science", "mobile-guild", "ops"], repositories: makeRepositories(1000)), key: "repositories", accountID: "{bench}", fetchedAt: now)
     let environment = ["BBTUI_HOME": home, "TERM": "xterm-256color", "LANG": "C.UTF-8", "HOME": home, "PATH": "/usr/bin:/bin"]
 
     if wants("startup") {

@@ -8,7 +8,7 @@ struct LiveData: Sendable {
 /// between workspaces, in a fixed cycle, each stamped with a later `updated_on` than anything
 /// before it (as Bitbucket stamps every change).
 struct Churn: Sendable {
-    enum Kind: CaseIterable { case create, delete, rename, update, move }
+    enum Kind: String, CaseIterable { case create, delete, rename, update, move }
 
     /// Changes still to make, one per repository listing request.
     var pending: Int
@@ -25,10 +25,10 @@ struct Churn: Sendable {
     }
 
     /// Makes one change and describes it ("create acme-platform/churn-1").
-    mutating func apply(to data: inout EmulatorData) -> String {
+    mutating func apply(to data: inout EmulatorData, only: Kind? = nil) -> String {
         data.generation += 1
         clock += 1 + random.int(0..<5)
-        let kind = Kind.allCases[step % Kind.allCases.count]
+        let kind = only ?? Kind.allCases[step % Kind.allCases.count]
         step += 1
         let live = data.repositories.indices.filter { !data.repositories[$0].isDeleted }
         func slug(_ index: Int) -> String { "\(data.workspaces[data.repositories[index].workspace].slug)/\(data.repositories[index].slug)" }
@@ -94,10 +94,10 @@ struct Churn: Sendable {
 extension EmulatorCore {
     /// Makes `now` changes at once and queues `queue` more for the next listing requests.
     @discardableResult
-    func churn(now: Int, queue: Int) -> [String] {
+    func churn(now: Int, queue: Int, only: Churn.Kind? = nil) -> [String] {
         let changes = live.withLock { live -> [String] in
             live.churn.pending += queue
-            return (0..<now).map { _ in live.churn.apply(to: &live.data) }
+            return (0..<now).map { _ in live.churn.apply(to: &live.data, only: only) }
         }
         if !changes.isEmpty { sortCache.withLock { $0.removeAll() } }
         return changes

@@ -189,11 +189,13 @@ public final class EmulatorCore: Sendable {
             }
             return .json(200, .object([("revoked", .bool(true))]))
         case ("POST", "/_emulator/churn"):
-            // Changes the account now (`now=N` changes) or during the next listings (`during=N`,
-            // one change per repository listing request), deterministically from the seed.
+            // Changes the account now (`now=N` changes, `kind=delete` etc. for one kind only) or
+            // during the next listings (`during=N`, one change per repository listing request),
+            // deterministically from the seed.
             let now = request.queryValue("now").flatMap(Int.init) ?? 0
             let during = request.queryValue("during").flatMap(Int.init) ?? 0
-            let changes = churn(now: max(0, now), queue: max(0, during))
+            let only = request.queryValue("kind").flatMap(Churn.Kind.init(rawValue:))
+            let changes = churn(now: max(0, now), queue: max(0, during), only: only)
             return .json(200, .object([("changes", .array(changes.map(JSONValue.string)))]))
         case ("GET", "/_emulator/repositories"):
             // The truth, for tests: every repository that exists now, by uuid and full name.

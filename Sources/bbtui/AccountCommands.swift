@@ -123,12 +123,14 @@ struct StatusCommand: AsyncParsableCommand {
             problem = CLIContext.message(for: error)
         }
         let usable = problem == nil
+        let usage = session.ledger?.usage()
         if json {
             struct Out: Encodable {
                 var logged_in: Bool, uuid: String, username: String, display_name: String, token_expires_at: Date
-                var token_usable: Bool, token_checked: Bool, scopes: [String], api_url: String, store: String, store_mode: String, error: String?
+                var token_usable: Bool, token_checked: Bool, scopes: [String], api_url: String, store: String, store_mode: String
+                var requests_this_hour: Int?, request_limit: Int?, requests_free_at: Date?, error: String?
             }
-            printOut(bbtui.json(Out(logged_in: true, uuid: account.id, username: account.username, display_name: account.displayName, token_expires_at: token.expiresAt, token_usable: usable, token_checked: check, scopes: token.scopes, api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode, error: problem?.message)))
+            printOut(bbtui.json(Out(logged_in: true, uuid: account.id, username: account.username, display_name: account.displayName, token_expires_at: token.expiresAt, token_usable: usable, token_checked: check, scopes: token.scopes, api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode, requests_this_hour: usage?.used, request_limit: usage?.limit, requests_free_at: usage?.nextFreeAt, error: problem?.message)))
         } else {
             let expiry = Format.countdown(to: token.expiresAt, now: Date())
             let tokenText: String
@@ -142,6 +144,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ["Token", tokenText],
                 ["Scopes", token.scopes.joined(separator: ", ")],
                 ["API", account.configuration.apiURL.absoluteString],
+                ["Requests", usage.map { Self.describe($0) } ?? "not counted"],
                 ["Store", path + " (" + mode + ")"],
             ]))
         }
@@ -149,6 +152,13 @@ struct StatusCommand: AsyncParsableCommand {
             printError("bbtui: \(problem.message)")
             throw ExitCode(problem.status)
         }
+    }
+
+    /// "57 of 1000 repository requests this hour (bbtui's count; the oldest ages out in 12 min)".
+    static func describe(_ usage: RequestLedger.Usage) -> String {
+        var text = "\(usage.used) of \(usage.limit) repository requests this hour (bbtui's own count"
+        if let free = usage.nextFreeAt, usage.used > 0 { text += "; the oldest ages out in \(max(1, Int((free.timeIntervalSinceNow / 60).rounded(.up)))) min" }
+        return text + ")"
     }
 
     static func mode(_ path: String) -> String {

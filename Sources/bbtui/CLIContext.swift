@@ -57,7 +57,7 @@ struct CLIContext {
             throw ExitCode(ExitStatus.failure)
         }
         let announced = Mutex<Set<String>>([])
-        return AccountSession(account: account, store: store, transport: transport, onRetry: { notice in
+        return AccountSession(account: account, store: store, transport: transport, ledger: AccountSession.ledger(for: account, paths: settings.paths), onRetry: { notice in
             let cause = notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
             guard announced.withLock({ $0.insert(cause).inserted }) else { return }
             printError("bbtui: \(cause); retrying with backoff")

@@ -45,7 +45,7 @@ enum TUI {
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
             accounts: store,
-            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout)),
+            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout), paths: settings.paths),
             cache: try? CacheStore(paths: settings.paths),
             paths: settings.paths,
             home: environment["HOME"]

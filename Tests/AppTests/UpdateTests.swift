@@ -370,3 +370,26 @@ import TerminalUI
         #expect(state.browser?.repositories.selected?.uuid == before)
     }
 }
+
+/// Requests spent of the hour's limit, and listings whose counts disagree, are shown.
+@Suite struct ListingStatusTests {
+    @Test func theRepositoriesLineShowsTheHoursRequestsAndAPartialListing() {
+        var state = Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 170, height: 20))
+        let before = AppView.render(state).lines.joined(separator: "\n")
+        #expect(!before.contains("req/h"))
+        _ = Update.update(&state, .requestUsage(RequestLedger.Usage(used: 57, limit: 1000, nextFreeAt: nil)))
+        var batch = RepositoryBatch(repositories: [], loaded: 3, expectedTotal: 4, failures: [:], isFinal: true)
+        batch.mismatches = ["acme-platform": CountMismatch(listed: 3, reported: 4, keptChanging: true)]
+        _ = Update.update(&state, .repositoriesBatch(batch))
+        let after = AppView.render(state).lines.joined(separator: "\n")
+        #expect(after.contains("57/1000 req/h"), "\(after)")
+        #expect(after.contains("partial: acme-platform changed while listed, 3 of 4"), "\(after)")
+    }
+
+    @Test func aSnapshotBatchReplacesWhatWasShown() {
+        var state = Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 120, height: 20))
+        let kept = Array(Fixtures.repositories.prefix(2))
+        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: kept, loaded: 2, expectedTotal: 2, failures: [:], isSnapshot: true, isFinal: true)))
+        #expect(state.browser?.repositories.all.map(\.uuid) == kept.map(\.uuid))
+    }
+}

@@ -151,3 +151,50 @@ import TestSupport
         #expect(rows(refreshed.repositories) == (try await truth(h)))
     }
 }
+
+extension ListingTests {
+    @Test func aWorkspaceThatShrinksBelowItsLastPageDuringTheWalkIsStillListedWhole() async throws {
+        // 250 repositories in one workspace: pages 1–3. Deleting 60 between the first page and
+        // the rest makes page 3 answer 404 "Invalid page"; that is a shrink, not a failure.
+        let h = try await KitHarness.start { $0.repositoryCount = 250; $0.workspaceCount = 1 }
+        let workspaces = try await loggedIn(h).workspaces()
+        let shrinking = ShrinkAfterFirstPage(base: sharedTransport, h: h)
+        let request = AuthorizationRequest.make(configuration: h.configuration)
+        let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
+        let shrinkingClient = h.client(tokens: StaticTokenSource(try await h.tokenClient().exchange(code: code, for: request)), base: shrinking)
+        let (repositories, final) = try await list(shrinkingClient, workspaces)
+        #expect(shrinking.deleted > 0)
+        #expect(final.failures.isEmpty, "\(final.failures)")
+        #expect(final.mismatches.isEmpty)
+        #expect(rows(repositories) == (try await truth(h)))
+    }
+}
+
+/// Deletes 60 repositories right after the first page of a listing is served.
+final class ShrinkAfterFirstPage: HTTPTransport, @unchecked Sendable {
+    let base: any HTTPTransport
+    let h: KitHarness
+    private let lock = NSLock()
+    private var done = false
+    private(set) var deleted = 0
+
+    init(base: any HTTPTransport, h: KitHarness) {
+        self.base = base
+        self.h = h
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let response = try await base.send(request)
+        let first = lock.withLock { () -> Bool in
+            guard !done, request.url.path.contains("/repositories/"), request.url.query?.contains("page=1") == true else { return false }
+            done = true
+            return true
+        }
+        if first {
+            let churn = try await base.send(HTTPRequest(method: "POST", url: URL(string: h.endpoints.baseURL + "/_emulator/churn?now=60&kind=delete")!))
+            let object = try JSONSerialization.jsonObject(with: Data(churn.body)) as? [String: Any]
+            deleted = ((object?["changes"] as? [String]) ?? []).filter { $0.hasPrefix("delete") }.count
+        }
+        return response
+    }
+}

@@ -35,7 +35,10 @@ import Testing
         #expect(statusJSON["logged_in"] as? Bool == true)
         #expect(statusJSON["store_mode"] as? String == "0600")
         #expect(statusJSON["scopes"] as? [String] == ["account", "email", "repository"])
-        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "token_checked", "scopes", "api_url", "store", "store_mode"])
+        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "token_checked", "scopes", "api_url", "store", "store_mode", "requests_this_hour", "request_limit"])
+        // No request to /repositories yet: nothing spent of the hour's 1,000.
+        #expect(statusJSON["requests_this_hour"] as? Int == 0)
+        #expect(statusJSON["request_limit"] as? Int == 1000)
 
         // whoami: human and JSON with the API's field names.
         let whoami = try runBBTUI(["whoami"], environment: environment)
@@ -317,5 +320,33 @@ import Testing
         // The same URL with a trailing slash is the same server.
         environment["BBTUI_API_URL"] = emulator.endpoints["api_url"]! + "/"
         #expect(try runBBTUI(["whoami"], environment: environment).status == 0)
+    }
+}
+
+extension ListingCLITests {
+    @Test func bbtuiStopsShortOfTheHourlyLimitAndSaysWhatItSpent() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--repos", "600", "--workspaces", "2"])
+        defer { emulator.stop() }
+        let environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        // 973 requests in the last hour (by this consumer, from any bbtui process).
+        let ledger = RequestLedger(directory: StorePaths.resolve(environment: environment).cacheDirectory, clientID: emulator.endpoints["client_id"]!)
+        let now = Date().timeIntervalSince1970
+        let lines = (0..<973).map { String(format: "%.3f\n", now - 3000 + Double($0)) }.joined() + String(format: "%.3f\n", now - 7200)
+        #expect(FileManager.default.createFile(atPath: ledger.path, contents: Data(lines.utf8)))
+        #expect(ledger.usage().used == 973)
+
+        let before = try await repositoryRequests(emulator)
+        let result = try runBBTUI(["repos", "--json"], environment: environment)
+        // Two requests were left before the reserve of 25: the two first pages; the rest were
+        // never sent, and the listing says it is partial.
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(try await repositoryRequests(emulator) - before == 2)
+        #expect(result.stderr.contains("bbtui has sent 975 of Bitbucket's 1000 repository requests this hour and stops here rather than run into the limit"), "\(result.stderr)")
+        #expect(result.stderr.contains("the listing is incomplete"))
+        let status = try runBBTUI(["status"], environment: environment)
+        #expect(status.stdout.contains("975 of 1000 repository requests this hour"), "\(status.stdout)")
     }
 }

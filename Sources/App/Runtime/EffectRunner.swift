@@ -21,6 +21,7 @@ public final class EffectRunner: Sendable {
         var accountID: String?
         var tokens: RefreshingTokenSource?
         var client: BitbucketClient?
+        var ledger: RequestLedger?
         var listener: LoopbackRedirectListener?
         var listenerTask: Task<Void, Never>?
         var repositoriesTask: Task<Void, Never>?
@@ -206,6 +207,12 @@ public final class EffectRunner: Sendable {
     }
 
     /// The client for the active account, made once per account.
+    /// What the consumer has spent of the hour's repository requests, read on the I/O queue.
+    private func reportUsage() {
+        guard let ledger = session.withLock({ $0.ledger }) else { return }
+        io.async { [send] in send(.requestUsage(ledger.usage())) }
+    }
+
     private func client() throws -> (BitbucketClient, RefreshingTokenSource, String) {
         if let existing = session.withLock({ s in s.client.flatMap { c in s.tokens.map { (c, $0, s.accountID ?? "") } } }) {
             return existing
@@ -214,11 +221,12 @@ public final class EffectRunner: Sendable {
         let made = services.sessions.session(for: account, onRetry: { [send] notice in
             send(.retrying(status: notice.status, delay: notice.delay))
         })
-        let (tokens, client) = (made.tokens, made.client)
+        let (tokens, client, ledger) = (made.tokens, made.client, made.ledger)
         session.withLock { session in
             session.accountID = account.id
             session.tokens = tokens
             session.client = client
+            session.ledger = ledger
         }
         return (client, tokens, account.id)
     }
@@ -263,6 +271,7 @@ public final class EffectRunner: Sendable {
                     }
                     let now = services.now()
                     send(.repositoriesFinished(nil, at: now))
+                    reportUsage()
                     // A listing with holes is shown (marked) but never cached as the account's
                     // repositories: the next start would present it as whole.
                     if isComplete {
@@ -274,6 +283,7 @@ public final class EffectRunner: Sendable {
                 } catch {
                     if Task.isCancelled { return }
                     send(.repositoriesFinished(AppError(error), at: services.now()))
+                    reportUsage()
                 }
                 send(.tokenExpiryChanged(await tokens.currentToken.expiresAt))
             } catch {

@@ -29,6 +29,8 @@ public enum Action: Equatable, Sendable {
     /// A request is being retried after a 429 or 5xx.
     case retrying(status: Int?, delay: Duration)
     case tokenExpiryChanged(Date)
+    /// The hour's repository requests spent by this consumer (after each listing).
+    case requestUsage(RequestLedger.Usage)
 
     // MARK: Accounts and results
     case accountsListed([AccountSummary], activeID: String?)

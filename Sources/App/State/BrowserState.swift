@@ -10,6 +10,8 @@ public struct BrowserState: Equatable, Sendable {
     public var emails: Loadable<[Email]> = .idle
     public var workspaces: Loadable<[Workspace]> = .idle
     public var repositories = RepositoriesState()
+    /// Bitbucket's hourly request limit, as spent by this consumer (nil until a listing ran).
+    public var requestUsage: RequestLedger.Usage?
     public var emailList = ListState()
     public var profileScroll = 0
 

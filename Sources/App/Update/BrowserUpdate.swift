@@ -113,6 +113,8 @@ enum BrowserUpdate {
             }
         case .tokenExpiryChanged(let date):
             browser.account.tokenExpiresAt = date
+        case .requestUsage(let usage):
+            browser.requestUsage = usage
         default:
             break
         }

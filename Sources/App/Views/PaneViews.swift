@@ -165,7 +165,9 @@ enum PaneViews {
     static func drawInfoLine(_ repositories: RepositoriesState, state: AppState, area: Rect, into screen: inout Screen) {
         let arrow = repositories.isReversed ? (state.environment.isUnicode ? "↑" : "^") : (state.environment.isUnicode ? "↓" : "v")
         let scope = repositories.workspaceFilter.map { "in " + Sanitizer.sanitize($0) } ?? "all workspaces"
-        let right = "\(repositories.sort.title) \(arrow) · \(scope)"
+        var right = "\(repositories.sort.title) \(arrow) · \(scope)"
+        // What this consumer spent of Bitbucket's 1,000 repository requests an hour.
+        if let usage = state.browser?.requestUsage, usage.used > 0 { right = "\(usage.used)/\(usage.limit) req/h · " + right }
         let rightWidth = min(area.width / 2, DisplayWidth.of(right))
         screen.put(right, x: area.maxX - rightWidth, y: area.y, width: rightWidth, style: .dim, alignment: .right)
         let leftArea = Rect(x: area.x, y: area.y, width: max(0, area.width - rightWidth - 1), height: 1)

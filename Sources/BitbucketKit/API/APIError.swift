@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an API call failed, each with what to do about it.
 public enum APIError: Error, Equatable, CustomStringConvertible {
     /// The token was refused and could not be refreshed: log in again.
@@ -6,6 +8,8 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
     case missingScopes(required: [String], granted: [String])
     /// 429: Bitbucket's rolling-hour limit (no Retry-After is sent).
     case rateLimited
+    /// bbtui's own stop short of the rate limit: it will not send more this hour.
+    case budgetSpent(used: Int, limit: Int, freesAt: Date)
     /// 410: the endpoint was removed (CHANGE-2770).
     case gone(change: String, message: String)
     case notFound(String)
@@ -26,6 +30,9 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
             return "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
         case .rateLimited:
             return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded is kept."
+        case .budgetSpent(let used, let limit, let freesAt):
+            let minutes = max(1, Int((freesAt.timeIntervalSinceNow / 60).rounded(.up)))
+            return "bbtui has sent \(used) of Bitbucket's \(limit) repository requests this hour and stops here rather than run into the limit; more are allowed in \(minutes) min. What was loaded is kept."
         case .gone(let change, let message):
             return "Bitbucket removed this endpoint (\(change)): \(message)."
         case .notFound(let message):
@@ -56,7 +63,7 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
     /// answer): front ends offer to retry.
     public var isTransient: Bool {
         switch self {
-        case .rateLimited, .server, .network, .decoding: return true
+        case .rateLimited, .budgetSpent, .server, .network, .decoding: return true
         default: return false
         }
     }

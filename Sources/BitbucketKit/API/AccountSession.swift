@@ -13,6 +13,13 @@ public struct AccountSession: Sendable {
     public let tokens: RefreshingTokenSource
     /// The API client.
     public let client: BitbucketClient
+    /// What this consumer has spent of Bitbucket's hourly request limit (nil: not counted).
+    public let ledger: RequestLedger?
+
+    /// The ledger bbtui keeps for `account`'s consumer under `paths`.
+    public static func ledger(for account: StoredAccount, paths: StorePaths, now: @escaping @Sendable () -> Date = Date.init) -> RequestLedger {
+        RequestLedger(directory: paths.cacheDirectory, clientID: account.configuration.clientID, now: now)
+    }
 
     /// Builds the stack for `account` over `transport`; `onRetry` hears about each retry.
     public init(
@@ -20,12 +27,16 @@ public struct AccountSession: Sendable {
         store: TokenStore,
         transport: any HTTPTransport,
         now: @escaping @Sendable () -> Date = Date.init,
+        ledger: RequestLedger? = nil,
         onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }
     ) {
         self.account = account
+        self.ledger = ledger
         let configuration = account.configuration
         tokens = RefreshingTokenSource(account: account, store: store, client: TokenClient(configuration: configuration, transport: transport, now: now), now: now)
-        let retrying = RetryingTransport(transport, onRetry: onRetry)
+        // Every request actually sent (retries included) is spent from the consumer's hourly budget.
+        let budgeted: any HTTPTransport = ledger.map { BudgetedTransport(transport, ledger: $0, apiURL: configuration.apiURL) } ?? transport
+        let retrying = RetryingTransport(budgeted, onRetry: onRetry)
         client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: configuration.apiURL), apiURL: configuration.apiURL)
     }
 }

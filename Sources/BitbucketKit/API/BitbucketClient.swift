@@ -39,10 +39,12 @@ public struct BitbucketClient: Sendable {
         try await allPages(url("/user/emails", [("pagelen", "100")]), RawEmail.self, context: "emails").map(\.model)
     }
 
-    /// Every workspace, with names filled in concurrently where the listing omits them.
-    public func workspaces() async throws(APIError) -> [Workspace] {
+    /// Every workspace, with names filled in concurrently where the listing omits them (one more
+    /// round trip; a listing of repositories needs only the slugs: `names: false`).
+    public func workspaces(names fillsNames: Bool = true) async throws(APIError) -> [Workspace] {
         let rows = try await allPages(url("/user/workspaces", [("pagelen", "100"), ("sort", "slug")]), RawWorkspaceAccess.self, context: "workspaces")
         var workspaces = rows.map { Workspace(uuid: $0.workspace.uuid ?? $0.workspace.slug, slug: $0.workspace.slug, name: $0.workspace.name, isAdministrator: $0.administrator ?? false) }
+        guard fillsNames else { return workspaces }
         let missing = workspaces.indices.filter { workspaces[$0].name == nil }
         let names = await withTaskGroup(of: (Int, String?).self) { group in
             var results: [Int: String] = [:]
@@ -106,13 +108,16 @@ public struct BitbucketClient: Sendable {
         "values.links.clone", "values.website",
     ].joined(separator: ",")
 
-    func repositoryPage(workspace: String, page: Int, sort: String, query: [(String, String)], roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RawPage<RawRepository> {
+    /// `repositoryFields`, percent-encoded for a query string (benchmarks and tools).
+    public static var repositoryFieldsQuery: String { FormEncoder.encode(repositoryFields) }
+
+    func repositoryPage(workspace: String, page: Int, sort: String, query: [(String, String)], roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RepositoryPage {
         let context = "repositories of \(workspace), page \(page)"
         var items = [("pagelen", String(pageLength)), ("sort", sort)] + query + [("fields", BitbucketClient.repositoryFields), ("page", String(page))]
         let usesRole = !roleFilterIsGone.isSet
         if usesRole { items.insert(("role", "member"), at: 0) }
         do {
-            return try decode(RawPage<RawRepository>.self, try await get(url("/repositories/\(workspace)", items), context: context), context: context)
+            return try decodeRepositories(try await get(url("/repositories/\(workspace)", items), context: context), context: context)
         } catch .gone(let change, let message) where usesRole {
             // Reports conflict on whether role=member still works here: without it, the
             // listing is every repository the user can see in the workspace.
@@ -120,6 +125,16 @@ public struct BitbucketClient: Sendable {
             _ = (change, message)
             return try await repositoryPage(workspace: workspace, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
         }
+    }
+
+    /// A page of repositories, read by the one-pass parser; `JSONDecoder` has the last word on
+    /// anything the parser does not expect, so errors are as precise as ever.
+    func decodeRepositories(_ response: HTTPResponse, context: String) throws(APIError) -> RepositoryPage {
+        if let page = RepositoryPageParser.parse(response.body) {
+            return RepositoryPage(repositories: page.values, size: page.size, pagelen: page.pagelen, next: page.next)
+        }
+        let raw = try decode(RawPage<RawRepository>.self, response, context: context)
+        return RepositoryPage(repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
     }
 
     // MARK: - HTTP
@@ -247,6 +262,13 @@ final class RoleFilterFlag: Sendable {
 extension BitbucketClient {
     /// Decodes one page of `/repositories/{workspace}` (benchmarks and tools that hold a body).
     public static func decodeRepositoryPage(_ body: [UInt8]) throws -> (repositories: [Repository], next: String?, size: Int?) {
+        if let page = RepositoryPageParser.parse(body) { return (page.values, page.next, page.size) }
+        let page = try JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body))
+        return (page.values.map(\.model), page.next, page.size)
+    }
+
+    /// The same page through `JSONDecoder` and the `Codable` models only (benchmarks compare).
+    public static func decodeRepositoryPageWithCodable(_ body: [UInt8]) throws -> (repositories: [Repository], next: String?, size: Int?) {
         let page = try JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body))
         return (page.values.map(\.model), page.next, page.size)
     }

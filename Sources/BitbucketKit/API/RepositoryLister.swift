@@ -4,6 +4,7 @@ import Synchronization
 /// A complete listing as it is cached: the workspaces it covers wholly, and their repositories.
 /// A refresh starts from it and asks Bitbucket only for what changed.
 public struct RepositorySnapshot: Codable, Sendable, Equatable {
+    // Coded as a compact blob: see RepositorySnapshot+Binary.swift.
     /// Slugs of the workspaces whose every repository is in `repositories`.
     public var workspaces: [String]
     public var repositories: [Repository]
@@ -30,6 +31,14 @@ public struct CountMismatch: Sendable, Equatable {
     }
 }
 
+/// One page of a repository listing.
+struct RepositoryPage: Sendable {
+    var repositories: [Repository]
+    var size: Int?
+    var pagelen: Int?
+    var next: String?
+}
+
 /// One repository listing: every workspace's first page, the rest of its pages at once, then a
 /// check that nothing changed during the walk, repeated for the workspaces that did change.
 ///
@@ -38,12 +47,7 @@ public struct CountMismatch: Sendable, Equatable {
 /// updated or moved in is stamped with a newer `updated_on`) and `size`, which exposes
 /// deletions and moves out. Only a workspace whose count then disagrees is listed again.
 final class RepositoryLister: Sendable {
-    struct Page: Sendable {
-        var repositories: [Repository]
-        var size: Int?
-        var pagelen: Int?
-        var next: String?
-    }
+    typealias Page = RepositoryPage
 
     struct Outcome: Sendable {
         var repositories: [Repository] = []
@@ -266,7 +270,7 @@ final class RepositoryLister: Sendable {
     private func rest(_ slug: String, after page1: Page, query: [(String, String)], deliver: Bool) async -> (repositories: [Repository], failure: APIError?) {
         guard let size = page1.size else {
             // No size: a cursor listing, which can only be followed one page at a time.
-            do throws(APIError) {
+            do {
                 return (try await followNext(slug, from: page1, deliver: deliver), nil)
             } catch {
                 return (page1.repositories, error)
@@ -278,13 +282,7 @@ final class RepositoryLister: Sendable {
         let query = query
         return await withTaskGroup(of: (Int, Result<Page, APIError>).self) { group in
             for number in 2...pages {
-                group.addTask {
-                    do throws(APIError) {
-                        return (number, .success(try await self.fetch(slug, page: number, query: query)))
-                    } catch {
-                        return (number, .failure(error))
-                    }
-                }
+                group.addTask { (number, await self.result(slug, page: number, query: query)) }
             }
             var pagesByNumber: [Int: [Repository]] = [1: page1.repositories]
             var failure: APIError?
@@ -293,6 +291,11 @@ final class RepositoryLister: Sendable {
                 case .success(let page):
                     pagesByNumber[number] = page.repositories
                     if deliver { delivered(page.repositories) }
+                case .failure(.notFound):
+                    // A page past the end: the workspace shrank during the walk (Bitbucket
+                    // answers 404 "Invalid page"). Not a failure: the check after the walk sees
+                    // the new size and walks again.
+                    pagesByNumber[number] = []
                 case .failure(let error):
                     if failure == nil { failure = error }
                 }
@@ -322,15 +325,23 @@ final class RepositoryLister: Sendable {
     private func fetch(_ slug: String, page: Int, query: [(String, String)] = []) async throws(APIError) -> Page {
         await limiter.acquire()
         defer { limiter.release() }
-        let raw = try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
-        return Page(repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
+        return try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
+    }
+
+    /// One page as a value. (A `do throws(APIError)` written inside the task group's child
+    /// closure was miscompiled by Swift 6.3 in release builds: every page's result was lost.)
+    private func result(_ slug: String, page: Int, query: [(String, String)]) async -> Result<Page, APIError> {
+        do {
+            return .success(try await fetch(slug, page: page, query: query))
+        } catch {
+            return .failure(error)
+        }
     }
 
     private func fetch(_ url: URL, context: String) async throws(APIError) -> Page {
         await limiter.acquire()
         defer { limiter.release() }
-        let raw = try client.decode(RawPage<RawRepository>.self, try await client.get(url, context: context), context: context)
-        return Page(repositories: raw.values.map(\.model), size: raw.size, pagelen: raw.pagelen, next: raw.next)
+        return try client.decodeRepositories(try await client.get(url, context: context), context: context)
     }
 
     // MARK: - Increments

@@ -65,7 +65,8 @@ public struct RetryingTransport: HTTPTransport {
                 retryable = response.status == 429 || (500...599).contains(response.status)
             case .failure(let error):
                 let kind = (error as? TransportError)?.kind
-                retryable = !(error is CancellationError) && kind != .insecureURL && kind != .responseTooLarge
+                // bbtui's own refusals (the hour's request budget is spent) are final.
+                retryable = !(error is CancellationError) && !(error is APIError) && kind != .insecureURL && kind != .responseTooLarge
             }
             // A request that ran into its whole deadline is tried once more at most: a server that
             // does not answer in 30 s rarely answers in the next 30.

@@ -1,6 +1,13 @@
 import Foundation
 import GRDB
 
+/// A value the cache keeps as its own compact bytes rather than as JSON (large listings).
+public protocol CacheBlob {
+    func cacheBytes() -> [UInt8]
+    /// Nil when the bytes are not a whole value of this kind (another format, damage).
+    init?(cacheBytes: [UInt8])
+}
+
 /// Fetched resources per account, with the time they were fetched, so the next start shows them
 /// on its first frame. Losing the cache loses nothing: a damaged one is simply recreated.
 public final class CacheStore: Sendable {
@@ -52,7 +59,7 @@ public final class CacheStore: Sendable {
 
     /// Stores a value.
     public func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws {
-        let body = try JSONEncoder().encode(value)
+        let body = try (value as? any CacheBlob).map { Data($0.cacheBytes()) } ?? JSONEncoder().encode(value)
         try database.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO entry (account_id, key, body, fetched_at) VALUES (?, ?, ?, ?)", arguments: [accountID, key, body, fetchedAt.timeIntervalSince1970])
         }
@@ -65,6 +72,10 @@ public final class CacheStore: Sendable {
             try Row.fetchOne(db, sql: "SELECT body, fetched_at FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key])
         }) else { return nil }
         let body: Data = row["body"]
+        if let blob = T.self as? any CacheBlob.Type {
+            guard let value = blob.init(cacheBytes: Array(body)) as? T else { return nil }
+            return (value, Date(timeIntervalSince1970: row["fetched_at"]))
+        }
         guard let value = try? JSONDecoder().decode(T.self, from: body) else { return nil }
         return (value, Date(timeIntervalSince1970: row["fetched_at"]))
     }

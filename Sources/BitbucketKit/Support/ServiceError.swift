@@ -42,8 +42,10 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// True when a retry makes sense only after a while (Bitbucket's rolling-hour rate limit).
     public var isRetryableLater: Bool {
-        if case .api(.rateLimited) = self { return true }
-        return false
+        switch self {
+        case .api(.rateLimited), .api(.budgetSpent): return true
+        default: return false
+        }
     }
 
     /// True when only a new login can fix it (dead refresh token, revoked access).

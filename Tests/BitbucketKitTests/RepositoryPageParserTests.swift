@@ -1,0 +1,175 @@
+import BitbucketEmulator
+import Foundation
+import Testing
+import TestSupport
+@testable import BitbucketKit
+
+/// The one-pass parser agrees with `JSONDecoder` and the `Codable` models on every page: where
+/// it answers, the answer is the same; where the decoder refuses, it does not answer.
+@Suite(.stopsEmulators) struct RepositoryPageParserTests {
+    func codable(_ body: [UInt8]) -> (values: [Repository], next: String?, size: Int?, pagelen: Int?)? {
+        guard let raw = try? JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body)) else { return nil }
+        return (raw.values.map(\.model), raw.next, raw.size, raw.pagelen)
+    }
+
+    func agree(_ body: [UInt8], _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        let fast = RepositoryPageParser.parse(body)
+        let slow = codable(body)
+        if let fast {
+            #expect(slow != nil, "the parser accepted what the decoder refuses: \(String(decoding: body.prefix(200), as: UTF8.self))", sourceLocation: sourceLocation)
+            if let slow {
+                #expect(fast.values == slow.values, comment, sourceLocation: sourceLocation)
+                #expect(fast.next == slow.next && fast.size == slow.size && fast.pagelen == slow.pagelen, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// Real pages from the emulator: plain and hostile data, every field and `fields=`.
+    func pages() async throws -> [[UInt8]] {
+        var bodies: [[UInt8]] = []
+        for hostile in [false, true] {
+            let h = try await KitHarness.start { $0.isHostile = hostile; $0.repositoryCount = 400 }
+            let request = AuthorizationRequest.make(configuration: h.configuration)
+            let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
+            let token = try await h.tokenClient().exchange(code: code, for: request)
+            let client = h.client(tokens: StaticTokenSource(token))
+            for fields in [[], [("fields", BitbucketClient.repositoryFields)]] {
+                for page in 1...3 {
+                    let url = client.url("/repositories/acme-platform", [("pagelen", "50"), ("page", String(page))] + fields)
+                    bodies.append(try await client.get(url, context: "test").body)
+                }
+            }
+        }
+        return bodies
+    }
+
+    @Test func realPagesParseExactlyAsTheDecoderReadsThem() async throws {
+        for body in try await pages() {
+            let fast = try #require(RepositoryPageParser.parse(body), "the parser gave up on a page the emulator served")
+            #expect(fast.values.count > 0)
+            agree(body)
+        }
+    }
+
+    @Test(arguments: [
+        #"{"values": []}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r"}], "size": 1, "page": 1, "pagelen": 10}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "name": "caf\u00e9 \ud83d\ude80 \/ \"q\" \\ \n\t", "size": 12}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "name": null, "slug": null, "mainbranch": null, "project": null, "links": null, "parent": null, "workspace": null}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "links": {"clone": [{"name": "ssh", "href": "a"}, {"name": "https"}, {"name": "https", "href": "b"}, {"name": "ssh", "href": "c"}]}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {"name": "W"}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "size": 1.0}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "size": 1e3}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "size": -0}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "size": 99999999999999999999}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "name": "a", "name": "b"}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "is_private": "yes"}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "extra": [1, -2.5e-3, {"a": [true, false, null]}, "x"]}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "extra": 01}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "extra": 1.}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "name": "\ud83d"}]}"#,
+        #"{"values": [{"uuid": "{u}"}]}"#,
+        #"{"values": [{"uuid": null, "full_name": "ws/r"}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r"},]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r"}]} x"#,
+        #"  {"values" : [ ] , "next" : "https://x/?page=2" }  "#,
+        #"{"next": "n"}"#,
+        #"[]"#,
+    ])
+    func handWrittenPages(_ text: String) {
+        agree(Array(text.utf8), "\(text)")
+    }
+
+    @Test func invalidUTF8IsNeverRepaired() {
+        var body = Array(#"{"values": [{"uuid": "{u}", "full_name": "ws/"#.utf8)
+        body += [0xFF, 0xC3]
+        body += Array(#"r"}]}"#.utf8)
+        #expect(RepositoryPageParser.parse(body) == nil)
+        agree(body)
+    }
+
+    /// Random damage to real pages: flipped, dropped and inserted bytes, truncation.
+    @Test func damagedPagesNeverDisagree() async throws {
+        let bodies = try await pages()
+        var random = TestRandom(seed: 0xB0D1E5)
+        var answered = 0
+        for round in 0..<3_000 {
+            var body = bodies[round % bodies.count]
+            for _ in 0..<(1 + random.int(3)) {
+                let at = random.int(body.count)
+                switch random.int(4) {
+                case 0: body[at] = UInt8(random.int(256))
+                case 1: body.remove(at: at)
+                case 2: body.insert(Array(#"\"{}[],:0123456789.eE+-tfnul \u"#.utf8)[random.int(30)], at: at)
+                default: body = Array(body.prefix(at))
+                }
+            }
+            if RepositoryPageParser.parse(body) != nil { answered += 1 }
+            agree(body)
+        }
+        // Most damage lands inside strings and leaves the page readable: both paths are exercised.
+        #expect(answered > 100)
+    }
+}
+
+/// SplitMix64, so every run damages the same bytes.
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
+}
+
+/// The cached listing survives the cache exactly, and a damaged one is refused, never half read.
+@Suite struct RepositorySnapshotCacheTests {
+    @Test func aListingRoundTripsThroughTheCacheExactly() throws {
+        let home = TemporaryHome()
+        defer { home.remove() }
+        let cache = try CacheStore(paths: home.paths)
+        var random = TestRandom(seed: 42)
+        func text() -> String {
+            let pool = ["", "a", "é", "🚀", "\u{1B}[2J", "\u{202E}", "\u{0}", "日本語", "\"\\"]
+            return (0..<random.int(4)).map { _ in pool[random.int(pool.count)] }.joined()
+        }
+        func maybe() -> String? { random.int(3) == 0 ? nil : text() }
+        let repositories = (0..<500).map { index in
+            Repository(
+                uuid: "{\(index)}", name: text(), slug: text(), fullName: text(), workspaceSlug: text(), workspaceName: maybe(),
+                description: text(), isPrivate: random.int(2) == 0, language: text(), size: random.int(3) == 0 ? nil : Int64(random.int(1 << 40)) - 7,
+                createdOn: random.int(3) == 0 ? nil : Date(timeIntervalSince1970: Double(random.int(1 << 31)) + 0.123456),
+                updatedOn: random.int(3) == 0 ? nil : Date(timeIntervalSince1970: -Double(random.int(1 << 20)) / 7),
+                mainBranch: maybe(), forkPolicy: maybe(), hasIssues: random.int(3) == 0 ? nil : random.int(2) == 0,
+                hasWiki: random.int(3) == 0 ? nil : random.int(2) == 0, projectKey: maybe(), projectName: maybe(),
+                parentFullName: maybe(), parentUUID: maybe(), cloneHTTPS: maybe(), cloneSSH: maybe(), webURL: maybe(), website: maybe()
+            )
+        }
+        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: repositories)
+        try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
+        #expect(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
+        // An empty listing too.
+        try cache.put(RepositorySnapshot(workspaces: [], repositories: []), key: "empty", accountID: "{u}", fetchedAt: Date())
+        #expect(cache.get(RepositorySnapshot.self, key: "empty", accountID: "{u}")?.value == RepositorySnapshot(workspaces: [], repositories: []))
+    }
+
+    @Test func aDamagedBlobIsRefusedWhole() throws {
+        let encoded = try JSONEncoder().encode(RepositorySnapshot(workspaces: ["w"], repositories: [Repository(uuid: "{1}", name: "n", slug: "s", fullName: "w/s", workspaceSlug: "w")]))
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        let text = try #require(object["blob"] as? String)
+        var blob = try #require(Data(base64Encoded: text))
+        for cut in [1, 9, blob.count / 2, blob.count - 1] {
+            object["blob"] = Data(blob.prefix(cut)).base64EncodedString()
+            #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil, "cut at \(cut)")
+        }
+        blob.append(0)
+        object["blob"] = blob.base64EncodedString()
+        #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil)
+        // The old cache format (a bare array) reads as nothing, not as an error.
+        #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: Data("[]".utf8))) == nil)
+    }
+}
