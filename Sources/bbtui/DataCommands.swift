@@ -121,7 +121,11 @@ struct ReposCommand: AsyncParsableCommand {
             text.member("full_name", repository.fullName)
             text.member("is_private", repository.isPrivate)
             text.member("language", repository.language)
-            text.member("links", object: [("clone_https", repository.cloneHTTPS), ("clone_ssh", repository.cloneSSH), ("html", repository.webURL)].compactMap { key, value in value.map { (key, $0) } })
+            text.member("links") { links in
+                links.member("clone_https", repository.cloneHTTPS)
+                links.member("clone_ssh", repository.cloneSSH)
+                links.member("html", repository.webURL)
+            }
             text.member("mainbranch", repository.mainBranch)
             text.member("name", repository.name)
             text.member("parent", repository.parentFullName)

@@ -125,7 +125,22 @@ struct JSONText {
     mutating func member(_ name: StaticString, _ value: Int64?) {
         guard let value else { return }
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        number(value)
+    }
+
+    /// Decimal digits without a String in between.
+    private mutating func number(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = 20
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(magnitude % 10) + 0x30
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     mutating func member(_ name: StaticString, _ value: Bool) {
@@ -136,22 +151,17 @@ struct JSONText {
     mutating func member(_ name: StaticString, _ value: Date?) {
         guard let value else { return }
         key(name)
-        quoted(JSONText.iso8601(value))
+        bytes.append(UInt8(ascii: "\""))
+        date(value)
+        bytes.append(UInt8(ascii: "\""))
     }
 
-    /// A nested object of strings, its keys already sorted.
-    mutating func member(_ name: StaticString, object: [(String, String)]) {
+    /// A nested object whose members `body` writes (keys sorted).
+    mutating func member(_ name: StaticString, object body: (inout JSONText) -> Void) {
         key(name)
         let (outerMembers, outerDepth) = (members, depth)
         beginObject(depth: outerDepth + 1)
-        for (key, value) in object {
-            append(members == 0 ? "\n" : ",\n")
-            members += 1
-            indent(depth + 1)
-            quoted(key)
-            append(" : ")
-            quoted(value)
-        }
+        body(&self)
         endObject()
         (members, depth) = (outerMembers, outerDepth)
     }
@@ -204,11 +214,37 @@ struct JSONText {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// `2026-11-17T10:00:00Z`, as `.iso8601` writes it (whole seconds, UTC).
-    static func iso8601(_ date: Date) -> String {
+    /// `iso8601(date)`, straight into the bytes.
+    private mutating func date(_ date: Date) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = JSONText.civil(days)
+        guard (0...9999).contains(year) else {
+            bytes.append(contentsOf: JSONText.iso8601(date).utf8)
+            return
+        }
+        func two(_ value: Int) {
+            bytes.append(UInt8(value / 10) + 0x30)
+            bytes.append(UInt8(value % 10) + 0x30)
+        }
+        two(year / 100)
+        two(year % 100)
+        bytes.append(UInt8(ascii: "-"))
+        two(month)
+        bytes.append(UInt8(ascii: "-"))
+        two(day)
+        bytes.append(UInt8(ascii: "T"))
+        two(secondOfDay / 3600)
+        bytes.append(UInt8(ascii: ":"))
+        two(secondOfDay / 60 % 60)
+        bytes.append(UInt8(ascii: ":"))
+        two(secondOfDay % 60)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Year, month and day of a day number since 1970 (Howard Hinnant's civil-from-days).
+    static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -217,7 +253,15 @@ struct JSONText {
         let mp = (5 * doy + 2) / 153
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// `2026-11-17T10:00:00Z`, as `.iso8601` writes it (whole seconds, UTC).
+    static func iso8601(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(days)
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

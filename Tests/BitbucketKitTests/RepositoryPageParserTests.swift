@@ -173,3 +173,27 @@ struct TestRandom {
         #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: Data("[]".utf8))) == nil)
     }
 }
+
+/// `Repository` stores its links relative to the full name; what goes in comes out.
+@Suite struct RepositoryStorageTests {
+    @Test(arguments: [
+        ("https://zoe@bitbucket.org/ws/r.git", "git@ssh.bitbucket.org:ws/r.git", "https://bitbucket.org/ws/r"),
+        ("https://a@b@bitbucket.org/ws/r.git", "git@bitbucket.org:ws/r.git", "https://bitbucket.org/ws/r/"),
+        ("https://bitbucket.org/ws/r.git", "ssh://git@example.com/ws/r.git", "https://example.com/ws/r"),
+        ("https://zoe@bitbucket.org/other/r.git", "git@ssh.bitbucket.org:other/r.git", ""),
+        ("", "", "https://bitbucket.org/ws/r"),
+    ])
+    func linksComeBackAsTheyWent(https: String, ssh: String, web: String) {
+        var repository = Repository(uuid: "{u}", name: "r", slug: "r", fullName: "ws/r", workspaceSlug: "ws", cloneHTTPS: https, cloneSSH: ssh, webURL: web)
+        #expect(repository.cloneHTTPS == https)
+        #expect(repository.cloneSSH == ssh)
+        #expect(repository.webURL == web)
+        let copy = repository
+        repository.fullName = "ws/renamed"
+        #expect(repository.cloneHTTPS == https && repository.cloneSSH == ssh && repository.webURL == web, "a rename keeps the links")
+        #expect(copy.fullName == "ws/r", "copies are values")
+        repository.cloneSSH = nil
+        #expect(repository.cloneSSH == nil)
+        #expect(Repository(uuid: "{u}", name: "r", slug: "r", fullName: "ws/r", workspaceSlug: "ws").webURL == nil)
+    }
+}

@@ -187,7 +187,9 @@ public struct RepositoriesState: Equatable, Sendable {
         all += repositories
         for repository in repositories {
             search.append(repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}" + repository.language)
-            sortNames.append(repository.name.lowercased())
+            // Most names are lower case already: share the name's storage then.
+            let lowered = repository.name.lowercased()
+            sortNames.append(lowered == repository.name ? repository.name : lowered)
             updatedKeys.append(repository.updatedOn?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude)
             sizeKeys.append(repository.size ?? 0)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The logged-in user (`GET /user`) and the scopes their token carries.
 public struct User: Sendable, Equatable, Codable {
@@ -51,32 +52,236 @@ public struct Workspace: Sendable, Equatable, Codable {
 }
 
 /// A repository, every non-essential field optional because Bitbucket's fields come and go.
+///
+/// A copy-on-write handle to one shared record: a listing passes the same repository through
+/// pages, batches, the merge and the screen's state, and 100,000 of them in four arrays would
+/// otherwise be four copies of 400-byte values (and ten reference counts each per copy).
 public struct Repository: Sendable, Equatable, Codable, Identifiable {
-    public var uuid: String
-    public var name: String
-    public var slug: String
-    public var fullName: String
-    public var workspaceSlug: String
-    public var workspaceName: String?
-    public var description: String
-    public var isPrivate: Bool
-    public var language: String
-    public var size: Int64?
-    public var createdOn: Date?
-    public var updatedOn: Date?
-    public var mainBranch: String?
-    public var forkPolicy: String?
-    public var hasIssues: Bool?
-    public var hasWiki: Bool?
-    public var projectKey: String?
-    public var projectName: String?
-    public var parentFullName: String?
+    /// The stored fields (the `Codable` shape is theirs: the same keys as before).
+    struct Fields: Sendable, Equatable, Codable {
+        var uuid: String
+        var name: String
+        var slug: String
+        /// Nil when it is `workspaceSlug/slug` (almost always).
+        var fullName: String?
+        var workspaceSlug: String
+        var workspaceName: String?
+        var description: String
+        var isPrivate: Bool
+        var language: String
+        var size: Int64?
+        var createdOn: Date?
+        var updatedOn: Date?
+        var mainBranch: String?
+        var forkPolicy: String?
+        var hasIssues: Bool?
+        var hasWiki: Bool?
+        var projectKey: String?
+        var projectName: String?
+        var parentFullName: String?
+        var parentUUID: String?
+        /// The web and clone links, stored as what they add to the full name when they follow
+        /// Bitbucket's patterns (they almost always do), else as they are.
+        var links: Links
+        var website: String?
+    }
+
+    /// `https://USER@bitbucket.org/FULL_NAME.git`, `git@ssh.bitbucket.org:FULL_NAME.git` and
+    /// `https://bitbucket.org/FULL_NAME` are rebuilt from the full name on demand: three strings
+    /// of 50–70 bytes fewer per repository.
+    struct Links: Sendable, Equatable, Codable {
+        enum SSH: UInt8, Codable { case none, ssh, plain, other }
+        /// The user part of a standard HTTPS clone link, or the whole link otherwise.
+        var httpsUser: String?
+        var httpsOther: String?
+        var ssh: SSH = .none
+        var sshOther: String?
+        /// Nil: standard (or `hasHTML` false: none).
+        var htmlOther: String?
+        var hasHTML = false
+
+        init(cloneHTTPS: String?, cloneSSH: String?, webURL: String?, fullName: String) {
+            setCloneHTTPS(cloneHTTPS, fullName: fullName)
+            setCloneSSH(cloneSSH, fullName: fullName)
+            setWebURL(webURL, fullName: fullName)
+        }
+
+        func cloneHTTPS(fullName: String) -> String? {
+            if let httpsOther { return httpsOther }
+            return httpsUser.map { "https://\($0)@bitbucket.org/\(fullName).git" }
+        }
+
+        func cloneSSH(fullName: String) -> String? {
+            switch ssh {
+            case .none: return nil
+            case .ssh: return "git@ssh.bitbucket.org:\(fullName).git"
+            case .plain: return "git@bitbucket.org:\(fullName).git"
+            case .other: return sshOther
+            }
+        }
+
+        func webURL(fullName: String) -> String? {
+            hasHTML ? htmlOther ?? "https://bitbucket.org/\(fullName)" : nil
+        }
+
+        mutating func setCloneHTTPS(_ link: String?, fullName: String) {
+            (httpsUser, httpsOther) = (nil, nil)
+            guard let link else { return }
+            let suffix = "@bitbucket.org/\(fullName).git"
+            if link.hasPrefix("https://"), link.hasSuffix(suffix), link.utf8.count > 8 + suffix.utf8.count {
+                let user = String(link.dropFirst(8).dropLast(suffix.count))
+                if !user.contains("@"), !user.contains("/") {
+                    httpsUser = Repository.intern(user)
+                    return
+                }
+            }
+            httpsOther = link
+        }
+
+        mutating func setCloneSSH(_ link: String?, fullName: String) {
+            sshOther = nil
+            switch link {
+            case nil: ssh = .none
+            case "git@ssh.bitbucket.org:\(fullName).git": ssh = .ssh
+            case "git@bitbucket.org:\(fullName).git": ssh = .plain
+            default: (ssh, sshOther) = (.other, link)
+            }
+        }
+
+        mutating func setWebURL(_ link: String?, fullName: String) {
+            hasHTML = link != nil
+            htmlOther = link == "https://bitbucket.org/\(fullName)" ? nil : link
+        }
+    }
+
+    final class Storage: @unchecked Sendable {
+        // Mutated only through `mutableFields`, after making the storage unique.
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    private var mutableFields: Fields {
+        get { storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public var uuid: String {
+        get { storage.fields.uuid }
+        set { mutableFields.uuid = newValue }
+    }
+    public var name: String {
+        get { storage.fields.name }
+        set { mutableFields.name = newValue }
+    }
+    public var slug: String {
+        get { storage.fields.slug }
+        set {
+            // The full name may be derived from the workspace and slug: keep it as it was.
+            let name = fullName
+            mutableFields.slug = newValue
+            mutableFields.fullName = Repository.storedFullName(name, workspaceSlug: workspaceSlug, slug: slug)
+        }
+    }
+    public var fullName: String {
+        get { storage.fields.fullName ?? storage.fields.workspaceSlug + "/" + storage.fields.slug }
+        set {
+            // The links are stored relative to the full name: keep them as they were.
+            let (https, ssh, web) = (cloneHTTPS, cloneSSH, webURL)
+            mutableFields.fullName = Repository.storedFullName(newValue, workspaceSlug: workspaceSlug, slug: slug)
+            mutableFields.links = Links(cloneHTTPS: https, cloneSSH: ssh, webURL: web, fullName: newValue)
+        }
+    }
+    public var workspaceSlug: String {
+        get { storage.fields.workspaceSlug }
+        set {
+            // The full name may be derived from the workspace and slug: keep it as it was.
+            let name = fullName
+            mutableFields.workspaceSlug = newValue
+            mutableFields.fullName = Repository.storedFullName(name, workspaceSlug: workspaceSlug, slug: slug)
+        }
+    }
+    public var workspaceName: String? {
+        get { storage.fields.workspaceName }
+        set { mutableFields.workspaceName = newValue }
+    }
+    public var description: String {
+        get { storage.fields.description }
+        set { mutableFields.description = newValue }
+    }
+    public var isPrivate: Bool {
+        get { storage.fields.isPrivate }
+        set { mutableFields.isPrivate = newValue }
+    }
+    public var language: String {
+        get { storage.fields.language }
+        set { mutableFields.language = newValue }
+    }
+    public var size: Int64? {
+        get { storage.fields.size }
+        set { mutableFields.size = newValue }
+    }
+    public var createdOn: Date? {
+        get { storage.fields.createdOn }
+        set { mutableFields.createdOn = newValue }
+    }
+    public var updatedOn: Date? {
+        get { storage.fields.updatedOn }
+        set { mutableFields.updatedOn = newValue }
+    }
+    public var mainBranch: String? {
+        get { storage.fields.mainBranch }
+        set { mutableFields.mainBranch = newValue }
+    }
+    public var forkPolicy: String? {
+        get { storage.fields.forkPolicy }
+        set { mutableFields.forkPolicy = newValue }
+    }
+    public var hasIssues: Bool? {
+        get { storage.fields.hasIssues }
+        set { mutableFields.hasIssues = newValue }
+    }
+    public var hasWiki: Bool? {
+        get { storage.fields.hasWiki }
+        set { mutableFields.hasWiki = newValue }
+    }
+    public var projectKey: String? {
+        get { storage.fields.projectKey }
+        set { mutableFields.projectKey = newValue }
+    }
+    public var projectName: String? {
+        get { storage.fields.projectName }
+        set { mutableFields.projectName = newValue }
+    }
+    public var parentFullName: String? {
+        get { storage.fields.parentFullName }
+        set { mutableFields.parentFullName = newValue }
+    }
     /// The parent's uuid, so a refresh can follow a parent renamed, moved or deleted since.
-    public var parentUUID: String?
-    public var cloneHTTPS: String?
-    public var cloneSSH: String?
-    public var webURL: String?
-    public var website: String?
+    public var parentUUID: String? {
+        get { storage.fields.parentUUID }
+        set { mutableFields.parentUUID = newValue }
+    }
+    public var cloneHTTPS: String? {
+        get { storage.fields.links.cloneHTTPS(fullName: fullName) }
+        set { let name = fullName; mutableFields.links.setCloneHTTPS(newValue, fullName: name) }
+    }
+    public var cloneSSH: String? {
+        get { storage.fields.links.cloneSSH(fullName: fullName) }
+        set { let name = fullName; mutableFields.links.setCloneSSH(newValue, fullName: name) }
+    }
+    public var webURL: String? {
+        get { storage.fields.links.webURL(fullName: fullName) }
+        set { let name = fullName; mutableFields.links.setWebURL(newValue, fullName: name) }
+    }
+    public var website: String? {
+        get { storage.fields.website }
+        set { mutableFields.website = newValue }
+    }
 
     public var id: String { uuid }
 
@@ -88,30 +293,47 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         hasIssues: Bool? = nil, hasWiki: Bool? = nil, projectKey: String? = nil, projectName: String? = nil,
         parentFullName: String? = nil, parentUUID: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil, webURL: String? = nil, website: String? = nil
     ) {
-        self.uuid = uuid
-        self.name = name
-        self.slug = slug
-        self.fullName = fullName
-        self.workspaceSlug = workspaceSlug
-        self.workspaceName = workspaceName
-        self.description = description
-        self.isPrivate = isPrivate
-        self.language = language
-        self.size = size
-        self.createdOn = createdOn
-        self.updatedOn = updatedOn
-        self.mainBranch = mainBranch
-        self.forkPolicy = forkPolicy
-        self.hasIssues = hasIssues
-        self.hasWiki = hasWiki
-        self.projectKey = projectKey
-        self.projectName = projectName
-        self.parentFullName = parentFullName
-        self.parentUUID = parentUUID
-        self.cloneHTTPS = cloneHTTPS
-        self.cloneSSH = cloneSSH
-        self.webURL = webURL
-        self.website = website
+        storage = Storage(Fields(
+            uuid: uuid, name: name, slug: slug == name ? name : slug, fullName: Repository.storedFullName(fullName, workspaceSlug: workspaceSlug, slug: slug),
+            workspaceSlug: Repository.intern(workspaceSlug), workspaceName: workspaceName.map(Repository.intern),
+            description: description, isPrivate: isPrivate, language: Repository.intern(language), size: size, createdOn: createdOn, updatedOn: updatedOn,
+            mainBranch: mainBranch.map(Repository.intern), forkPolicy: forkPolicy.map(Repository.intern), hasIssues: hasIssues, hasWiki: hasWiki, projectKey: projectKey.map(Repository.intern),
+            projectName: projectName.map(Repository.intern), parentFullName: parentFullName, parentUUID: parentUUID,
+            links: Links(cloneHTTPS: cloneHTTPS, cloneSSH: cloneSSH, webURL: webURL, fullName: fullName), website: website
+        ))
+    }
+
+    /// What to store for a full name: nothing when it is `workspaceSlug/slug`.
+    static func storedFullName(_ fullName: String, workspaceSlug: String, slug: String) -> String? {
+        let workspace = workspaceSlug.utf8, repository = slug.utf8, name = fullName.utf8
+        guard name.count == workspace.count + 1 + repository.count, name.starts(with: workspace),
+              name.dropFirst(workspace.count).first == UInt8(ascii: "/"), name.dropFirst(workspace.count + 1).elementsEqual(repository) else { return fullName }
+        return nil
+    }
+
+    /// One shared copy of each string that repeats across repositories (workspace, language,
+    /// project, branch): long ones are stored once, not once per repository.
+    static func intern(_ text: String) -> String {
+        guard text.utf8.count > 15 else { return text }  // Short strings live inline anyway.
+        return interned.withLock { table in
+            if let shared = table[text] { return shared }
+            if table.count < 4_096 { table[text] = text }
+            return text
+        }
+    }
+
+    private static let interned = Mutex<[String: String]>([:])
+
+    public static func == (lhs: Repository, rhs: Repository) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        storage = Storage(try Fields(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try storage.fields.encode(to: encoder)
     }
 }
 

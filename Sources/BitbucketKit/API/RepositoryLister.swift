@@ -55,11 +55,13 @@ final class RepositoryLister: Sendable {
         var size: Int?
         var failure: APIError?
         var keptChanging = false
+        /// Walked again after increments went out (what was delivered needs correcting).
+        var rewalked = false
     }
 
     struct State {
-        /// What increments delivered, by uuid (to know whether a final snapshot is needed).
-        var delivered: [String: Repository] = [:]
+        /// The uuids increments delivered.
+        var delivered = Set<String>()
         var failures: [String: APIError] = [:]
         var sizes: [String: Int] = [:]
         var firstPagesPending: Int
@@ -109,6 +111,7 @@ final class RepositoryLister: Sendable {
             if case .missingScopes = error { throw error }
         }
         var merged = RepositoryLister.merge(outcomes, order: slugs)
+        var corrected = merged.replaced || slugs.contains { outcomes[$0]?.rewalked == true }
         // A workspace whose count disagrees (a move out, a deletion, a walk the server's pages
         // did not cover) is listed again, whole, until the counts agree.
         for _ in 1..<RepositoryLister.attempts {
@@ -120,9 +123,9 @@ final class RepositoryLister: Sendable {
             let again = await forEach(disagreeing) { await self.fullPass($0, streaming: false) }
             for (slug, outcome) in again { outcomes[slug] = outcome }
             merged = RepositoryLister.merge(outcomes, order: slugs)
+            corrected = true
         }
-
-        merged.repositories = followParents(merged.repositories)
+        if followParents(&merged.repositories) { corrected = true }
 
         var mismatches: [String: CountMismatch] = [:]
         var failures: [String: APIError] = [:]
@@ -137,8 +140,8 @@ final class RepositoryLister: Sendable {
             }
         }
         let total = slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
-        let delivered = state.withLock { $0.delivered }
-        let isSnapshot = isRefresh || delivered.count != merged.repositories.count || merged.repositories.contains { delivered[$0.uuid] != $0 }
+        // Increments delivered exactly the final list unless something was corrected since.
+        let isSnapshot = isRefresh || corrected || state.withLock { $0.delivered.count } != merged.repositories.count
         emit(RepositoryBatch(
             repositories: isSnapshot ? merged.repositories : [], loaded: merged.repositories.count, expectedTotal: total,
             failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true
@@ -150,13 +153,20 @@ final class RepositoryLister: Sendable {
 
     /// Every outcome's repositories, one per uuid (the most recently updated copy wins: a
     /// repository moved during the listing may have been seen in both workspaces).
-    static func merge(_ outcomes: [String: Outcome], order: [String]) -> (repositories: [Repository], counts: [String: Int]) {
+    static func merge(_ outcomes: [String: Outcome], order: [String]) -> (repositories: [Repository], counts: [String: Int], replaced: Bool) {
         var index: [String: Int] = [:]
         var repositories: [Repository] = []
+        var replaced = false
+        let total = order.reduce(0) { $0 + (outcomes[$1]?.repositories.count ?? 0) }
+        index.reserveCapacity(total)
+        repositories.reserveCapacity(total)
         for slug in order {
             for repository in outcomes[slug]?.repositories ?? [] {
                 if let at = index[repository.uuid] {
-                    if (repository.updatedOn ?? .distantPast) > (repositories[at].updatedOn ?? .distantPast) { repositories[at] = repository }
+                    if (repository.updatedOn ?? .distantPast) > (repositories[at].updatedOn ?? .distantPast) {
+                        repositories[at] = repository
+                        replaced = true
+                    }
                 } else {
                     index[repository.uuid] = repositories.count
                     repositories.append(repository)
@@ -165,27 +175,35 @@ final class RepositoryLister: Sendable {
         }
         var counts: [String: Int] = [:]
         for repository in repositories { counts[repository.workspaceSlug, default: 0] += 1 }
-        return (repositories, counts)
+        return (repositories, counts, replaced)
     }
 
     /// A fork's `parent` is the parent's name, which changes without touching the fork's
     /// `updated_on`: take it from the parent itself when it is listed, and drop it when the
     /// parent was listed before and is gone now.
-    private func followParents(_ repositories: [Repository]) -> [Repository] {
-        guard repositories.contains(where: { $0.parentUUID != nil }) else { return repositories }
-        let names = Dictionary(repositories.map { ($0.uuid, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+    /// True when any fork was changed.
+    private func followParents(_ repositories: inout [Repository]) -> Bool {
+        let forks = repositories.indices.filter { repositories[$0].parentUUID != nil }
+        guard !forks.isEmpty else { return false }
+        var names: [String: String] = [:]
+        names.reserveCapacity(repositories.count)
+        for repository in repositories { names[repository.uuid] = repository.fullName }
         let previouslyListed = Set(previous.values.joined().map(\.uuid))
-        return repositories.map { repository in
-            guard let parent = repository.parentUUID else { return repository }
-            var repository = repository
+        var changed = false
+        for index in forks {
+            guard let parent = repositories[index].parentUUID else { continue }
             if let name = names[parent] {
-                repository.parentFullName = name
+                if repositories[index].parentFullName != name {
+                    repositories[index].parentFullName = name
+                    changed = true
+                }
             } else if previouslyListed.contains(parent) {
-                repository.parentFullName = nil
-                repository.parentUUID = nil
+                repositories[index].parentFullName = nil
+                repositories[index].parentUUID = nil
+                changed = true
             }
-            return repository
         }
+        return changed
     }
 
     private func forEach(_ slugs: [String], _ body: @escaping @Sendable (String) async -> Outcome) async -> [String: Outcome] {
@@ -221,7 +239,7 @@ final class RepositoryLister: Sendable {
                 return Outcome(repositories: items, size: page1.size, failure: failure)
             }
             guard let size = page1.size else { return Outcome(repositories: items, size: nil) }
-            latest = Outcome(repositories: items, size: size, keptChanging: attempt > 0)
+            latest = Outcome(repositories: items, size: size, keptChanging: attempt > 0, rewalked: attempt > 0)
             if page1.next == nil && items.count == size { return latest }
             let check: Page
             do { check = try await fetch(slug, page: 1) } catch { return Outcome(repositories: items, size: size, failure: error) }
@@ -229,11 +247,12 @@ final class RepositoryLister: Sendable {
                 if items.count == size { return latest }
                 // Nothing changed, yet the numbered pages did not cover `size`: follow `next`.
                 guard let walked = try? await followNext(slug, from: page1) else { return latest }
-                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0)
+                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0, rewalked: true)
             }
             firstPage = check
         }
         latest.keptChanging = true
+        latest.rewalked = true
         return latest
     }
 
@@ -368,8 +387,7 @@ final class RepositoryLister: Sendable {
 
     private func emitIncrement(_ repositories: [Repository], _ state: inout State) {
         var fresh: [Repository] = []
-        for repository in repositories where state.delivered[repository.uuid] == nil {
-            state.delivered[repository.uuid] = repository
+        for repository in repositories where state.delivered.insert(repository.uuid).inserted {
             fresh.append(repository)
         }
         let expected = state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count ? state.sizes.values.reduce(0, +) : nil

@@ -70,8 +70,11 @@ private struct BinaryWriter {
     }
 
     mutating func string(_ text: String) {
-        int(Int64(text.utf8.count))
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { utf8 in
+            int(Int64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func optional(_ text: String?) {
@@ -94,9 +97,26 @@ private struct BinaryWriter {
     }
 
     mutating func repository(_ r: Repository) {
-        for text in [r.uuid, r.name, r.slug, r.fullName, r.workspaceSlug, r.description, r.language] { string(text) }
+        // Field by field (no temporary arrays: this runs once per repository).
+        string(r.uuid)
+        string(r.name)
+        string(r.slug)
+        string(r.fullName)
+        string(r.workspaceSlug)
+        string(r.description)
+        string(r.language)
         bytes.append(r.isPrivate ? 1 : 0)
-        for text in [r.workspaceName, r.mainBranch, r.forkPolicy, r.projectKey, r.projectName, r.parentFullName, r.parentUUID, r.cloneHTTPS, r.cloneSSH, r.webURL, r.website] { optional(text) }
+        optional(r.workspaceName)
+        optional(r.mainBranch)
+        optional(r.forkPolicy)
+        optional(r.projectKey)
+        optional(r.projectName)
+        optional(r.parentFullName)
+        optional(r.parentUUID)
+        optional(r.cloneHTTPS)
+        optional(r.cloneSSH)
+        optional(r.webURL)
+        optional(r.website)
         optional(r.size)
         optional(r.createdOn)
         optional(r.updatedOn)
