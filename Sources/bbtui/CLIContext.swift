@@ -12,6 +12,8 @@ struct CLIContext {
     let transport: AsyncHTTPClientTransport
     /// The limit on the whole command (`BBTUI_COMMAND_TIMEOUT`).
     let commandTimeout: Duration
+    /// The consumer's hourly limit on repository requests (`BBTUI_REQUEST_LIMIT`).
+    let requestLimit: Int
 
     /// Loads settings and opens the store; failures become a message on stderr and exit 1.
     static func load() throws -> CLIContext {
@@ -21,10 +23,11 @@ struct CLIContext {
             let settings = try Settings.load(environment: environment)
             let requestTimeout = try settings.requestTimeout()
             let commandTimeout = try settings.commandTimeout()
+            let requestLimit = try settings.requestLimit()
             let store = try TokenStore(paths: settings.paths)
             for notice in store.notices { printError("bbtui: \(notice)") }
             let transport = AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout)
-            return CLIContext(environment: environment, settings: settings, store: store, transport: transport, commandTimeout: commandTimeout)
+            return CLIContext(environment: environment, settings: settings, store: store, transport: transport, commandTimeout: commandTimeout, requestLimit: requestLimit)
         } catch {
             printError("bbtui: \(error)")
             throw ExitCode(ExitStatus.failure)
@@ -57,7 +60,7 @@ struct CLIContext {
             throw ExitCode(ExitStatus.failure)
         }
         let announced = Mutex<Set<String>>([])
-        return AccountSession(account: account, store: store, transport: transport, ledger: AccountSession.ledger(for: account, paths: settings.paths), onRetry: { notice in
+        return AccountSession(account: account, store: store, transport: transport, ledger: AccountSession.ledger(for: account, paths: settings.paths, limit: requestLimit), onRetry: { notice in
             let cause = notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
             guard announced.withLock({ $0.insert(cause).inserted }) else { return }
             printError("bbtui: \(cause); retrying with backoff")

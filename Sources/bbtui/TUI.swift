@@ -11,9 +11,11 @@ enum TUI {
         umask(0o077)
         let settings: Settings
         let requestTimeout: Duration
+        let requestLimit: Int
         do {
             settings = try Settings.load(environment: environment)
             requestTimeout = try settings.requestTimeout()
+            requestLimit = try settings.requestLimit()
         } catch {
             printError("bbtui: \(error)")
             return ExitStatus.failure
@@ -45,7 +47,7 @@ enum TUI {
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
             accounts: store,
-            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout), paths: settings.paths),
+            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout), paths: settings.paths, requestLimit: requestLimit),
             cache: try? CacheStore(paths: settings.paths),
             paths: settings.paths,
             home: environment["HOME"]

@@ -278,6 +278,9 @@ public final class EffectRunner: Sendable {
                         let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all)
                         io.async { try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now) }
                     }
+                    // A listing leaves freed page bodies and batches behind in the heap; hand
+                    // them back to the system rather than keep them as resident memory.
+                    io.async { _ = releaseFreeHeap(0) }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -304,3 +307,8 @@ public final class EffectRunner: Sendable {
         }
     }
 }
+
+/// glibc's `malloc_trim` (in <malloc.h>, which the Glibc module leaves out): returns free heap
+/// pages to the system.
+@_silgen_name("malloc_trim")
+private func releaseFreeHeap(_ pad: Int) -> Int32

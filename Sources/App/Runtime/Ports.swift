@@ -44,15 +44,17 @@ public protocol SessionProvider: Sendable {
 public struct LiveSessions: SessionProvider {
     let store: TokenStore
     let transport: any HTTPTransport
-    /// Where the request ledgers live (nil: requests are not counted).
+    /// Where the request ledgers live (nil: requests are not counted), and the hourly limit.
     let paths: StorePaths?
+    let requestLimit: Int
     let now: @Sendable () -> Date
 
     /// Creates the provider.
-    public init(store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil, requestLimit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.transport = transport
         self.paths = paths
+        self.requestLimit = requestLimit
         self.now = now
     }
 
@@ -61,7 +63,7 @@ public struct LiveSessions: SessionProvider {
     }
 
     public func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
-        AccountSession(account: account, store: store, transport: transport, now: now, ledger: paths.map { AccountSession.ledger(for: account, paths: $0, now: now) }, onRetry: onRetry)
+        AccountSession(account: account, store: store, transport: transport, now: now, ledger: paths.map { AccountSession.ledger(for: account, paths: $0, limit: requestLimit, now: now) }, onRetry: onRetry)
     }
 
     public func redirect(from url: URL) async throws -> String? {

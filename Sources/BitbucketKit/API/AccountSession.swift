@@ -17,8 +17,8 @@ public struct AccountSession: Sendable {
     public let ledger: RequestLedger?
 
     /// The ledger bbtui keeps for `account`'s consumer under `paths`.
-    public static func ledger(for account: StoredAccount, paths: StorePaths, now: @escaping @Sendable () -> Date = Date.init) -> RequestLedger {
-        RequestLedger(directory: paths.cacheDirectory, clientID: account.configuration.clientID, now: now)
+    public static func ledger(for account: StoredAccount, paths: StorePaths, limit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) -> RequestLedger {
+        RequestLedger(directory: paths.cacheDirectory, clientID: account.configuration.clientID, limit: limit, now: now)
     }
 
     /// Builds the stack for `account` over `transport`; `onRetry` hears about each retry.

@@ -6,7 +6,7 @@ import Foundation
 /// one `KEY = "value"` per line (a TOML subset; `#` starts a comment).
 public struct Settings: Sendable, Equatable {
     /// Every key bbtui reads.
-    public static let keys = ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL", "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT"]
+    public static let keys = ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL", "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT", "BBTUI_REQUEST_LIMIT"]
 
     /// The default limit on one HTTP request, connect to last byte.
     public static let defaultRequestTimeout: Duration = .seconds(30)
@@ -90,6 +90,16 @@ public struct Settings: Sendable, Equatable {
     /// How long one command may take in all (`BBTUI_COMMAND_TIMEOUT`, seconds).
     public func commandTimeout() throws(ConfigurationError) -> Duration {
         try seconds("BBTUI_COMMAND_TIMEOUT", default: Settings.defaultCommandTimeout)
+    }
+
+    /// The consumer's hourly limit on repository requests (`BBTUI_REQUEST_LIMIT`; Bitbucket's
+    /// is 1,000, more where Atlassian scaled it for a paid workspace).
+    public func requestLimit() throws(ConfigurationError) -> Int {
+        guard let text = values["BBTUI_REQUEST_LIMIT"] else { return RequestLedger.hourlyLimit }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (100...1_000_000).contains(value) else {
+            throw .invalidValue("BBTUI_REQUEST_LIMIT", text, "a number of requests an hour between 100 and 1000000")
+        }
+        return value
     }
 
     private func seconds(_ key: String, default fallback: Duration) throws(ConfigurationError) -> Duration {

@@ -11,18 +11,21 @@ import Synchronization
 /// appended with `O_APPEND` (atomic for short writes, no lock, no fsync: a lost line under a
 /// crash makes the count low by one, and Bitbucket stays the judge).
 public final class RequestLedger: Sendable {
-    /// Bitbucket's limit.
+    /// Bitbucket's limit for a consumer (`BBTUI_REQUEST_LIMIT` when Atlassian raised it).
     public static let hourlyLimit = 1_000
     /// bbtui stops this many requests short of the limit, so a listing that ends there still
     /// leaves room for the next command and for other tools of the same consumer.
     public static let reserve = 25
 
     public let path: String
+    /// The consumer's hourly limit.
+    public let limit: Int
     private let now: @Sendable () -> Date
     private let lock = Mutex(())
 
     /// The ledger of the consumer `clientID`, under `directory`.
-    public init(directory: String, clientID: String, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(directory: String, clientID: String, limit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) {
+        self.limit = max(RequestLedger.reserve + 1, limit)
         let digest = SHA256.hash(data: Data(clientID.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         path = directory + "/requests-\(digest).log"
         self.now = now
@@ -43,7 +46,7 @@ public final class RequestLedger: Sendable {
     /// Requests sent in the rolling hour ending now.
     public func usage() -> Usage {
         let times = recent()
-        return Usage(used: times.count, limit: RequestLedger.hourlyLimit, nextFreeAt: times.min().map { $0.addingTimeInterval(3600) })
+        return Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { $0.addingTimeInterval(3600) })
     }
 
     /// Records one request about to be sent, or refuses it when the hour's budget is spent.
@@ -68,7 +71,7 @@ public final class RequestLedger: Sendable {
         }
         // Old lines are dropped once they outnumber the hour's by far (rewritten whole, renamed
         // into place, so a concurrent reader sees the old file or the new one).
-        if lines > 4 * RequestLedger.hourlyLimit && lines > 2 * times.count { compact(times) }
+        if lines > 4 * limit && lines > 2 * times.count { compact(times) }
         return times
     }
 
