@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs bbtui's libFuzzer targets (with AddressSanitizer) for a set time each.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET …]
-# Targets: keydecoder textfield sanitizer paste models (default: all, 60 s each).
+# Targets: keydecoder textfield sanitizer paste models repoparser (default: all, 60 s each).
 # The committed seeds are in Fuzz/Corpus/<target>; what the fuzzer finds goes to a scratch
 # corpus under .build-fuzz/, and a crash leaves its input in .build-fuzz/<target>/ (exit non-zero).
 # Not part of `swift test`: run it by hand, and record what you ran in docs/TESTING.md.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models)
+((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models repoparser)
 
 ui=$(find Sources/TerminalUI -name '*.swift' | sort)
 kit=(Sources/BitbucketKit/API/RawModels.swift Sources/BitbucketKit/API/Models.swift Sources/BitbucketKit/API/APIError.swift
@@ -27,6 +27,8 @@ for target in "${targets[@]}"; do
     sanitizer) sources=($ui Fuzz/Targets/SanitizerFuzz.swift) ;;
     paste) sources=("${kit[@]}" Fuzz/Targets/PasteFuzz.swift) ;;
     models) sources=("${kit[@]}" Fuzz/Targets/ModelsFuzz.swift) ;;
+    repoparser) sources=("${kit[@]}" Sources/BitbucketKit/API/RepositoryPageParser.swift Sources/BitbucketKit/API/RepositorySnapshot+Binary.swift
+                         Sources/BitbucketKit/Store/CacheBlob.swift Fuzz/Targets/RepositoryParserFuzz.swift) ;;
     *) echo "unknown target: $target" >&2; exit 64 ;;
   esac
   binary=.build-fuzz/$target/fuzz

@@ -368,3 +368,33 @@ public struct RepositoryBatch: Sendable, Equatable {
     /// Something is missing: a workspace failed or its count disagrees.
     public var isIncomplete: Bool { !failures.isEmpty || !mismatches.isEmpty }
 }
+
+/// A complete listing as it is cached: the workspaces it covers wholly, and their repositories.
+/// A refresh starts from it and asks Bitbucket only for what changed.
+public struct RepositorySnapshot: Codable, Sendable, Equatable {
+    // Coded as a compact blob: see RepositorySnapshot+Binary.swift.
+    /// Slugs of the workspaces whose every repository is in `repositories`.
+    public var workspaces: [String]
+    public var repositories: [Repository]
+
+    public init(workspaces: [String], repositories: [Repository]) {
+        self.workspaces = workspaces
+        self.repositories = repositories
+    }
+}
+
+/// A workspace whose repository count still disagreed with Bitbucket's `size` after every check.
+public struct CountMismatch: Sendable, Equatable {
+    /// Repositories listed for the workspace.
+    public var listed: Int
+    /// What Bitbucket said the workspace holds.
+    public var reported: Int
+    /// True when the workspace kept changing while it was listed (the reason for the difference).
+    public var keptChanging: Bool
+
+    public init(listed: Int, reported: Int, keptChanging: Bool) {
+        self.listed = listed
+        self.reported = reported
+        self.keptChanging = keptChanging
+    }
+}

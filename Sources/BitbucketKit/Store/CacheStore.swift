@@ -1,13 +1,6 @@
 import Foundation
 import GRDB
 
-/// A value the cache keeps as its own compact bytes rather than as JSON (large listings).
-public protocol CacheBlob {
-    func cacheBytes() -> [UInt8]
-    /// Nil when the bytes are not a whole value of this kind (another format, damage).
-    init?(cacheBytes: [UInt8])
-}
-
 /// Fetched resources per account, with the time they were fetched, so the next start shows them
 /// on its first frame. Losing the cache loses nothing: a damaged one is simply recreated.
 public final class CacheStore: Sendable {
