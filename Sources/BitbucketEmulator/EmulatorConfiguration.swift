@@ -11,6 +11,8 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     public var repositoryCount = 60
     /// How many workspaces, the personal one included.
     public var workspaceCount = 4
+    /// How many SSH keys the account has (0: none).
+    public var sshKeyCount = 4
     /// Delay added to every response.
     public var latency: Duration = .zero
     /// Lifetime of access tokens, reported as `expires_in`.

@@ -19,7 +19,7 @@ extension EmulatorCore {
         let required: String
         switch segments.first {
         case "user" where segments.count == 2 && segments[1] == "emails": required = "email"
-        case "user", "workspaces": required = "account"
+        case "user", "workspaces", "users": required = "account"
         case "repositories": required = "repository"
         case "snippets": required = "snippet"
         default:
@@ -68,6 +68,13 @@ extension EmulatorCore {
             default:
                 return .apiError(404, "Resource not found", headers: scopeHeaders)
             }
+        case _ where segments.count == 3 && segments[0] == "users" && segments[2] == "ssh-keys":
+            // Only the user's own keys: by UUID (in braces) or account id.
+            let data = self.data
+            guard segments[1] == data.userUUID || segments[1] == data.accountID else {
+                return .apiError(404, "User \(segments[1]) not found", headers: scopeHeaders)
+            }
+            response = paginate(data.sshKeys.map { sshKeyJSON($0, in: data) }, request: request, path: "/2.0/users/\(segments[1])/ssh-keys", style: .numbered(includeSize: true))
         case _ where segments.count == 2 && segments[0] == "repositories":
             response = repositories(request, workspace: segments[1])
         case _ where segments.count == 3 && segments[0] == "repositories":
@@ -256,6 +263,28 @@ extension EmulatorCore {
                                    ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))]))])),
             ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/members/\(FormEncoding.percentEncode(data.userUUID))"))])),
         ])
+    }
+
+    /// A key as `/users/{selected_user}/ssh-keys` lists it (`last_used` and `expires_on` only when set).
+    func sshKeyJSON(_ key: EmulatedSSHKey, in data: EmulatorData) -> JSONValue {
+        let user = FormEncoding.percentEncode(data.userUUID)
+        var members: [(String, JSONValue)] = [
+            ("type", .string("ssh_key")),
+            ("uuid", .string(key.uuid)),
+            ("key", .string(key.key)),
+            ("comment", .string(key.comment)),
+            ("label", .string(key.label)),
+            ("created_on", .string(ISODate.format(key.createdOn))),
+        ]
+        if let lastUsed = key.lastUsed { members.append(("last_used", .string(ISODate.format(lastUsed)))) }
+        if let expiresOn = key.expiresOn { members.append(("expires_on", .string(ISODate.format(expiresOn)))) }
+        members.append(("links", .object([("self", .link("\(apiBase)/users/\(user)/ssh-keys/\(FormEncoding.percentEncode(key.uuid))"))])))
+        members.append(("owner", .object([
+            ("display_name", .string(data.displayName)), ("type", .string("user")), ("uuid", .string(data.userUUID)),
+            ("account_id", .string(data.accountID)), ("nickname", .string(data.nickname)),
+            ("links", .object([("self", .link("\(apiBase)/users/\(user)"))])),
+        ])))
+        return .object(members)
     }
 
     func repositoryJSON(_ index: Int, in snapshot: EmulatorData? = nil) -> JSONValue {

@@ -78,7 +78,8 @@ public final class EmulatorCore: Sendable {
             seed: configuration.seed,
             repositoryCount: min(max(0, configuration.repositoryCount), 100_000),
             workspaceCount: max(1, configuration.workspaceCount),
-            hostile: configuration.isHostile
+            hostile: configuration.isHostile,
+            sshKeyCount: configuration.sshKeyCount
         )
         live = Mutex(LiveData(data: data, churn: Churn(seed: configuration.seed, pending: configuration.churn, data: data)))
         state = Mutex(MutableState(random: SeededRandom(seed: configuration.seed ^ 0x5EED)))
@@ -152,6 +153,8 @@ public final class EmulatorCore: Sendable {
                 if parts.count >= 4 { pattern[3] = "{repo_slug}" }
             } else if parts[1] == "workspaces", parts.count >= 3 {
                 pattern[2] = "{workspace}"
+            } else if parts[1] == "users", parts.count >= 3 {
+                pattern[2] = "{selected_user}"
             }
         }
         return request.method + " /" + pattern.joined(separator: "/")

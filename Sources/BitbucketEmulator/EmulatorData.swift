@@ -66,6 +66,18 @@ struct EmulatedRepository: Sendable {
     var isDeleted = false
 }
 
+/// A key on the account, as `/users/{selected_user}/ssh-keys` serves it.
+struct EmulatedSSHKey: Sendable {
+    var uuid: String
+    /// `algorithm base64`, without a comment (Bitbucket keeps the comment apart).
+    var key: String
+    var label: String
+    var comment: String
+    var createdOn: Int
+    var lastUsed: Int?
+    var expiresOn: Int?
+}
+
 /// A workspace the user belongs to.
 struct EmulatedWorkspace: Sendable {
     var uuid: String
@@ -90,6 +102,7 @@ struct EmulatorData: Sendable {
     var emails: [(address: String, isPrimary: Bool, isConfirmed: Bool)]
     var workspaces: [EmulatedWorkspace]
     var repositories: [EmulatedRepository]
+    var sshKeys: [EmulatedSSHKey] = []
     /// Bumped by every change, so derived orders cached for one version are never served for another.
     var generation = 0
 
@@ -109,7 +122,7 @@ struct EmulatorData: Sendable {
     ]
 
     /// Generates the account.
-    static func make(seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool) -> EmulatorData {
+    static func make(seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool, sshKeyCount: Int = 4) -> EmulatorData {
         var rng = SeededRandom(seed: seed)
         let displayName = hostile ? "Zoë \u{1B}[31mÅngström\u{1B}[0m-李" : "Zoë Ångström-李"
         var workspaces: [EmulatedWorkspace] = []
@@ -199,6 +212,8 @@ struct EmulatorData: Sendable {
                 website: rng.chance(0.1) ? "https://\(unique).example.com" : nil
             ))
         }
+        var keyRandom = SeededRandom(seed: seed ^ 0x55_48_4B)
+        let sshKeys = makeSSHKeys(count: sshKeyCount, rng: &keyRandom, hostile: hostile, now: now)
         return EmulatorData(
             userUUID: rng.uuid(),
             accountID: "557058:\(rng.uuid().dropFirst().dropLast().lowercased())",
@@ -213,8 +228,59 @@ struct EmulatorData: Sendable {
                 (hostile ? "old\u{1B}[8m@example.net" : "zoe+old@example.net", false, false),
             ],
             workspaces: workspaces,
-            repositories: repositories
+            repositories: repositories,
+            sshKeys: sshKeys
         )
+    }
+
+    /// Real ECDSA public keys (random points are not on the curve, and `ssh-keygen` checks).
+    static let ecdsaKeys = [
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHWs5mqlQnZLJ197J6KD2YmBmwTrzLmtWIzCLUfNuUjd/MGvAghC692+pY00HaPdb23b64nvJTsxpCK8l9ZLOq0=",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBGxgynF+NtIt2P0tXC+RFuiCNAdsTlcdJjOxjDr+p1GA4fz2RX2MMbZhHmCc8+TWeW1BFE2BGI5wd/julQC2cLg=",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHRrAFAI/ManDmt4LmXHf+iDGboE+AtELWE0OLn3Xsn9+9j2o334aDWC46EJoZnXsuMYTgu1+s1L5cpKr9Q31MI=",
+        "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBI4bKgy4KGjqtyGfBDol4F51zKXawVCtejTGkBPuoFBa+7X2sIKBk96X8YXDg8sawnKD7aqCNxrhTP0McGTGSDzmggxMZXYptfaj0tLOz+19kgiQ0lJ+s/lmL1HkvdRINA==",
+    ]
+
+    /// The account's keys, deterministic from the seed: an Ed25519 key in daily use, an RSA key
+    /// last used over a year ago, an expired ECDSA key never used, and an Ed25519 key that
+    /// expires next year; then more of the same kinds.
+    static func makeSSHKeys(count: Int, rng: inout SeededRandom, hostile: Bool, now: Int) -> [EmulatedSSHKey] {
+        func wire(_ bytes: [UInt8]) -> [UInt8] {
+            let length = UInt32(bytes.count)
+            return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + bytes
+        }
+        func randomBytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+        func base64(_ bytes: [UInt8]) -> String { Base64.encode(bytes) }
+        var keys: [EmulatedSSHKey] = []
+        for index in 0..<max(0, count) {
+            let key: String
+            switch index % 4 {
+            case 1:
+                // RSA 3072: e = 65537, a random odd modulus with its top bit set.
+                var modulus = randomBytes(384)
+                modulus[0] |= 0x80
+                modulus[383] |= 1
+                key = "ssh-rsa " + base64(wire(Array("ssh-rsa".utf8)) + wire([1, 0, 1]) + wire([0] + modulus))
+            case 2:
+                key = ecdsaKeys[(index / 4 + rng.int(0..<ecdsaKeys.count)) % ecdsaKeys.count]
+            default:
+                key = "ssh-ed25519 " + base64(wire(Array("ssh-ed25519".utf8)) + wire(randomBytes(32)))
+            }
+            let day = 86_400
+            var label = ["laptop", "build server", "", "ci (expires)"][index % 4] + (index >= 4 ? " \(index / 4 + 1)" : "")
+            var comment = ["zoe@laptop", "builder@ci-01", "old-key", "ci@runner"][index % 4]
+            if hostile {
+                label = hostileStrings[index % hostileStrings.count]
+                comment = hostileStrings[(index + 3) % hostileStrings.count]
+            }
+            keys.append(EmulatedSSHKey(
+                uuid: rng.uuid(), key: key, label: label, comment: comment,
+                createdOn: now - [400, 900, 2_000, 30][index % 4] * day - index * 3_600,
+                lastUsed: [now - 3 * day, now - 400 * day, nil, now - 1 * day][index % 4],
+                expiresOn: [nil, nil, now - 200 * day, now + 300 * day][index % 4]
+            ))
+        }
+        return keys
     }
 
     /// Bitbucket-like slug: lower-case ASCII letters, digits, `-`, `_` and `.`; the rest becomes `-`.
@@ -228,5 +294,25 @@ struct EmulatorData: Sendable {
             }
         }
         return out.trimmingCharacters(in: "-")
+    }
+}
+
+/// Standard base64 with padding (the emulator has no Foundation).
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let a = bytes[index], b = index + 1 < bytes.count ? bytes[index + 1] : 0, c = index + 2 < bytes.count ? bytes[index + 2] : 0
+            out.append(alphabet[Int(a >> 2)])
+            out.append(alphabet[Int((a & 0x03) << 4 | b >> 4)])
+            out.append(index + 1 < bytes.count ? alphabet[Int((b & 0x0F) << 2 | c >> 6)] : UInt8(ascii: "="))
+            out.append(index + 2 < bytes.count ? alphabet[Int(c & 0x3F)] : UInt8(ascii: "="))
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -36,6 +36,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("legacy-scopes-field"), help: "Name the token's scopes 'scopes' (responses before 2026-05-04).") var legacyScopes = false
     @Option(name: .customLong("refresh-grace"), help: "Seconds a rotated refresh token keeps working (0: it dies at once).") var refreshGrace = 10.0
     @Option(name: .customLong("drip-ms"), help: "Send REST API bodies one byte every N milliseconds (a server that never quite answers).") var dripMilliseconds: Int?
+    @Option(name: .customLong("ssh-keys"), help: "How many SSH keys the account has (0: none).") var sshKeys: Int = 4
     @Option(name: .customLong("churn"), help: "Make N changes to the account while listings run (one per repository listing request): creations, deletions, renames, updates and moves, deterministic from the seed.") var churn: Int = 0
     @Option(name: .customLong("page-cap"), help: "Serve at most N items per page whatever pagelen asks, reporting the real pagelen.") var pageCap: Int?
 
@@ -69,6 +70,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.refreshGrace = .milliseconds(Int64(refreshGrace * 1000))
         configuration.pageCap = pageCap
         configuration.churn = max(0, churn)
+        configuration.sshKeyCount = max(0, min(sshKeys, 1_000))
         configuration.dripInterval = dripMilliseconds.map { .milliseconds(max(1, $0)) }
         return configuration
     }

@@ -146,7 +146,7 @@ public struct BitbucketClient: Sendable {
         return URL(string: text)!
     }
 
-    private func allPages<Value: Decodable>(_ first: URL, _ type: Value.Type, context: String) async throws(APIError) -> [Value] {
+    func allPages<Value: Decodable>(_ first: URL, _ type: Value.Type, context: String) async throws(APIError) -> [Value] {
         var values: [Value] = []
         var next: URL? = first
         var pages = 0
