@@ -15,7 +15,7 @@ struct BBTUI: AsyncParsableCommand {
         subcommands: [
             BrowseCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self, SwitchCommand.self,
             StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,
-            DemoCommand.self, EmulatorCommand.self,
+            WorkspacesCommand.self, KeysCommand.self, DemoCommand.self, EmulatorCommand.self,
         ],
         defaultSubcommand: BrowseCommand.self
     )

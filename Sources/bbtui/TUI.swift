@@ -124,4 +124,6 @@ enum ExitStatus {
     static let incomplete: Int32 = 2
     /// Not logged in, or the session cannot be refreshed: run `bbtui login`.
     static let loginRequired: Int32 = 3
+    /// `keys`: no account key is usable from this machine (cloning over SSH will fail).
+    static let noUsableKey: Int32 = 4
 }
