@@ -311,7 +311,7 @@ final class SentActions: Sendable {
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         try rig.cache.put(Fixtures.user, key: "user", accountID: "{a}", fetchedAt: Fixtures.now.addingTimeInterval(-60))
         let (state, effects) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment())
-        #expect(effects == [.fetchUser, .fetchEmails, .fetchWorkspaces])
+        #expect(effects == [.fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.account.id == "{a}")
         #expect(state.browser?.user == .loading(stale: Snapshot(Fixtures.user, fetchedAt: Fixtures.now.addingTimeInterval(-60), isCached: true)))
     }
@@ -332,7 +332,7 @@ final class SentActions: Sendable {
         #expect(state.login != nil)
         #expect(state.suspendedBrowser?.account.id == "{a}")
         let back = Update.update(&state, .event(.key(.escape)))
-        #expect(back == [.stopListener, .fetchUser, .fetchEmails, .fetchWorkspaces])
+        #expect(back == [.stopListener, .fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.account.id == "{a}")
     }
 }

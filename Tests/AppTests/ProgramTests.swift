@@ -30,7 +30,7 @@ import TerminalUITesting
         #expect(terminal.frames[6].lines[2].contains("│ /bill"))
         #expect(terminal.frames[7].lines.contains { $0.contains("filter: bill (1)") })
         #expect(terminal.frames[8].size == Size(width: 40, height: 12))
-        #expect(terminal.frames[8].lines[1].hasPrefix(" 1 Profile"))
+        #expect(terminal.frames[8].lines[1].hasPrefix(" 1 Me  2 Mail  3 Repos  4 Spaces  5 Keys"))
         // `y` copied the filtered selection's SSH URL through the terminal and said so.
         #expect(terminal.copied == ["git@ssh.bitbucket.org:acme-platform/billing.git"])
         #expect(terminal.frames[9].lines.joined(separator: " ").contains("Sent the"))

@@ -34,6 +34,49 @@ import TerminalUI
         }
     }
 
+    /// The SSH keys pane with hostile labels and comments: one key usable from here, one expired,
+    /// one unused for years; and the same account seen from a machine without a matching key.
+    @Test func sshKeys() {
+        let now = Fixtures.now
+        let keys = [
+            SSHKey(uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop\u{1B}[2J", comment: "zoe@laptop", createdOn: now.addingTimeInterval(-400 * 86_400), lastUsed: now.addingTimeInterval(-3 * 86_400)),
+            SSHKey(uuid: "{k2}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3", label: "", comment: "old\u{202E}key", createdOn: now.addingTimeInterval(-2_000 * 86_400), expiresOn: now.addingTimeInterval(-86_400)),
+        ]
+        let mine = LocalKey(key: SSHPublicKey(line: keys[0].key + " zoe@laptop")!, source: "~/.ssh/id_ed25519.pub")
+        check("ssh-keys-usable") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .sshKeys
+            browser.sshKeys = .loaded(Snapshot(SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: [mine]), now: now), fetchedAt: now))
+            var state = Fixtures.state(.browser(browser), size: size)
+            state.environment = Environment(isSSH: true, hostName: "devbox")
+            return state
+        }
+        let other = LocalKey(key: SSHPublicKey(line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGNvbXBsZXRlbHlkaWZmZXJlbnRrZXlmb3J0aGlzbWFjaGluZQ== me")!, source: "ssh-agent")
+        check("ssh-keys-none-usable") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .sshKeys
+            browser.sshKeys = .loaded(Snapshot(SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: [other], notes: ["~/.ssh/id_rsa.pub could not be read"]), now: now), fetchedAt: now))
+            var state = Fixtures.state(.browser(browser), size: size)
+            state.environment = Environment(isSSH: true, hostName: "devbox")
+            return state
+        }
+    }
+
+    /// The Workspaces pane: names (one hostile, one unset), roles, counts from the listing, projects.
+    @Test func workspaces() {
+        check("workspaces") { size in
+            var browser = Fixtures.browser()
+            browser.pane = .workspaces
+            browser.repositories.progress = .done(fetchedAt: Fixtures.now, isCached: false)
+            browser.workspaceDetails = .loaded(Snapshot([
+                WorkspaceDetail(workspace: Workspace(uuid: "{1}", slug: "acme-platform", name: "ACME \u{1B}]52;c;ZXZpbA==\u{07}Platform", isAdministrator: true), projects: ["Main project", "Core services"]),
+                WorkspaceDetail(workspace: Workspace(uuid: "{2}", slug: "data-science", name: nil, isAdministrator: false), projects: []),
+                WorkspaceDetail(workspace: Workspace(uuid: "{3}", slug: "mobile-guild", name: "Mobile Guild 📱", isAdministrator: false), problem: "Bitbucket failed with HTTP 503."),
+            ], fetchedAt: Fixtures.now))
+            return Fixtures.state(.browser(browser), size: size)
+        }
+    }
+
     @Test func loginExchanging() {
         check("login-exchanging") { Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")), size: $0) }
     }

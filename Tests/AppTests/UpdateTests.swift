@@ -111,7 +111,7 @@ import TerminalUI
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
         let effects = Update.update(&state, .loginSucceeded(AccountRecord(summary: Fixtures.account), user: Fixtures.user, at: Fixtures.now))
         // The profile fetched to learn who logged in is shown; the rest is fetched.
-        #expect(effects == [.stopListener, .fetchEmails, .fetchWorkspaces])
+        #expect(effects == [.stopListener, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.user == .loaded(Snapshot(Fixtures.user, fetchedAt: Fixtures.now)))
         #expect(state.browser?.emails == .loading(stale: nil))
     }
@@ -151,8 +151,15 @@ import TerminalUI
         _ = Update.update(&state, .event(.key(.character("g"))))
         #expect(state.browser?.repositories.list.selected == 0)
         _ = Update.update(&state, .event(.key(.tab)))
-        #expect(state.browser?.pane == .profile)
+        #expect(state.browser?.pane == .workspaces)
+        _ = Update.update(&state, .event(.key(.tab)))
+        _ = Update.update(&state, .event(.key(.tab)))
+        #expect(state.browser?.pane == .profile, "Tab wraps after the SSH keys pane")
         _ = Update.update(&state, .event(.key(.backTab)))
+        #expect(state.browser?.pane == .sshKeys)
+        _ = Update.update(&state, .event(.key(.character("4"))))
+        #expect(state.browser?.pane == .workspaces)
+        _ = Update.update(&state, .event(.key(.character("3"))))
         #expect(state.browser?.pane == .repositories)
         _ = Update.update(&state, .event(.key(.character("2"))))
         #expect(state.browser?.pane == .emails)
@@ -229,7 +236,8 @@ import TerminalUI
         (Key.character("r"), Pane.repositories, [Effect.cancelRepositories, .fetchWorkspaces]),
         (.character("r"), .profile, [.fetchUser]),
         (.character("r"), .emails, [.fetchEmails]),
-        (.character("R"), .emails, [.cancelRepositories, .fetchUser, .fetchEmails, .fetchWorkspaces]),
+        (.character("R"), .emails, [.cancelRepositories, .fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys]),
+        (.character("r"), .sshKeys, [.fetchSSHKeys]),
         (.character("a"), .emails, [.listAccounts]),
         (.character("m"), .emails, [.setMouse(true)]),
         (.character("q"), .emails, [.quit]),
@@ -255,7 +263,7 @@ import TerminalUI
         var browser = BrowserState(account: Fixtures.account)
         _ = BrowserUpdate.startFetchAll(&browser)
         var state = Fixtures.state(.browser(browser))
-        #expect(Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now)) == [.fetchRepositories([])])
+        #expect(Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now)) == [.fetchRepositories([]), .fetchWorkspaceDetails([])])
         let first = Array(Fixtures.repositories.suffix(2))
         _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: first, loaded: 2, expectedTotal: 5, failures: [:])))
         #expect(state.browser?.repositories.progress == .loading(loaded: 2, total: 5))
@@ -315,7 +323,8 @@ import TerminalUI
     @Test(arguments: KeyContext.allCases)
     func everyHintIsAKeyThatWorks(context: KeyContext) {
         for pane in [nil] + Pane.allCases.map(Optional.some) {
-            for binding in (context == .detail ? Keymap.detail : Keymap.table(context)) where binding.hint != nil && binding.applies(to: pane) {
+            // A pane's own binding is judged in its pane (outside the browser, in none).
+            for binding in (context == .detail ? Keymap.detail : Keymap.table(context)) where binding.hint != nil && (pane == nil ? binding.panes == nil : binding.applies(to: pane)) {
                 let command = Keymap.command(for: binding.keys[0], in: context, pane: pane, isDemo: binding.isDemoOnly)
                 #expect(command == binding.command, "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
             }
@@ -325,6 +334,8 @@ import TerminalUI
     @Test func footersShowOnlyKeysThatWorkInThePane() {
         #expect(Keymap.hints(.browser, pane: .profile).map(\.label) == ["pane", "filter", "refresh", "help", "quit"])
         #expect(Keymap.hints(.browser, pane: .repositories).map(\.label) == ["pane", "details", "filter", "sort", "copy", "refresh", "help", "quit"])
+        #expect(Keymap.hints(.browser, pane: .workspaces).map(\.label) == ["pane", "repositories", "filter", "refresh", "help", "quit"])
+        #expect(Keymap.hints(.browser, pane: .sshKeys).map(\.label) == ["pane", "filter", "copy key", "show key", "refresh", "help", "quit"])
         #expect(Keymap.hints(.detail).map(\.label) == ["back", "ssh", "https", "web", "open", "plain", "help"])
         #expect(Keymap.buttons(.confirmLogout) == ["y: Log out", "n: Cancel"])
         #expect(Keymap.legend(.browser).map(\.keys) == ["Tab", "/", "?"])
@@ -391,5 +402,67 @@ import TerminalUI
         let kept = Array(Fixtures.repositories.prefix(2))
         _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: kept, loaded: 2, expectedTotal: 2, failures: [:], isSnapshot: true, isFinal: true)))
         #expect(state.browser?.repositories.all.map(\.uuid) == kept.map(\.uuid))
+    }
+}
+
+/// The Workspaces and SSH keys panes: what Enter, r, y and p do, and each failure's own words.
+@Suite struct AccountPaneTests {
+    static let workspaces = [Workspace(uuid: "{w1}", slug: "acme", name: "ACME", isAdministrator: true), Workspace(uuid: "{w2}", slug: "ops", name: nil, isAdministrator: false)]
+
+    static func report(local: [LocalKey] = []) -> SSHKeyReport {
+        let keys = [SSHKey(uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop")]
+        return SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: local), now: Fixtures.now)
+    }
+
+    @Test func enterOnAWorkspaceShowsItsRepositoriesAndRRefreshesTheDetails() {
+        var browser = Fixtures.browser()
+        browser.pane = .workspaces
+        browser.workspaces = .loaded(Snapshot(Self.workspaces, fetchedAt: Fixtures.now))
+        browser.workspaceDetails = .loaded(Snapshot(Self.workspaces.map { WorkspaceDetail(workspace: $0, projects: ["Main"]) }, fetchedAt: Fixtures.now))
+        browser.workspaceList.selected = 1
+        var state = Fixtures.state(.browser(browser))
+        #expect(Update.update(&state, .event(.key(.character("r")))) == [.fetchWorkspaceDetails(Self.workspaces)])
+        _ = Update.update(&state, .event(.key(.enter)))
+        #expect(state.browser?.pane == .repositories)
+        #expect(state.browser?.repositories.workspaceFilter == "ops")
+        #expect(state.message?.text.contains("Showing workspace ops only") == true)
+    }
+
+    @Test func yAndPGiveThisMachinesKeyOrSayThereIsNone() {
+        var browser = Fixtures.browser()
+        browser.pane = .sshKeys
+        browser.sshKeys = .loaded(Snapshot(Self.report(), fetchedAt: Fixtures.now))
+        var state = Fixtures.state(.browser(browser))
+        #expect(Update.update(&state, .event(.key(.character("y")))) == [])
+        #expect(state.message?.text.contains("This machine has no SSH public key") == true)
+
+        let local = LocalKey(key: SSHPublicKey(line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3 me\u{1B}[31m@host")!, source: "~/.ssh/id_ed25519.pub")
+        browser.sshKeys = .loaded(Snapshot(Self.report(local: [local]), fetchedAt: Fixtures.now))
+        state = Fixtures.state(.browser(browser))
+        let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3 me␛[31m@host"
+        #expect(Update.update(&state, .event(.key(.character("p")))) == [.showPlainly(line)])
+        #expect(Update.update(&state, .event(.key(.character("y")))) == [.copy(line, what: "this machine's public key (\(local.key.fingerprint))")])
+    }
+
+    @Test(arguments: [
+        (AppError.api(.missingScopes(required: ["account"], granted: ["email"])), "lacks the account scope needed to read SSH keys"),
+        (.api(.http(403, "Forbidden")), "Bitbucket refused to show this account's SSH keys (403: Forbidden)"),
+    ])
+    func eachFailureHasItsOwnWords(error: AppError, words: String) {
+        var browser = Fixtures.browser()
+        browser.pane = .sshKeys
+        var state = Fixtures.state(.browser(browser), size: Size(width: 140, height: 24))
+        _ = Update.update(&state, .sshKeysLoaded(.failure(error), at: Fixtures.now))
+        let screen = AppView.render(state).lines.joined(separator: "\n")
+        #expect(screen.contains(words), "\(screen)")
+    }
+
+    @Test func anAccountWithoutKeysSaysSo() {
+        var browser = Fixtures.browser()
+        browser.pane = .sshKeys
+        var state = Fixtures.state(.browser(browser), size: Size(width: 160, height: 24))
+        _ = Update.update(&state, .sshKeysLoaded(.success(SSHKeyReport(accountKeys: [], local: LocalKeys.Found(), now: Fixtures.now)), at: Fixtures.now))
+        let screen = AppView.render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("the account has no SSH key"), "\(screen)")
     }
 }

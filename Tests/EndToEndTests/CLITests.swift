@@ -12,11 +12,11 @@ import Testing
         let environment = emulator.environment(home: home.path)
 
         // Logged out: status says so and exits 3; token and whoami too.
-        let loggedOut = try runBBTUI(["status"], environment: environment)
+        let loggedOut = try await runBBTUI(["status"], environment: environment)
         #expect(loggedOut.status == 3)
         #expect(loggedOut.stdout.contains("no (run `bbtui login`)"))
-        #expect(try runBBTUI(["token"], environment: environment).status == 3)
-        let whoamiOut = try runBBTUI(["whoami"], environment: environment)
+        #expect(try await runBBTUI(["token"], environment: environment).status == 3)
+        let whoamiOut = try await runBBTUI(["whoami"], environment: environment)
         #expect(whoamiOut.status == 3)
         #expect(whoamiOut.stderr.contains("not logged in"))
 
@@ -29,7 +29,7 @@ import Testing
         #expect(login.stderr.contains("Logged in as Zoë Ångström-李 (zoe)"))
 
         // status: 0, with the store's permissions.
-        let status = try runBBTUI(["status", "--json"], environment: environment)
+        let status = try await runBBTUI(["status", "--json"], environment: environment)
         #expect(status.status == 0)
         let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(statusJSON["logged_in"] as? Bool == true)
@@ -41,43 +41,43 @@ import Testing
         #expect(statusJSON["request_limit"] as? Int == 1000)
 
         // whoami: human and JSON with the API's field names.
-        let whoami = try runBBTUI(["whoami"], environment: environment)
+        let whoami = try await runBBTUI(["whoami"], environment: environment)
         #expect(whoami.status == 0)
         #expect(whoami.stdout.contains("Name        Zoë Ångström-李"))
-        let whoamiJSON = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["whoami", "--json"], environment: environment).stdout.utf8)) as? [String: Any])
+        let whoamiJSON = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["whoami", "--json"], environment: environment).stdout.utf8)) as? [String: Any])
         #expect(whoamiJSON["display_name"] as? String == "Zoë Ångström-李")
         #expect(whoamiJSON["nickname"] as? String == "zoe")
         #expect(whoamiJSON["account_status"] as? String == "active")
         #expect(whoamiJSON["created_on"] as? String == "2013-04-12T09:31:07Z")
 
         // emails: primary first.
-        let emails = try runBBTUI(["emails"], environment: environment)
+        let emails = try await runBBTUI(["emails"], environment: environment)
         #expect(emails.stdout.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == ["EMAIL", "zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net"])
-        let emailsJSON = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["emails", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        let emailsJSON = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["emails", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
         #expect(emailsJSON.map { Set($0.keys) } == Array(repeating: ["email", "is_primary", "is_confirmed"], count: 3))
 
         // repos: every page of every workspace; --workspace and --limit.
-        let all = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["repos", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["repos", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
         #expect(all.count == 150)
         #expect(Set(all.compactMap { $0["uuid"] as? String }).count == 150)
         #expect(Set(all[0].keys).isSuperset(of: ["uuid", "name", "full_name", "is_private", "language", "size", "updated_on", "links"]))
-        let acme = try #require(try JSONSerialization.jsonObject(with: Data(try runBBTUI(["repos", "--json", "--workspace", "acme-platform"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        let acme = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["repos", "--json", "--workspace", "acme-platform"], environment: environment).stdout.utf8)) as? [[String: Any]])
         #expect(!acme.isEmpty && acme.allSatisfy { ($0["full_name"] as? String)?.hasPrefix("acme-platform/") == true })
-        let limited = try runBBTUI(["repos", "--limit", "3"], environment: environment)
+        let limited = try await runBBTUI(["repos", "--limit", "3"], environment: environment)
         #expect(limited.status == 0)
         #expect(limited.stdout.split(separator: "\n").count == 4)
         #expect(limited.stdout.hasPrefix("NAME"))
 
         // accounts and switch.
-        let accounts = try runBBTUI(["accounts"], environment: environment)
+        let accounts = try await runBBTUI(["accounts"], environment: environment)
         #expect(accounts.stdout.contains("*  zoe"))
-        #expect(try runBBTUI(["switch", "zoe"], environment: environment).status == 0)
-        let missing = try runBBTUI(["switch", "nobody"], environment: environment)
+        #expect(try await runBBTUI(["switch", "zoe"], environment: environment).status == 0)
+        let missing = try await runBBTUI(["switch", "nobody"], environment: environment)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no stored account is called nobody"))
 
         // token: never printed elsewhere, printed here.
-        let token = try runBBTUI(["token"], environment: environment)
+        let token = try await runBBTUI(["token"], environment: environment)
         #expect(token.status == 0)
         #expect(token.stdout.trimmingCharacters(in: .newlines).count == 97)
         for output in [status, whoami, emails, accounts, login] {
@@ -86,15 +86,15 @@ import Testing
         }
 
         // Usage errors exit 64.
-        let usage = try runBBTUI(["repos", "--limit", "0"], environment: environment)
+        let usage = try await runBBTUI(["repos", "--limit", "0"], environment: environment)
         #expect(usage.status == 64)
-        #expect(try runBBTUI(["no-such-command"], environment: environment).status == 64)
+        #expect(try await runBBTUI(["no-such-command"], environment: environment).status == 64)
 
         // logout.
-        let logout = try runBBTUI(["logout"], environment: environment)
+        let logout = try await runBBTUI(["logout"], environment: environment)
         #expect(logout.status == 0)
         #expect(logout.stderr.contains("Logged out of zoe"))
-        #expect(try runBBTUI(["status"], environment: environment).status == 3)
+        #expect(try await runBBTUI(["status"], environment: environment).status == 3)
     }
 
     @Test func tokenAfterExpiryRefreshesAndTwoProcessesRefreshOnce() async throws {
@@ -107,7 +107,7 @@ import Testing
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        let before = try runBBTUI(["token"], environment: environment).stdout
+        let before = try await runBBTUI(["token"], environment: environment).stdout
 
         // Mark the stored token expired, as if its two hours had passed.
         let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
@@ -116,8 +116,8 @@ import Testing
         try store.updateToken(account.token, accountID: account.id)
 
         // Two processes at once: exactly one refresh, and both print the same fresh token.
-        async let first = Task.detached { try runBBTUI(["token"], environment: environment) }.value
-        async let second = Task.detached { try runBBTUI(["token"], environment: environment) }.value
+        async let first = Task.detached { try await runBBTUI(["token"], environment: environment) }.value
+        async let second = Task.detached { try await runBBTUI(["token"], environment: environment) }.value
         let (a, b) = try await (first, second)
         #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
         #expect(a.stdout == b.stdout)
@@ -126,17 +126,17 @@ import Testing
         #expect(grants?["refresh_token"] == 1)
         #expect(try await emulator.stats()["refresh_token_reuses"] as? Int == 0)
         // And both keep working.
-        #expect(try runBBTUI(["whoami"], environment: environment).status == 0)
+        #expect(try await runBBTUI(["whoami"], environment: environment).status == 0)
 
         // A revoked grant: exit 3 with what to do.
         try await emulator.post("/_emulator/revoke")
         account = try #require(try store.activeAccount())
         account.token.expiresAt = Date(timeIntervalSinceNow: -10)
         try store.updateToken(account.token, accountID: account.id)
-        let dead = try runBBTUI(["token"], environment: environment)
+        let dead = try await runBBTUI(["token"], environment: environment)
         #expect(dead.status == 3)
         #expect(dead.stderr.contains("Log in again"))
-        let deadStatus = try runBBTUI(["status"], environment: environment)
+        let deadStatus = try await runBBTUI(["status"], environment: environment)
         #expect(deadStatus.status == 3)
         #expect(deadStatus.stdout.contains("not usable"))
     }
@@ -185,7 +185,7 @@ import Testing
             #expect(after.token.refreshToken?.count == 18)
         }
         // Whatever happened, the next run works (a rotated token is adopted or refreshed).
-        let final = try runBBTUI(["whoami"], environment: environment)
+        let final = try await runBBTUI(["whoami"], environment: environment)
         #expect(final.status == 0, "\(final.stderr)")
     }
 
@@ -197,17 +197,17 @@ import Testing
         let denied = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
         #expect(denied.status == 1)
         #expect(denied.stderr.contains("Access was denied"))
-        let garbage = try runBBTUI(["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
+        let garbage = try await runBBTUI(["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("does not look like a code"))
         var unconfigured = emulator.environment(home: home.path)
         unconfigured["BITBUCKET_CLIENT_ID"] = nil
-        let missing = try runBBTUI(["login", "--no-tui"], environment: unconfigured)
+        let missing = try await runBBTUI(["login", "--no-tui"], environment: unconfigured)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("BITBUCKET_CLIENT_ID is not set"))
         var insecure = emulator.environment(home: home.path)
         insecure["BBTUI_API_URL"] = "http://api.example.com/2.0"
-        let refused = try runBBTUI(["login", "--no-tui"], environment: insecure)
+        let refused = try await runBBTUI(["login", "--no-tui"], environment: insecure)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("plain http to a non-loopback host"))
     }
@@ -220,22 +220,22 @@ import Testing
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         for command in [["whoami"], ["emails"], ["repos"], ["accounts"], ["status"]] {
-            let result = try runBBTUI(command, environment: environment)
+            let result = try await runBBTUI(command, environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")
             for output in [result.stdout, result.stderr] {
                 #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) }, "\(command) wrote a raw control")
             }
         }
         // JSON keeps the data exactly, escaped.
-        let json = try runBBTUI(["whoami", "--json"], environment: environment).stdout
+        let json = try await runBBTUI(["whoami", "--json"], environment: environment).stdout
         #expect(json.contains("\\u001b[31m"))
     }
 
-    @Test func insecureStoreIsRefusedWithTheFix() throws {
+    @Test func insecureStoreIsRefusedWithTheFix() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
         chmod(home.path, 0o755)
-        let result = try runBBTUI(["status"], environment: ["BBTUI_HOME": home.path, "PATH": "/usr/bin:/bin"])
+        let result = try await runBBTUI(["status"], environment: ["BBTUI_HOME": home.path, "PATH": "/usr/bin:/bin"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("chmod 700 '\(home.path)'"))
     }
@@ -269,13 +269,13 @@ import Testing
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
 
         // Six changes land during the first listing: it still comes out exact.
-        let first = try runBBTUI(["repos", "--json"], environment: environment)
+        let first = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try listed(first) == (try await truth(emulator)))
 
         // Nothing changed: one request per workspace.
         var before = try await repositoryRequests(emulator)
-        let unchanged = try runBBTUI(["repos", "--json"], environment: environment)
+        let unchanged = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(unchanged.status == 0, "\(unchanged.stderr)")
         #expect(try listed(unchanged) == (try await truth(emulator)))
         #expect(try await repositoryRequests(emulator) - before == 3)
@@ -284,14 +284,14 @@ import Testing
         let churn = try await plainTransport.send(HTTPRequest(method: "POST", url: URL(string: emulator.baseURL + "/_emulator/churn?now=5")!))
         #expect(churn.status == 200)
         before = try await repositoryRequests(emulator)
-        let changed = try runBBTUI(["repos", "--json"], environment: environment)
+        let changed = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(try listed(changed) == (try await truth(emulator)))
         #expect(try await repositoryRequests(emulator) - before < 20, "far fewer than a full pass of 17 pages per changed workspace")
 
         // --full walks every page again.
         before = try await repositoryRequests(emulator)
-        let full = try runBBTUI(["repos", "--json", "--full"], environment: environment)
+        let full = try await runBBTUI(["repos", "--json", "--full"], environment: environment)
         #expect(try listed(full) == (try await truth(emulator)))
         #expect(try await repositoryRequests(emulator) - before >= 15)
     }
@@ -311,7 +311,7 @@ import Testing
             var changed = environment
             changed[key] = value
             for command in [["whoami"], ["repos"], ["token"]] {
-                let result = try runBBTUI(command, environment: changed)
+                let result = try await runBBTUI(command, environment: changed)
                 #expect(result.status == 1, "\(command) with \(key)=\(value)")
                 #expect(result.stderr.contains(expected), "\(result.stderr)")
                 #expect(result.stdout.isEmpty)
@@ -319,7 +319,7 @@ import Testing
         }
         // The same URL with a trailing slash is the same server.
         environment["BBTUI_API_URL"] = emulator.endpoints["api_url"]! + "/"
-        #expect(try runBBTUI(["whoami"], environment: environment).status == 0)
+        #expect(try await runBBTUI(["whoami"], environment: environment).status == 0)
     }
 }
 
@@ -339,14 +339,14 @@ extension ListingCLITests {
         #expect(ledger.usage().used == 973)
 
         let before = try await repositoryRequests(emulator)
-        let result = try runBBTUI(["repos", "--json"], environment: environment)
+        let result = try await runBBTUI(["repos", "--json"], environment: environment)
         // Two requests were left before the reserve of 25: the two first pages; the rest were
         // never sent, and the listing says it is partial.
         #expect(result.status == 2, "\(result.stderr)")
         #expect(try await repositoryRequests(emulator) - before == 2)
         #expect(result.stderr.contains("bbtui has sent 975 of Bitbucket's 1000 repository requests this hour and stops here rather than run into the limit"), "\(result.stderr)")
         #expect(result.stderr.contains("the listing is incomplete"))
-        let status = try runBBTUI(["status"], environment: environment)
+        let status = try await runBBTUI(["status"], environment: environment)
         #expect(status.stdout.contains("975 of 1000 repository requests this hour"), "\(status.stdout)")
     }
 }

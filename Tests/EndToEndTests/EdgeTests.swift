@@ -48,7 +48,7 @@ import Testing
         #expect(process.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("Logged in as Zoë Ångström-李 (zoe)"))
         // The account stored is the real one's, not the forger's code's.
-        let whoami = try runBBTUI(["whoami", "--json"], environment: environment)
+        let whoami = try await runBBTUI(["whoami", "--json"], environment: environment)
         #expect(whoami.stdout.contains("\"nickname\" : \"zoe\""))
     }
 
@@ -79,7 +79,7 @@ import Testing
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        let result = try runBBTUI(["repos", "--json"], environment: environment)
+        let result = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(result.status == 2, "\(result.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         // Six pages' worth: which six depends on the order in which they were sent.
@@ -100,24 +100,24 @@ import Testing
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        let checked = try runBBTUI(["status", "--check", "--json"], environment: environment)
+        let checked = try await runBBTUI(["status", "--check", "--json"], environment: environment)
         #expect(checked.status == 0)
         #expect(checked.stdout.contains("\"token_checked\" : true"))
         #expect(checked.stdout.contains("\"token_usable\" : true"))
 
         try await emulator.post("/_emulator/revoke")
         // Without --check the store alone cannot know, and says it did not ask.
-        let unchecked = try runBBTUI(["status"], environment: environment)
+        let unchecked = try await runBBTUI(["status"], environment: environment)
         #expect(unchecked.status == 0)
         #expect(unchecked.stdout.contains("not checked with Bitbucket"))
-        let revoked = try runBBTUI(["status", "--check", "--json"], environment: environment)
+        let revoked = try await runBBTUI(["status", "--check", "--json"], environment: environment)
         #expect(revoked.status == 3)
         #expect(revoked.stdout.contains("\"token_usable\" : false"))
-        let token = try runBBTUI(["token"], environment: environment)
+        let token = try await runBBTUI(["token"], environment: environment)
         #expect(token.status == 3)
         #expect(token.stdout.isEmpty)
         #expect(token.stderr.contains("bbtui login"))
-        let unverified = try runBBTUI(["token", "--no-check"], environment: environment)
+        let unverified = try await runBBTUI(["token", "--no-check"], environment: environment)
         #expect(unverified.status == 0)
         #expect(unverified.stderr.contains("not checked with Bitbucket"))
     }
@@ -130,13 +130,13 @@ import Testing
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         for command in [["repos", "--json"], ["whoami", "--json"], ["emails", "--json"], ["accounts", "--json"], ["status", "--json"]] {
-            let result = try runBBTUI(command, environment: environment)
+            let result = try await runBBTUI(command, environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")
             let raw = result.stdout.unicodeScalars.filter { $0.value == 0x1B || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
             #expect(raw.isEmpty, "\(command) wrote \(raw.map { String($0.value, radix: 16) })")
             #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [Any] || command[0] != "repos")
         }
-        let repos = try runBBTUI(["repos", "--json"], environment: environment).stdout
+        let repos = try await runBBTUI(["repos", "--json"], environment: environment).stdout
         #expect(repos.contains("\\u009b") || repos.contains("\\u202e"))
     }
 
@@ -157,7 +157,7 @@ import Testing
         environment["BBTUI_API_URL"] = account.configuration.apiURL.absoluteString
         environment["BBTUI_TIMEOUT"] = "1"
         let started = ContinuousClock.now
-        let result = try runBBTUI(["whoami"], environment: environment)
+        let result = try await runBBTUI(["whoami"], environment: environment)
         #expect(result.status == 1)
         #expect(result.stderr.contains("127.0.0.1 did not answer in time (no complete answer within 1 s)"), "\(result.stderr)")
         #expect(!result.stderr.contains("Press r"))
@@ -166,7 +166,7 @@ import Testing
 
         environment["BBTUI_TIMEOUT"] = "30"
         environment["BBTUI_COMMAND_TIMEOUT"] = "1.5"
-        let bounded = try runBBTUI(["whoami"], environment: environment)
+        let bounded = try await runBBTUI(["whoami"], environment: environment)
         #expect(bounded.status == 1)
         #expect(bounded.stderr.contains("gave up after 1 s"), "\(bounded.stderr)")
     }
@@ -174,10 +174,10 @@ import Testing
 
 @Suite struct CompletionTests {
     /// Runs the generated bash completion for `words` (the last one being completed).
-    func complete(_ words: [String], script: String, environment: [String: String]) throws -> [String] {
+    func complete(_ words: [String], script: String, environment: [String: String]) async throws -> [String] {
         var environment = environment
         environment["PATH"] = (Binary.path as NSString).deletingLastPathComponent + ":/usr/bin:/bin"
-        let result = try runProcess("/bin/bash", ["-c", #"source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _bbtui "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\n" "${COMPREPLY[@]}""#, "_", script] + words, environment: environment)
+        let result = try await runProcess("/bin/bash", ["-c", #"source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _bbtui "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\n" "${COMPREPLY[@]}""#, "_", script] + words, environment: environment)
         return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 
@@ -189,13 +189,13 @@ import Testing
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         let script = home.path + "/bbtui.bash"
-        try runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(toFile: script, atomically: true, encoding: .utf8)
-        #expect(try complete(["bbtui", "switch", "z"], script: script, environment: environment) == ["zoe"])
+        try await runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(toFile: script, atomically: true, encoding: .utf8)
+        #expect(try await complete(["bbtui", "switch", "z"], script: script, environment: environment) == ["zoe"])
         // Workspaces are offered once a listing cached them; completing asks no server.
-        #expect(try complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment).isEmpty)
-        #expect(try runBBTUI(["repos"], environment: environment).status == 0)
+        #expect(try await complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment).isEmpty)
+        #expect(try await runBBTUI(["repos"], environment: environment).status == 0)
         let before = try await emulator.stats()["requests"] as? [String: Int]
-        let slugs = try complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment)
+        let slugs = try await complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment)
         #expect(slugs == ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"])
         let after = try await emulator.stats()["requests"] as? [String: Int]
         #expect(before?.filter { $0.key.contains("/2.0") } == after?.filter { $0.key.contains("/2.0") })

@@ -72,12 +72,22 @@ struct Finished {
 }
 
 /// Runs `bbtui` with arguments and an environment, feeding `stdin`.
-func runBBTUI(_ arguments: [String], environment: [String: String], stdin: String = "") throws -> Finished {
-    try runProcess(Binary.path, arguments, environment: environment, stdin: stdin)
+func runBBTUI(_ arguments: [String], environment: [String: String], stdin: String = "") async throws -> Finished {
+    try await runProcess(Binary.path, arguments, environment: environment, stdin: stdin)
 }
 
-/// Runs a program with arguments and an environment, feeding `stdin`.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> Finished {
+/// Runs a program with arguments and an environment, feeding `stdin`. The waiting happens on a
+/// thread of its own: blocking the concurrency pool's two threads here would delay every other
+/// test's timers (a deadline test measured its own deadline 10 s late).
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") async throws -> Finished {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin) })
+        }.start()
+    }
+}
+
+private func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String) throws -> Finished {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -5,12 +5,12 @@ import Testing
 /// `bbtui keys` and `bbtui workspaces` against the emulator, with a temporary HOME (never the
 /// real ~/.ssh) and no agent unless the test starts one.
 @Suite struct KeysCLITests {
-    func keys(_ environment: [String: String], json: Bool = false) throws -> Finished {
-        try runBBTUI(["keys"] + (json ? ["--json"] : []), environment: environment)
+    func keys(_ environment: [String: String], json: Bool = false) async throws -> Finished {
+        try await runBBTUI(["keys"] + (json ? ["--json"] : []), environment: environment)
     }
 
-    func accountKeys(_ environment: [String: String]) throws -> [[String: Any]] {
-        let result = try keys(environment, json: true)
+    func accountKeys(_ environment: [String: String]) async throws -> [[String: Any]] {
+        let result = try await keys(environment, json: true)
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
     }
 
@@ -23,11 +23,11 @@ import Testing
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
 
         // No key on this machine at all.
-        var result = try keys(environment)
+        var result = try await keys(environment)
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr.contains("cloning over SSH from this machine will fail: none of the account's 4 SSH keys is on"))
         #expect(result.stderr.contains("this machine has no SSH key. Create one with `ssh-keygen -t ed25519`"))
-        let rows = try accountKeys(environment)
+        let rows = try await accountKeys(environment)
         #expect(rows.count == 4)
         #expect(rows.map { $0["usable_here"] as? Bool } == [false, false, false, false])
         #expect(rows.map { $0["expired"] as? Bool } == [false, false, true, false])
@@ -39,19 +39,19 @@ import Testing
         try FileManager.default.createDirectory(atPath: home.path + "/.ssh", withIntermediateDirectories: true)
         let unrelated = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh me@here"
         try Data((unrelated + "\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
-        result = try keys(environment)
+        result = try await keys(environment)
         #expect(result.status == 4)
         #expect(result.stderr.contains("Add \(SSHPublicKey(line: unrelated)!.fingerprint) (~/.ssh/id_ed25519.pub) in Bitbucket under Personal settings → SSH keys"), "\(result.stderr)")
 
         // The account's first key on this machine: usable, exit 0.
         let first = try #require(rows.first?["key"] as? String)
         try Data((first + " zoe@laptop\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
-        result = try keys(environment)
+        result = try await keys(environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("1 of the account's 4 SSH keys is usable from"))
         #expect(result.stdout.contains("yes (~/.ssh/id_ed25519.pub)"))
-        #expect(try accountKeys(environment).map { $0["usable_here"] as? Bool } == [true, false, false, false])
-        let json = try keys(environment, json: true)
+        #expect(try await accountKeys(environment).map { $0["usable_here"] as? Bool } == [true, false, false, false])
+        let json = try await keys(environment, json: true)
         #expect(json.status == 0)
         #expect(json.stderr.isEmpty)
     }
@@ -63,7 +63,7 @@ import Testing
         defer { none.stop() }
         var environment = none.environment(home: home.path)
         #expect(try await loginByCLI(none, environment: environment).status == 0)
-        var result = try runBBTUI(["keys"], environment: environment)
+        var result = try await runBBTUI(["keys"], environment: environment)
         #expect(result.status == 4)
         #expect(result.stderr.contains("the account has no SSH key"))
 
@@ -74,7 +74,7 @@ import Testing
         environment = hostile.environment(home: home3.path)
         #expect(try await loginByCLI(hostile, environment: environment).status == 0)
         for command in [["keys"], ["keys", "--json"], ["workspaces"], ["workspaces", "--json"]] {
-            let result = try runBBTUI(command, environment: environment)
+            let result = try await runBBTUI(command, environment: environment)
             for output in [result.stdout, result.stderr] {
                 #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) }, "\(command) wrote a raw control")
             }
@@ -88,7 +88,7 @@ import Testing
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        let result = try runBBTUI(["workspaces", "--json"], environment: environment)
+        let result = try await runBBTUI(["workspaces", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["slug"] as? String } == ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"])
@@ -96,7 +96,7 @@ import Testing
         #expect(rows.compactMap { $0["repositories"] as? Int }.reduce(0, +) == 250)
         #expect(rows.allSatisfy { ($0["role"] as? String) == (($0["administrator"] as? Bool) == true ? "administrator" : "member") })
         #expect(rows.allSatisfy { !(($0["projects"] as? [String]) ?? []).isEmpty })
-        let table = try runBBTUI(["workspaces"], environment: environment)
+        let table = try await runBBTUI(["workspaces"], environment: environment)
         #expect(table.stdout.hasPrefix("SLUG"))
         #expect(table.stdout.contains("zoe-angstrom"))
     }

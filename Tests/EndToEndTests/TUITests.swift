@@ -395,6 +395,58 @@ import Testing
         }
     }
 
+    /// The Workspaces and SSH keys panes, with a temporary HOME whose ~/.ssh holds nothing, then
+    /// the account's first key.
+    @Test func workspacesAndSSHKeysPanesSayWhatWorksFromHere() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        // No agent: only the temporary HOME's keys count.
+        let tmux = try Tmux(width: 120, height: 30, command: Binary.path, environment: emulator.environment(home: home.path).merging(["SSH_AUTH_SOCK": ""]) { $1 }, directory: home.path)
+        defer { tmux.kill() }
+        try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
+        let redirect = try await emulator.approve(try #require(loginURL(tmux)))
+        tmux.paste(redirect)
+        try #require(tmux.waitFor(String(redirect.prefix(30))))
+        tmux.keys("Enter")
+        try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+        try #require(tmux.waitUntil { !tmux.contains("loaded ") })
+
+        // SSH keys: this machine has none, so cloning over SSH will fail, and says how to fix it.
+        tmux.keys("5")
+        try #require(tmux.waitFor("Cloning over SSH from this machine will fail"), "keys: \(tmux.capture())")
+        // The verdict wraps inside the pane: read it as one text.
+        let pane = tmux.lines.compactMap { line in line.components(separatedBy: "││").dropFirst().first?.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
+        #expect(pane.contains("none of the account's 4 keys is on"), "\(pane)")
+        #expect(pane.contains("this machine has no SSH key"), "\(pane)")
+        #expect(pane.contains("Create one with ssh-keygen -t ed25519"), "\(pane)")
+        #expect(tmux.contains("SHA256:"))
+        #expect(tmux.contains("expired"))
+
+        // Workspaces: names, roles, counts; Enter shows that workspace's repositories.
+        tmux.keys("4")
+        try #require(tmux.waitFor("administrator"), "workspaces: \(tmux.capture())")
+        #expect(tmux.contains("acme-platform"))
+        #expect(tmux.contains("Main project"))
+        tmux.keys("g", "Enter")
+        try #require(tmux.waitFor("Showing workspace acme-platform only"), "enter: \(tmux.capture())")
+        try #require(tmux.waitFor("in acme-platform"))
+
+        // The account's first key on this machine: r reads the machine again, and it is usable.
+        let keys = try await runBBTUI(["keys", "--json"], environment: emulator.environment(home: home.path))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(keys.stdout.utf8)) as? [[String: Any]])
+        let first = try #require(rows.first?["key"] as? String)
+        try FileManager.default.createDirectory(atPath: home.path + "/.ssh", withIntermediateDirectories: true)
+        try Data((first + " zoe@laptop\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
+        tmux.keys("5", "r")
+        try #require(tmux.waitFor("1 of 4 keys is usable from"), "after adding: \(tmux.capture())")
+        #expect(tmux.contains("~/.ssh/id_ed25519.pub"))
+        // p shows this machine's public key plainly, whole, on the normal screen.
+        tmux.keys("p")
+        try #require(tmux.waitFor("zoe@laptop"), "plain key: \(tmux.capture())")
+    }
+
     /// The browser's etiquette, as a person meets it in tmux.
     @Test func panesEscapesFiltersHelpAndLongMessagesBehave() async throws {
         let home = TemporaryDirectory()
@@ -404,9 +456,9 @@ import Testing
         let tmux = try await startAndLogIn(emulator, home: home)
         defer { tmux.kill() }
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
-        // l and h switch panes (Repositories → Profile, and back).
+        // l and h switch panes (Repositories → Workspaces, and back).
         tmux.keys("l")
-        try #require(tmux.waitFor("Zürich"))
+        try #require(tmux.waitFor("administrator"))
         tmux.keys("h")
         try #require(tmux.waitFor("1/60"))
         // Esc then j, sent together (as a quick typist does): Esc, then j moves down.

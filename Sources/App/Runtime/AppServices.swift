@@ -50,6 +50,8 @@ public struct AppServices: Sendable {
             cached.user = read(User.self, CacheKey.user)
             cached.emails = read([Email].self, CacheKey.emails)
             cached.workspaces = read([Workspace].self, CacheKey.workspaces)
+            cached.workspaceDetails = read([WorkspaceDetail].self, CacheKey.workspaceDetails)
+            cached.sshKeys = read(SSHKeyReport.self, CacheKey.sshKeys)
             cached.repositories = cache.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: account.id).map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
         }
         return AccountRecord(summary: summary(of: account), cached: cached)

@@ -59,6 +59,25 @@ public final class EffectRunner: Sendable {
             }
         case .fetchRepositories(let workspaces):
             fetchRepositories(workspaces)
+        case .fetchWorkspaceDetails(let workspaces):
+            // Counts come from the repositories listing: no request per workspace for them here.
+            fetch(failure: { .workspaceDetailsLoaded(.failure($0), at: $1) }) { client, now in
+                .workspaceDetailsLoaded(await Self.result { try await client.workspaceDetails(workspaces, counts: false) }, at: now())
+            } cache: { action, accountID in
+                if case .workspaceDetailsLoaded(.success(let details), let at) = action { try? self.services.cache?.put(details, key: CacheKey.workspaceDetails, accountID: accountID, fetchedAt: at) }
+            }
+        case .fetchSSHKeys:
+            let system = services.system
+            fetch(failure: { .sshKeysLoaded(.failure($0), at: $1) }) { client, now in
+                let user = self.session.withLock { $0.accountID } ?? ""
+                // This machine's keys are read off the UI thread, while the account's arrive.
+                async let local = Task.detached { system.localKeys() }.value
+                let result = await Self.result { try await client.sshKeys(user: user) }
+                let found = await local
+                return .sshKeysLoaded(result.map { SSHKeyReport(accountKeys: $0, local: found, now: now()) }, at: now())
+            } cache: { action, accountID in
+                if case .sshKeysLoaded(.success(let report), let at) = action { try? self.services.cache?.put(report, key: CacheKey.sshKeys, accountID: accountID, fetchedAt: at) }
+            }
         case .cancelRepositories:
             session.withLock { $0.repositoriesTask?.cancel() }
         case .openURL(let url):

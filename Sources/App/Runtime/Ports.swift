@@ -78,12 +78,28 @@ public protocol SystemServices: Sendable {
     func openInBrowser(_ url: String) -> String?
     /// Writes `contents` to `path` with mode 0600, never following a link; returns the path.
     func writePrivateFile(_ path: String, contents: String) -> Result<String, AppError>
+    /// This machine's SSH public keys: `~/.ssh/*.pub` and the running agent's.
+    func localKeys() -> LocalKeys.Found
+}
+
+extension SystemServices {
+    /// None, unless the machine says otherwise (fakes).
+    public func localKeys() -> LocalKeys.Found { LocalKeys.Found() }
 }
 
 /// The live machine.
 public struct LiveSystem: SystemServices {
+    /// `HOME` and `SSH_AUTH_SOCK` come from here.
+    let environment: [String: String]
+
     /// Creates it.
-    public init() {}
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func localKeys() -> LocalKeys.Found {
+        LocalKeys.find(home: environment["HOME"], agentSocket: environment["SSH_AUTH_SOCK"])
+    }
 
     public func openInBrowser(_ url: String) -> String? {
         switch ChildProcess.run("/usr/bin/env", ["xdg-open", url]) {
@@ -174,12 +190,17 @@ public struct CachedData: Equatable, Sendable {
     public var emails: Snapshot<[Email]>?
     public var workspaces: Snapshot<[Workspace]>?
     public var repositories: Snapshot<[Repository]>?
+    public var workspaceDetails: Snapshot<[WorkspaceDetail]>?
+    public var sshKeys: Snapshot<SSHKeyReport>?
 
     /// Creates cached data.
-    public init(user: Snapshot<User>? = nil, emails: Snapshot<[Email]>? = nil, workspaces: Snapshot<[Workspace]>? = nil, repositories: Snapshot<[Repository]>? = nil) {
+    public init(user: Snapshot<User>? = nil, emails: Snapshot<[Email]>? = nil, workspaces: Snapshot<[Workspace]>? = nil, repositories: Snapshot<[Repository]>? = nil,
+                workspaceDetails: Snapshot<[WorkspaceDetail]>? = nil, sshKeys: Snapshot<SSHKeyReport>? = nil) {
         self.user = user
         self.emails = emails
         self.workspaces = workspaces
         self.repositories = repositories
+        self.workspaceDetails = workspaceDetails
+        self.sshKeys = sshKeys
     }
 }

@@ -26,6 +26,8 @@ public enum Action: Equatable, Sendable {
     case workspacesLoaded(Result<[Workspace], AppError>, at: Date)
     case repositoriesBatch(RepositoryBatch)
     case repositoriesFinished(AppError?, at: Date)
+    case workspaceDetailsLoaded(Result<[WorkspaceDetail], AppError>, at: Date)
+    case sshKeysLoaded(Result<SSHKeyReport, AppError>, at: Date)
     /// A request is being retried after a 429 or 5xx.
     case retrying(status: Int?, delay: Duration)
     case tokenExpiryChanged(Date)
@@ -52,6 +54,9 @@ public enum Effect: Equatable, Sendable {
     case fetchWorkspaces
     case fetchRepositories([Workspace])
     case cancelRepositories
+    case fetchWorkspaceDetails([Workspace])
+    /// The account's keys, and this machine's (files and agent) to match them against.
+    case fetchSSHKeys
     /// Copy through the terminal (OSC 52).
     case copy(String, what: String)
     /// Show a text plainly on the normal screen.

@@ -10,6 +10,12 @@ public struct BrowserState: Equatable, Sendable {
     public var emails: Loadable<[Email]> = .idle
     public var workspaces: Loadable<[Workspace]> = .idle
     public var repositories = RepositoriesState()
+    /// Each workspace's name, role and projects (the Workspaces pane).
+    public var workspaceDetails: Loadable<[WorkspaceDetail]> = .idle
+    public var workspaceList = ListState()
+    /// The account's SSH keys against this machine's (the SSH keys pane).
+    public var sshKeys: Loadable<SSHKeyReport> = .idle
+    public var keyList = ListState()
     /// Bitbucket's hourly request limit, as spent by this consumer (nil until a listing ran).
     public var requestUsage: RequestLedger.Usage?
     public var emailList = ListState()

@@ -10,6 +10,8 @@ public enum Command: Equatable, Sendable {
     case refreshPane, refreshAll
     case accounts, logout, toggleMouse
     case copySSH, copyHTTPS, copyWebURL, openWeb
+    /// The SSH keys pane: this machine's public key, to add in Bitbucket.
+    case copyLocalKey, showLocalKey
     // Login screen
     case copyLoginURL, showLoginURL, openLoginURL, writeLoginURL, focusField, submit
     // Text fields (the filter, the login field)
@@ -112,7 +114,10 @@ public enum Keymap {
         KeyBinding([.character("1")], .pane(.profile), "profile", section: "Panes"),
         KeyBinding([.character("2")], .pane(.emails), "emails", section: "Panes"),
         KeyBinding([.character("3")], .pane(.repositories), "repositories", section: "Panes"),
+        KeyBinding([.character("4")], .pane(.workspaces), "workspaces", section: "Panes"),
+        KeyBinding([.character("5")], .pane(.sshKeys), "SSH keys", section: "Panes"),
         KeyBinding([.enter], .open, "open the repository's details", section: "Repositories", hint: "details", panes: [.repositories]),
+        KeyBinding([.enter], .open, "show the workspace's repositories", section: "Workspaces", hint: "repositories", panes: [.workspaces]),
         KeyBinding([.escape], .back, "back, close, clear the filter", section: "Repositories", panes: [.repositories]),
         KeyBinding([.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories", hint: "filter", legend: "filter"),
         KeyBinding([.character("s")], .cycleSort, "sort by updated, name, size, workspace", section: "Repositories", hint: "sort", panes: [.repositories]),
@@ -123,6 +128,8 @@ public enum Keymap {
         KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Repositories", panes: [.repositories]),
         KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Repositories", panes: [.repositories]),
         KeyBinding([.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories", panes: [.repositories]),
+        KeyBinding([.character("y")], .copyLocalKey, "copy this machine's public key (OSC 52), to add in Bitbucket", section: "SSH keys", hint: "copy key", panes: [.sshKeys]),
+        KeyBinding([.character("p")], .showLocalKey, "show this machine's public key plainly, on one line", section: "SSH keys", hint: "show key", panes: [.sshKeys]),
         KeyBinding([.character("r")], .refreshPane, "refresh this pane", section: "Data", hint: "refresh"),
         KeyBinding([.character("R")], .refreshAll, "refresh everything", section: "Data"),
         KeyBinding([.character("a")], .accounts, "accounts: switch, add, log out", section: "Account"),

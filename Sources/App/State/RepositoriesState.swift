@@ -173,6 +173,12 @@ public struct RepositoriesState: Equatable, Sendable {
     }
 
     /// Cycles the workspace filter: all, then each workspace in turn.
+    /// Shows one workspace (nil: all).
+    public mutating func showWorkspace(_ slug: String?) {
+        workspaceFilter = slug
+        refilter(keeping: selected?.uuid)
+    }
+
     public mutating func cycleWorkspace() {
         let slugs = workspaceSlugs
         if let current = workspaceFilter, let index = slugs.firstIndex(of: current) {

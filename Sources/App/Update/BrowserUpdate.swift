@@ -10,6 +10,8 @@ enum BrowserUpdate {
         if let user = record.cached.user { browser.user = .loaded(user) }
         if let emails = record.cached.emails { browser.emails = .loaded(emails) }
         if let workspaces = record.cached.workspaces { browser.workspaces = .loaded(workspaces) }
+        if let details = record.cached.workspaceDetails { browser.workspaceDetails = .loaded(details) }
+        if let keys = record.cached.sshKeys { browser.sshKeys = .loaded(keys) }
         if let repositories = record.cached.repositories {
             browser.repositories.replaceAll(repositories.value)
             browser.repositories.progress = .done(fetchedAt: repositories.fetchedAt, isCached: true)
@@ -23,8 +25,10 @@ enum BrowserUpdate {
         browser.user = browser.user.reloading
         browser.emails = browser.emails.reloading
         browser.workspaces = browser.workspaces.reloading
+        browser.workspaceDetails = browser.workspaceDetails.reloading
+        browser.sshKeys = browser.sshKeys.reloading
         startRepositories(&browser)
-        return [.fetchUser, .fetchEmails, .fetchWorkspaces]
+        return [.fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys]
     }
 
     static func startRepositories(_ browser: inout BrowserState) {
@@ -80,8 +84,11 @@ enum BrowserUpdate {
                 browser.workspaces = .loaded(Snapshot(workspaces, fetchedAt: at))
                 if !browser.repositories.isLoading { startRepositories(&browser) }
                 effects.append(.fetchRepositories(workspaces))
+                browser.workspaceDetails = browser.workspaceDetails.reloading
+                effects.append(.fetchWorkspaceDetails(workspaces))
             case .failure(let error):
                 browser.workspaces = browser.workspaces.failing(error)
+                browser.workspaceDetails = browser.workspaceDetails.failing(error)
                 browser.repositories.progress = .failed(error)
                 browser.repositories.replacesOnNextBatch = false
                 if error.needsLogin { loginError = error }
@@ -110,6 +117,24 @@ enum BrowserUpdate {
                     browser.repositories.cachedAt = nil
                 }
                 browser.repositories.progress = .done(fetchedAt: at, isCached: false)
+            }
+        case .workspaceDetailsLoaded(let result, let at):
+            switch result {
+            case .success(let details):
+                browser.workspaceDetails = .loaded(Snapshot(details, fetchedAt: at))
+                browser.workspaceList.clamp(count: details.count, visible: Layout(size: state.size).emailRows)
+            case .failure(let error):
+                browser.workspaceDetails = browser.workspaceDetails.failing(error)
+                if error.needsLogin { loginError = error }
+            }
+        case .sshKeysLoaded(let result, let at):
+            switch result {
+            case .success(let report):
+                browser.sshKeys = .loaded(Snapshot(report, fetchedAt: at))
+                browser.keyList.clamp(count: report.rows.count, visible: Layout(size: state.size).keyRows)
+            case .failure(let error):
+                browser.sshKeys = browser.sshKeys.failing(error)
+                if error.needsLogin { loginError = error }
             }
         case .tokenExpiryChanged(let date):
             browser.account.tokenExpiresAt = date
@@ -193,6 +218,14 @@ enum BrowserUpdate {
             if browser.pane == .repositories, let selected = browser.repositories.selected {
                 browser.repositories.detail = selected.uuid
                 browser.repositories.detailScroll = 0
+            } else if browser.pane == .workspaces, let details = browser.workspaceDetails.value,
+                      let row = browser.workspaceList.selected, row < details.count {
+                // The workspace's repositories, in the Repositories pane.
+                let slug = details[row].workspace.slug
+                browser.pane = .repositories
+                browser.repositories.detail = nil
+                browser.repositories.showWorkspace(slug)
+                Update.say("Showing workspace \(Sanitizer.sanitize(slug)) only (w: next, again for all).", &state)
             }
         case .back:
             if browser.repositories.detail != nil, browser.pane == .repositories {
@@ -226,6 +259,18 @@ enum BrowserUpdate {
                 browser.workspaces = browser.workspaces.reloading
                 startRepositories(&browser)
                 effects = [.cancelRepositories, .fetchWorkspaces]
+            case .workspaces:
+                browser.workspaceDetails = browser.workspaceDetails.reloading
+                if let workspaces = browser.workspaces.value {
+                    effects = [.fetchWorkspaceDetails(workspaces)]
+                } else {
+                    browser.workspaces = browser.workspaces.reloading
+                    startRepositories(&browser)
+                    effects = [.cancelRepositories, .fetchWorkspaces]
+                }
+            case .sshKeys:
+                browser.sshKeys = browser.sshKeys.reloading
+                effects = [.fetchSSHKeys]
             }
         case .refreshAll:
             effects = [.cancelRepositories] + startFetchAll(&browser)
@@ -239,6 +284,19 @@ enum BrowserUpdate {
             effects = [.setMouse(state.isMouseEnabled)]
         case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
             effects = repositoryAction(command, browser, &state)
+        case .copyLocalKey, .showLocalKey:
+            guard let key = browser.sshKeys.value?.keyToAdd else {
+                Update.say("This machine has no SSH public key (~/.ssh/*.pub or ssh-agent). Create one with ssh-keygen -t ed25519.", &state, kind: .warning)
+                break
+            }
+            // A key read from this machine: its comment is still made inert before it is shown.
+            let line = Sanitizer.sanitize(key.key.line)
+            if command == .showLocalKey {
+                effects = [.showPlainly(line)]
+            } else {
+                state.lastCopied = line
+                effects = [.copy(line, what: "this machine's public key (\(key.key.fingerprint))")]
+            }
         case .showCopied:
             if let copied = state.lastCopied {
                 effects = [.showPlainly(copied)]
@@ -292,6 +350,10 @@ enum BrowserUpdate {
             apply(command, to: &browser.repositories.list, count: browser.repositories.visible.count, visible: layout.repositoryRows, times: times)
         case .emails:
             apply(command, to: &browser.emailList, count: browser.emails.value?.count ?? 0, visible: layout.emailRows, times: times)
+        case .workspaces:
+            apply(command, to: &browser.workspaceList, count: browser.workspaceDetails.value?.count ?? 0, visible: layout.emailRows, times: times)
+        case .sshKeys:
+            apply(command, to: &browser.keyList, count: browser.sshKeys.value?.rows.count ?? 0, visible: layout.keyRows, times: times)
         case .profile:
             browser.profileScroll = scrolled(browser.profileScroll, command, page: layout.mainInner.height, times: times)
         }

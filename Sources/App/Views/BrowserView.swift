@@ -11,6 +11,8 @@ enum BrowserView {
         switch browser.pane {
         case .profile: PaneViews.profile(browser, state: state, area: layout.main, into: &screen)
         case .emails: PaneViews.emails(browser, state: state, area: layout.main, into: &screen)
+        case .workspaces: AccountPaneViews.workspaces(browser, state: state, area: layout.main, into: &screen)
+        case .sshKeys: AccountPaneViews.sshKeys(browser, state: state, area: layout.main, into: &screen)
         case .repositories:
             if let repository = browser.repositories.detailRepository {
                 PaneViews.detail(repository, browser: browser, state: state, area: layout.main, into: &screen)
@@ -48,6 +50,8 @@ enum BrowserView {
     static func counts(_ browser: BrowserState) -> [Pane: String] {
         var counts: [Pane: String] = [:]
         if let emails = browser.emails.value { counts[.emails] = String(emails.count) }
+        if let details = browser.workspaceDetails.value { counts[.workspaces] = String(details.count) }
+        if let report = browser.sshKeys.value { counts[.sshKeys] = String(report.rows.count) }
         if !browser.repositories.all.isEmpty || browser.repositories.progress != .idle {
             counts[.repositories] = String(browser.repositories.all.count)
         }
@@ -81,10 +85,23 @@ enum BrowserView {
 
     static func drawTabs(_ browser: BrowserState, area: Rect, into screen: inout Screen) {
         let counts = counts(browser)
+        // Five panes on a narrow terminal: full titles with counts, then without counts, then
+        // short titles, whichever fits first, so every pane's key stays visible.
+        func labels(_ style: Int) -> [String] {
+            Pane.allCases.map { pane in
+                let title: String
+                switch (pane, style) {
+                case (.repositories, _): title = "Repos"
+                case (_, 2): title = pane.shortTitle
+                default: title = pane.title
+                }
+                let count = style == 0 ? counts[pane].map { " \($0)" } ?? "" : ""
+                return " \(pane.rawValue + 1) \(title)\(count) "
+            }
+        }
+        let chosen = (0...2).lazy.map(labels).first { $0.reduce(0) { $0 + DisplayWidth.of($1) } <= area.width } ?? labels(2)
         var x = area.x
-        for pane in Pane.allCases {
-            let title = pane == .repositories ? "Repos" : pane.title
-            let label = " \(pane.rawValue + 1) \(title)" + (counts[pane].map { " \($0)" } ?? "") + " "
+        for (pane, label) in zip(Pane.allCases, chosen) {
             let style: Style = pane == browser.pane ? Style(attributes: [.reverse, .bold]) : .dim
             x = screen.put(label, x: x, y: area.y, style: style, clip: area)
         }

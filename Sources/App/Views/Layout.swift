@@ -44,4 +44,6 @@ public struct Layout: Equatable, Sendable {
 
     /// Rows of emails visible (below the table header).
     public var emailRows: Int { max(1, mainInner.height - 1) }
+    /// The SSH keys table, below its verdict (up to six lines), a note, a blank line and its header.
+    public var keyRows: Int { max(1, mainInner.height - 9) }
 }

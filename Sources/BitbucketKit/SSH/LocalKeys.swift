@@ -17,8 +17,13 @@ public struct LocalKey: Sendable, Equatable, Codable {
 public enum LocalKeys {
     /// What was found, with a note for each place that could not be read.
     public struct Found: Sendable, Equatable, Codable {
-        public var keys: [LocalKey] = []
-        public var notes: [String] = []
+        public var keys: [LocalKey]
+        public var notes: [String]
+
+        public init(keys: [LocalKey] = [], notes: [String] = []) {
+            self.keys = keys
+            self.notes = notes
+        }
     }
 
     /// Reads `home/.ssh/*.pub` and asks the agent at `agentSocket` (when set).

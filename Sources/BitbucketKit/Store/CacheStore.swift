@@ -10,6 +10,8 @@ public final class CacheStore: Sendable {
         public static let emails = "emails"
         public static let workspaces = "workspaces"
         public static let repositories = "repositories"
+        public static let workspaceDetails = "workspace-details"
+        public static let sshKeys = "ssh-keys"
     }
 
     private let database: DatabaseQueue
