@@ -7,7 +7,7 @@ import Synchronization
 import TerminalUI
 
 // bbtui's benchmarks. Run in release: `swift run -c release BBTUIBench [section …]`.
-// Sections: table, keystroke, filter, bytes, refresh, pages, decode, memory, startup, idle.
+// Sections: table, keystroke, filter, bytes, refresh, pages, decode, keys, memory, startup, idle.
 
 let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
@@ -273,6 +273,28 @@ if wants("decode") {
     let bytes = bodies.map(\.count).reduce(0, +)
     report("decode \(total) repositories (\(bytes / 1024) KiB of JSON)", "\(stats.summary); \(Int(Double(total) / seconds)) repositories/s")
     await emulator.stop()
+}
+
+// MARK: - Matching the account's SSH keys against this machine's
+
+if wants("keys") {
+    // 100 account keys, 50 local ones (ten of them on the account): parse, fingerprint, match.
+    func ed25519(_ seed: Int) -> String {
+        var blob: [UInt8] = [0, 0, 0, 11] + Array("ssh-ed25519".utf8) + [0, 0, 0, 32]
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+        blob += (0..<32).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        return "ssh-ed25519 " + Data(blob).base64EncodedString()
+    }
+    let accountKeys = (0..<100).map { SSHKey(uuid: "{\($0)}", key: ed25519($0), label: "key \($0)", lastUsed: now) }
+    let local = LocalKeys.Found(keys: (90..<140).map { LocalKey(key: SSHPublicKey(line: ed25519($0) + " me")!, source: "~/.ssh/k\($0).pub") })
+    var usable = 0
+    let stats = measure(iterations: 200) {
+        usable = SSHKeyReport(accountKeys: accountKeys, local: local, now: now).usableCount
+    }
+    report("match 100 account keys against 50 local keys (parse, SHA-256, match)", "\(stats.summary); \(usable) usable")
 }
 
 // MARK: - Memory with 100,000 repositories
