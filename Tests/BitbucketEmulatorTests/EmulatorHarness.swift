@@ -51,6 +51,11 @@ struct EmulatorHarness {
         try await request(.GET, path, headers: (token.map { [("Authorization", "Bearer \($0)")] } ?? []) + headers)
     }
 
+    /// A control request (`/_emulator/…`).
+    func post(_ path: String) async throws -> HTTPResult {
+        try await request(.POST, path)
+    }
+
     var basicAuth: (String, String) {
         ("Authorization", "Basic " + Data("\(endpoints.clientID):\(endpoints.clientSecret)".utf8).base64EncodedString())
     }

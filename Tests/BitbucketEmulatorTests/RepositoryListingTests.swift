@@ -172,3 +172,79 @@ import TestSupport
         #expect(h.emulator.core.stats.peakConcurrency >= 2)
     }
 }
+
+/// What issue 10 asked of the emulator: 304 on list pages, `fields=` with `-`, `q` on
+/// `updated_on`, the SSH keys endpoint, and churn.
+@Suite(.stopsEmulators) struct ListingContractTests {
+    @Test func listPagesAnswer304AndChangeTheirETagWhenTheAccountChanges() async throws {
+        let h = try await EmulatorHarness.start()
+        let token = try await h.accessToken()
+        let slugs = ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"]
+        func path(_ slug: String) -> String { "/2.0/repositories/\(slug)?pagelen=10&sort=-updated_on" }
+        var etags: [String: String] = [:]
+        for slug in slugs {
+            let first = try await h.get(path(slug), token: token)
+            etags[slug] = try #require(first.headers["etag"])
+            let again = try await h.get(path(slug), token: token, headers: [("If-None-Match", etags[slug]!)])
+            #expect(again.status == 304)
+            #expect(again.body.isEmpty)
+        }
+        // An update moves one repository to the top of its workspace: that page, and only that
+        // one, changes.
+        let churn = try await h.post("/_emulator/churn?now=1&kind=update")
+        let change = try #require((churn.object["changes"] as? [String])?.first)
+        let updated = try #require(change.split(separator: " ").last?.split(separator: "/").first.map(String.init))
+        for slug in slugs {
+            let result = try await h.get(path(slug), token: token, headers: [("If-None-Match", etags[slug]!)])
+            #expect(result.status == (slug == updated ? 200 : 304), "\(slug) after \(change)")
+        }
+    }
+
+    @Test func fieldsDropsWithMinusAndQFiltersOnUpdatedOn() async throws {
+        let h = try await EmulatorHarness.start()
+        let token = try await h.accessToken()
+        let trimmed = try await h.get("/2.0/repositories/acme-platform?pagelen=3&fields=-values.links,-values.owner,-page", token: token)
+        #expect(trimmed.object["page"] == nil)
+        let value = try #require((trimmed.object["values"] as? [[String: Any]])?.first)
+        #expect(value["links"] == nil && value["owner"] == nil && value["full_name"] != nil)
+
+        let all = try await h.get("/2.0/repositories/acme-platform?pagelen=100&sort=-updated_on", token: token)
+        let dates = (all.object["values"] as? [[String: Any]] ?? []).compactMap { $0["updated_on"] as? String }
+        let pivot = dates[dates.count / 2]
+        let query = "updated_on > \"\(pivot)\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let newer = try await h.get("/2.0/repositories/acme-platform?pagelen=100&q=\(query)", token: token)
+        let newerDates = (newer.object["values"] as? [[String: Any]] ?? []).compactMap { $0["updated_on"] as? String }
+        #expect(newerDates.count == dates.filter { $0 > pivot }.count)
+        #expect(newer.object["size"] as? Int == newerDates.count)
+    }
+
+    @Test func sshKeysAreTheUsersOwnPaginatedWithOptionalDates() async throws {
+        let h = try await EmulatorHarness.start()
+        let token = try await h.accessToken()
+        let user = try await h.get("/2.0/user", token: token)
+        let uuid = try #require(user.object["uuid"] as? String)
+        let encoded = uuid.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let page = try await h.get("/2.0/users/\(encoded)/ssh-keys?pagelen=2", token: token)
+        #expect(page.status == 200)
+        #expect(page.object["size"] as? Int == 4)
+        #expect(page.object["next"] != nil)
+        let keys = try #require(page.object["values"] as? [[String: Any]])
+        #expect(keys.allSatisfy { $0["type"] as? String == "ssh_key" && $0["key"] is String && $0["uuid"] is String && $0["created_on"] is String })
+        #expect(keys[0]["last_used"] is String)
+        #expect(keys[0]["expires_on"] == nil, "absent, not null, when unset")
+        let byAccountID = try await h.get("/2.0/users/\(try #require(user.object["account_id"] as? String))/ssh-keys", token: token)
+        #expect(byAccountID.status == 200)
+        #expect(try await h.get("/2.0/users/%7Bsomeone-else%7D/ssh-keys", token: token).status == 404)
+    }
+
+    @Test func churnChangesTheAccountDeterministically() async throws {
+        var runs: [[String]] = []
+        for _ in 0..<2 {
+            let h = try await EmulatorHarness.start { $0.seed = 7 }
+            let result = try await h.post("/_emulator/churn?now=10")
+            runs.append(try #require(result.object["changes"] as? [String]))
+        }
+        #expect(runs[0] == runs[1])
+        #expect(runs[0].map { String($0.prefix { $0 != " " }) } == ["create", "delete", "rename", "update", "move", "create", "delete", "rename", "update", "move"])
+    }
+}
