@@ -219,7 +219,7 @@ struct ReposCommand: AsyncParsableCommand {
         if let limit { order = Array(order.prefix(limit)) }
         let repositories = order.lazy.map { all[$0] }
         if json {
-            writeBytes(JSONText.arrayBytes(repositories, line: true) { text, repository in Output.write(repository, to: &text) }, to: STDOUT_FILENO)
+            JSONText.write(repositories, to: STDOUT_FILENO) { text, repository in Output.write(repository, to: &text) }
         } else {
             let now = Date()
             printOut(table(["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"], repositories.map {

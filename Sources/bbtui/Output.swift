@@ -78,21 +78,43 @@ struct JSONText {
         String(decoding: arrayBytes(items, line: false, write), as: UTF8.self)
     }
 
-    /// The same, as bytes ready for `write(2)` without another copy; `line` ends it with a newline.
+    /// Writes the array to `fd` in pieces of about a megabyte as it is built, ending with a
+    /// newline: a listing of 100,000 repositories never holds its whole text in memory.
+    static func write<T>(_ items: some Collection<T>, to fd: Int32, _ write: (inout JSONText, T) -> Void) {
+        build(items, line: true, piece: 1 << 20, output: { writeBytes($0, to: fd) }, write)
+    }
+
+    /// The same, as bytes; `line` ends it with a newline.
     static func arrayBytes<T>(_ items: some Collection<T>, line: Bool, _ write: (inout JSONText, T) -> Void) -> [UInt8] {
-        guard !items.isEmpty else { return Array((line ? "[\n\n]\n" : "[\n\n]").utf8) }
+        var result: [UInt8] = []
+        build(items, line: line, piece: nil, output: { result = $0 }, write)
+        return result
+    }
+
+    /// Builds the array's text, handing it to `output` whenever `piece` bytes are ready (nil:
+    /// once, whole).
+    private static func build<T>(_ items: some Collection<T>, line: Bool, piece: Int?, output: ([UInt8]) -> Void, _ write: (inout JSONText, T) -> Void) {
         var text = JSONText()
-        text.bytes.reserveCapacity(items.count * 900)
-        text.append("[\n")
-        for (index, item) in items.enumerated() {
-            text.append("  ")
-            text.beginObject(depth: 1)
-            write(&text, item)
-            text.endObject()
-            text.append(index == items.count - 1 ? "\n" : ",\n")
+        text.bytes.reserveCapacity(piece.map { $0 + 64 << 10 } ?? items.count * 900)
+        if items.isEmpty {
+            text.append("[\n\n]")
+        } else {
+            text.append("[\n")
+            for (index, item) in items.enumerated() {
+                text.append("  ")
+                text.beginObject(depth: 1)
+                write(&text, item)
+                text.endObject()
+                text.append(index == items.count - 1 ? "\n" : ",\n")
+                if let piece, text.bytes.count >= piece {
+                    output(text.bytes)
+                    text.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            text.append("]")
         }
-        text.append(line ? "]\n" : "]")
-        return text.bytes
+        if line { text.append("\n") }
+        output(text.bytes)
     }
 
     private mutating func beginObject(depth level: Int) {
