@@ -215,7 +215,9 @@ struct ReposCommand: AsyncParsableCommand {
         let isIncomplete = report(listing)
         // Sorted by index: moving 300-byte values around costs more than the comparisons.
         var order = Array(all.indices)
-        order.sort { (all[$0].updatedOn ?? .distantPast, all[$0].fullName) > (all[$1].updatedOn ?? .distantPast, all[$1].fullName) }
+        // The full name is compared only between repositories updated at the same moment.
+        let updated = all.map { $0.updatedOn ?? .distantPast }
+        order.sort { updated[$0] != updated[$1] ? updated[$0] > updated[$1] : all[$0].fullName > all[$1].fullName }
         if let limit { order = Array(order.prefix(limit)) }
         let repositories = order.lazy.map { all[$0] }
         if json {

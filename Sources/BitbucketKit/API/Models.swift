@@ -154,9 +154,10 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         }
     }
 
-    final class Storage: @unchecked Sendable {
-        // Mutated only through `mutableFields`, after making the storage unique.
-        var fields: Fields
+    /// Immutable: a change makes a new record (changes are rare, reads are not, and reading a
+    /// class's `let` needs no exclusivity check).
+    final class Storage: Sendable {
+        let fields: Fields
         init(_ fields: Fields) { self.fields = fields }
     }
 
@@ -165,8 +166,9 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
     private var mutableFields: Fields {
         get { storage.fields }
         _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields
+            var fields = storage.fields
+            yield &fields
+            storage = Storage(fields)
         }
     }
 

@@ -155,9 +155,10 @@ final class RepositoryLister: Sendable {
     private func followParents(_ repositories: inout [Repository]) -> Bool {
         let forks = repositories.indices.filter { repositories[$0].parentUUID != nil }
         guard !forks.isEmpty else { return false }
+        // Names only of the repositories that are someone's parent.
+        let parents = Set(forks.compactMap { repositories[$0].parentUUID })
         var names: [String: String] = [:]
-        names.reserveCapacity(repositories.count)
-        for repository in repositories { names[repository.uuid] = repository.fullName }
+        for repository in repositories where parents.contains(repository.uuid) { names[repository.uuid] = repository.fullName }
         let previouslyListed = Set(previous.values.joined().map(\.uuid))
         var changed = false
         for index in forks {
