@@ -35,6 +35,8 @@ public struct RepositoriesState: Equatable, Sendable {
     }
 
     public private(set) var all: [Repository] = []
+    /// How many of `all` each workspace holds (the Workspaces pane reads it every frame).
+    public private(set) var countsByWorkspace: [String: Int] = [:]
     /// Every index into `all`, in the current order.
     private var ordered: [Int] = []
     public private(set) var visible: [Int] = []
@@ -99,7 +101,7 @@ public struct RepositoriesState: Equatable, Sendable {
     }
 
     /// Workspaces present in the data, sorted.
-    public var workspaceSlugs: [String] { Array(Set(all.map(\.workspaceSlug))).sorted() }
+    public var workspaceSlugs: [String] { countsByWorkspace.keys.sorted() }
 
     // MARK: - Changing the data
 
@@ -107,6 +109,7 @@ public struct RepositoriesState: Equatable, Sendable {
     public mutating func replaceAll(_ repositories: [Repository]) {
         let selectedID = selected?.uuid
         all = []
+        countsByWorkspace = [:]
         search = SearchIndex()
         sortNames = []
         updatedKeys = []
@@ -192,6 +195,7 @@ public struct RepositoriesState: Equatable, Sendable {
     private mutating func addKeys(_ repositories: [Repository]) {
         all += repositories
         for repository in repositories {
+            countsByWorkspace[repository.workspaceSlug, default: 0] += 1
             search.append(repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}" + repository.language)
             // Most names are lower case already: share the name's storage then.
             let lowered = repository.name.lowercased()

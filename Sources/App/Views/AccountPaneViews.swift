@@ -23,8 +23,7 @@ enum AccountPaneViews {
             return
         }
         // Repository counts come from the listing, once it is whole.
-        var counts: [String: Int] = [:]
-        for repository in browser.repositories.all { counts[repository.workspaceSlug, default: 0] += 1 }
+        let counts = browser.repositories.countsByWorkspace
         let countsAreWhole = !browser.repositories.isLoading && browser.repositories.failures.isEmpty && browser.repositories.mismatches.isEmpty && !browser.repositories.all.isEmpty
         let narrow = inner.width < 70
         let table = Table(columns: [
