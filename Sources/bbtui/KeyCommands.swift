@@ -75,11 +75,13 @@ struct KeysCommand: AsyncParsableCommand {
             printOut(bbtui.json(report.rows.map(Output.init)))
         } else if !report.rows.isEmpty {
             let now = Date()
-            printOut(table(["LABEL", "TYPE", "FINGERPRINT", "LAST USED", "EXPIRES", "HERE"], report.rows.map { row in
+            printOut(table(["LABEL", "COMMENT", "TYPE", "FINGERPRINT", "CREATED", "LAST USED", "EXPIRES", "HERE"], report.rows.map { row in
                 [
-                    safe(row.key.label.isEmpty ? row.key.comment : row.key.label),
+                    safe(row.key.label.isEmpty ? "-" : row.key.label),
+                    safe(row.key.comment),
                     [row.typeName, row.bits.map(String.init)].compactMap { $0 }.joined(separator: " "),
                     row.fingerprint ?? "unreadable key",
+                    Format.day(row.key.createdOn),
                     row.key.lastUsed.map { Format.age($0, now: now) } ?? "never" + (row.isStale ? " (over a year)" : ""),
                     row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "-",
                     row.isUsableHere ? "yes (\(row.localSource ?? ""))" : row.localSource != nil ? "no (expired)" : "no",

@@ -316,6 +316,21 @@ final class SentActions: Sendable {
         #expect(state.browser?.user == .loading(stale: Snapshot(Fixtures.user, fetchedAt: Fixtures.now.addingTimeInterval(-60), isCached: true)))
     }
 
+    /// The Workspaces and SSH keys panes show their first frame from the cache, like the others.
+    @Test func theNewPanesStartFromTheCache() throws {
+        let rig = try EffectRunnerTests.rig()
+        defer { try? FileManager.default.removeItem(atPath: rig.home) }
+        let fetched = Fixtures.now.addingTimeInterval(-300)
+        let report = SSHKeyReport(accountKeys: [SSHKey(uuid: "{k}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop")], local: LocalKeys.Found(), now: fetched)
+        let details = [WorkspaceDetail(workspace: Workspace(uuid: "{w}", slug: "acme", name: "ACME", isAdministrator: true), projects: ["Main"])]
+        try rig.cache.put(report, key: CacheStore.Key.sshKeys, accountID: "{a}", fetchedAt: fetched)
+        try rig.cache.put(details, key: CacheStore.Key.workspaceDetails, accountID: "{a}", fetchedAt: fetched)
+        let (state, _) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment())
+        #expect(state.browser?.sshKeys.value == report)
+        #expect(state.browser?.sshKeys.snapshot?.isCached == true)
+        #expect(state.browser?.workspaceDetails.value == details)
+    }
+
     @Test func withNoAccountTheLoginScreenComesFirst() throws {
         let rig = try EffectRunnerTests.rig(accounts: [])
         defer { try? FileManager.default.removeItem(atPath: rig.home) }

@@ -82,6 +82,10 @@ enum AccountPaneViews {
         var columns = [TableColumn("Label", width: .fill(2))]
         if width >= 90 { columns.append(TableColumn("Type", width: .fixed(width >= 120 ? 12 : 7))) }
         columns.append(TableColumn("Fingerprint", width: width >= 90 ? .fixed(50) : .fill(4)))
+        if width >= 150 {
+            columns.append(TableColumn("Comment", width: .fill(2)))
+            columns.append(TableColumn("Created", width: .fixed(10)))
+        }
         if width >= 60 {
             columns.append(TableColumn("Last used", width: .fixed(width >= 120 ? 13 : 10)))
             columns.append(TableColumn("Expires", width: .fixed(10)))
@@ -95,6 +99,10 @@ enum AccountPaneViews {
             var cells = [Sanitizer.sanitize(label.isEmpty ? "—" : label)]
             if width >= 90 { cells.append([row.typeName, width >= 120 ? row.bits.map(String.init) : nil].compactMap { $0 }.joined(separator: " ")) }
             cells.append(row.fingerprint ?? "unreadable key")
+            if width >= 150 {
+                cells.append(Sanitizer.sanitize(row.key.label.isEmpty ? "" : row.key.comment))
+                cells.append(Format.day(row.key.createdOn))
+            }
             if width >= 60 {
                 var lastUsed = row.key.lastUsed.map { Format.age($0, now: state.now) } ?? "never"
                 if row.isStale { lastUsed += " old" }
