@@ -27,6 +27,9 @@ final class RepositoryLister: Sendable {
         var keptChanging = false
         /// Walked again after increments went out (what was delivered needs correcting).
         var rewalked = false
+        /// The first page (and `size`) the repositories were last verified against; nil when
+        /// the workspace never settled (or has no `size`).
+        var signature: Page?
     }
 
     struct State {
@@ -83,15 +86,36 @@ final class RepositoryLister: Sendable {
         var merged = RepositoryLister.merge(outcomes, order: slugs)
         var corrected = merged.replaced || slugs.contains { outcomes[$0]?.rewalked == true }
         // A workspace whose count disagrees (a move out, a deletion, a walk the server's pages
-        // did not cover) is listed again, whole, until the counts agree.
-        for _ in 1..<RepositoryLister.attempts {
-            let disagreeing = slugs.filter { slug in
+        // did not cover) is listed again, whole. And when anything moved during this listing,
+        // a workspace that settled early may have changed since: every workspace's first page
+        // is looked at once more (one request each, only then), and what changed is walked again.
+        var unsettled = Set<String>()
+        for round in 0..<RepositoryLister.attempts {
+            var again = Set(slugs.filter { slug in
                 guard let outcome = outcomes[slug], outcome.failure == nil, let size = outcome.size else { return false }
-                return merged.counts[slug, default: 0] != size
+                return merged.counts[slug, default: 0] != size || outcome.signature == nil
+            })
+            if corrected {
+                let verified = await forEach(slugs.filter { outcomes[$0]?.signature != nil && !again.contains($0) }) { slug in
+                    var outcome = Outcome()
+                    outcome.signature = try? await self.fetch(slug, page: 1)
+                    return outcome
+                }
+                for (slug, check) in verified {
+                    guard let signature = outcomes[slug]?.signature, let page = check.signature, page.size == signature.size,
+                          RepositoryLister.same(page.repositories, signature.repositories) else {
+                        again.insert(slug)
+                        continue
+                    }
+                }
             }
-            if disagreeing.isEmpty { break }
-            let again = await forEach(disagreeing) { await self.fullPass($0, streaming: false) }
-            for (slug, outcome) in again { outcomes[slug] = outcome }
+            if again.isEmpty { break }
+            if round == RepositoryLister.attempts - 1 {
+                unsettled = again
+                break
+            }
+            let relisted = await forEach(Array(again)) { await self.fullPass($0, streaming: false) }
+            for (slug, outcome) in relisted { outcomes[slug] = outcome }
             merged = RepositoryLister.merge(outcomes, order: slugs)
             corrected = true
         }
@@ -102,11 +126,11 @@ final class RepositoryLister: Sendable {
         for slug in slugs {
             guard let outcome = outcomes[slug] else { continue }
             if let failure = outcome.failure { failures[slug] = failure; continue }
-            if let size = outcome.size, merged.counts[slug, default: 0] != size {
+            if let size = outcome.size, merged.counts[slug, default: 0] != size || unsettled.contains(slug) {
                 // A workspace whose own walk added up but whose merged count does not lost or
                 // gained repositories to moves in other workspaces: it changed, too.
                 let ownWalkAddsUp = Set(outcome.repositories.map(\.uuid)).count == size
-                mismatches[slug] = CountMismatch(listed: merged.counts[slug, default: 0], reported: size, keptChanging: outcome.keptChanging || ownWalkAddsUp)
+                mismatches[slug] = CountMismatch(listed: merged.counts[slug, default: 0], reported: size, keptChanging: outcome.keptChanging || ownWalkAddsUp || unsettled.contains(slug))
             }
         }
         let total = slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
@@ -209,16 +233,20 @@ final class RepositoryLister: Sendable {
                 if increments { failed(slug, failure) }
                 return Outcome(repositories: items, size: page1.size, failure: failure)
             }
-            guard let size = page1.size else { return Outcome(repositories: items, size: nil) }
+            guard let size = page1.size else { return Outcome(repositories: items, size: nil, signature: page1) }
             latest = Outcome(repositories: items, size: size, keptChanging: attempt > 0, rewalked: attempt > 0)
-            if page1.next == nil && items.count == size { return latest }
+            if page1.next == nil && items.count == size {
+                latest.signature = page1
+                return latest
+            }
             let check: Page
             do { check = try await fetch(slug, page: 1) } catch { return Outcome(repositories: items, size: size, failure: error) }
             if check.size == size && RepositoryLister.same(check.repositories, page1.repositories) {
+                latest.signature = check
                 if items.count == size { return latest }
                 // Nothing changed, yet the numbered pages did not cover `size`: follow `next`.
                 guard let walked = try? await followNext(slug, from: page1) else { return latest }
-                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0, rewalked: true)
+                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0, rewalked: true, signature: check)
             }
             firstPage = check
         }
@@ -252,7 +280,7 @@ final class RepositoryLister: Sendable {
         let ordered = previous.map(\.uuid) + page1.repositories.map(\.uuid)
         var seen = Set<String>()
         let repositories = ordered.compactMap { seen.insert($0).inserted ? byID[$0] : nil } + byID.values.filter { !seen.contains($0.uuid) }
-        return Outcome(repositories: repositories, size: page1.size)
+        return Outcome(repositories: repositories, size: page1.size, signature: page1)
     }
 
     /// The pages after `page1`, all at once (their number from `size` and the page length the
