@@ -201,8 +201,14 @@ struct ReposCommand: AsyncParsableCommand {
                     listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
                     listing.mismatches = batch.mismatches
                 }
+                // Written when complete and changed (an unchanged refresh keeps the same records).
+                let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories)
                 if only == nil, listing.isComplete {
-                    try? cacheStore?.put(RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories), key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                    if snapshot == previous {
+                        try? cacheStore?.touch(key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                    } else {
+                        try? cacheStore?.put(snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                    }
                 }
                 return listing
             }

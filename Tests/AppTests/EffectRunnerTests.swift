@@ -73,6 +73,10 @@ final class FakeCache: DataCache {
     func clear(accountID: String) throws {
         entries.withLock { $0 = $0.filter { !$0.key.hasPrefix(accountID + "/") } }
     }
+
+    func touch(key: String, accountID: String, fetchedAt: Date) throws {
+        entries.withLock { entries in entries[accountID + "/" + key].map { entries[accountID + "/" + key] = ($0.0, fetchedAt) } }
+    }
 }
 
 /// The machine, recorded.

@@ -197,3 +197,17 @@ struct TestRandom {
         #expect(Repository(uuid: "{u}", name: "r", slug: "r", fullName: "ws/r", workspaceSlug: "ws").webURL == nil)
     }
 }
+
+extension RepositorySnapshotCacheTests {
+    @Test func touchDatesAStoredListingWithoutRewritingIt() throws {
+        let home = TemporaryHome()
+        defer { home.remove() }
+        let cache = try CacheStore(paths: home.paths)
+        let snapshot = RepositorySnapshot(workspaces: ["w"], repositories: [Repository(uuid: "{1}", name: "n", slug: "n", fullName: "w/n", workspaceSlug: "w")])
+        try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 100))
+        try cache.touch(key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 200))
+        let read = try #require(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}"))
+        #expect(read.value == snapshot)
+        #expect(read.fetchedAt == Date(timeIntervalSince1970: 200))
+    }
+}

@@ -295,7 +295,14 @@ public final class EffectRunner: Sendable {
                     // repositories: the next start would present it as whole.
                     if isComplete {
                         let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all)
-                        io.async { try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now) }
+                        io.async {
+                            // An unchanged refresh keeps the stored listing and only dates it.
+                            if snapshot == previous {
+                                try? cache?.touch(key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                            } else {
+                                try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                            }
+                        }
                     }
                     // A listing leaves freed page bodies and batches behind in the heap; hand
                     // them back to the system rather than keep them as resident memory.

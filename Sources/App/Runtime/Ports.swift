@@ -26,6 +26,8 @@ public protocol DataCache: Sendable {
     func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)?
     /// Forgets an account's data.
     func clear(accountID: String) throws
+    /// Marks a value as fetched again (unchanged).
+    func touch(key: String, accountID: String, fetchedAt: Date) throws
 }
 
 extension CacheStore: DataCache {}

@@ -61,6 +61,13 @@ public final class CacheStore: Sendable {
         SecureFiles.tightenSideFiles(of: path)
     }
 
+    /// Marks a stored value as fetched again at `fetchedAt` (a refresh that found it unchanged).
+    public func touch(key: String, accountID: String, fetchedAt: Date) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE entry SET fetched_at = ? WHERE account_id = ? AND key = ?", arguments: [fetchedAt.timeIntervalSince1970, accountID, key])
+        }
+    }
+
     /// Reads a value and when it was fetched; nil when absent or no longer decodable.
     public func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)? {
         guard let row = try? database.read({ db in
