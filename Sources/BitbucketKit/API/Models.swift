@@ -127,11 +127,15 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         mutating func setCloneHTTPS(_ link: String?, fullName: String) {
             (httpsUser, httpsOther) = (nil, nil)
             guard let link else { return }
-            let suffix = "@bitbucket.org/\(fullName).git"
-            if link.hasPrefix("https://"), link.hasSuffix(suffix), link.utf8.count > 8 + suffix.utf8.count {
-                let user = String(link.dropFirst(8).dropLast(suffix.count))
-                if !user.contains("@"), !user.contains("/") {
-                    httpsUser = Repository.intern(user)
+            // `https://USER@bitbucket.org/FULL_NAME.git`, compared byte for byte.
+            let bytes = Array(link.utf8)
+            let prefix = Links.https.count
+            let tail = Links.httpsHost.count + fullName.utf8.count + Links.git.count
+            if bytes.count > prefix + tail, bytes.starts(with: Links.https),
+               Links.endsWith(bytes, Links.httpsHost, fullName, Links.git) {
+                let user = bytes[prefix..<(bytes.count - tail)]
+                if !user.contains(UInt8(ascii: "@")), !user.contains(UInt8(ascii: "/")) {
+                    httpsUser = Repository.intern(String(decoding: user, as: UTF8.self))
                     return
                 }
             }
@@ -140,17 +144,46 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
 
         mutating func setCloneSSH(_ link: String?, fullName: String) {
             sshOther = nil
-            switch link {
-            case nil: ssh = .none
-            case "git@ssh.bitbucket.org:\(fullName).git": ssh = .ssh
-            case "git@bitbucket.org:\(fullName).git": ssh = .plain
-            default: (ssh, sshOther) = (.other, link)
+            guard let link else {
+                ssh = .none
+                return
+            }
+            let bytes = Array(link.utf8)
+            if bytes.count == Links.sshHost.count + fullName.utf8.count + Links.git.count, bytes.starts(with: Links.sshHost), Links.endsWith(bytes, [], fullName, Links.git) {
+                ssh = .ssh
+            } else if bytes.count == Links.plainHost.count + fullName.utf8.count + Links.git.count, bytes.starts(with: Links.plainHost), Links.endsWith(bytes, [], fullName, Links.git) {
+                ssh = .plain
+            } else {
+                (ssh, sshOther) = (.other, link)
             }
         }
 
         mutating func setWebURL(_ link: String?, fullName: String) {
             hasHTML = link != nil
-            htmlOther = link == "https://bitbucket.org/\(fullName)" ? nil : link
+            guard let link else {
+                htmlOther = nil
+                return
+            }
+            let bytes = Array(link.utf8)
+            let isStandard = bytes.count == Links.web.count + fullName.utf8.count && bytes.starts(with: Links.web) && Links.endsWith(bytes, [], fullName, [])
+            htmlOther = isStandard ? nil : link
+        }
+
+        private static let https = Array("https://".utf8)
+        private static let httpsHost = Array("@bitbucket.org/".utf8)
+        private static let sshHost = Array("git@ssh.bitbucket.org:".utf8)
+        private static let plainHost = Array("git@bitbucket.org:".utf8)
+        private static let web = Array("https://bitbucket.org/".utf8)
+        private static let git = Array(".git".utf8)
+
+        /// `bytes` ends with `a`, then `name`'s bytes, then `b`.
+        private static func endsWith(_ bytes: [UInt8], _ a: [UInt8], _ name: String, _ b: [UInt8]) -> Bool {
+            let nameCount = name.utf8.count
+            let start = bytes.count - a.count - nameCount - b.count
+            guard start >= 0 else { return false }
+            return bytes[start..<(start + a.count)].elementsEqual(a)
+                && bytes[(start + a.count)..<(start + a.count + nameCount)].elementsEqual(name.utf8)
+                && bytes[(bytes.count - b.count)...].elementsEqual(b)
         }
     }
 

@@ -154,7 +154,12 @@ struct RawErrorEnvelope: Decodable {
 public enum BitbucketDate {
     /// Parses an ISO 8601 date-time with optional fraction and a `Z` or `±HH:MM` offset.
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// The same, from the bytes (no copy: this runs twice per repository).
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") else { return nil }
         func number(_ start: Int, _ count: Int) -> Int? {
             var value = 0
