@@ -225,13 +225,13 @@ public final class EffectRunner: Sendable {
         }
     }
 
-    /// The client for the active account, made once per account.
     /// What the consumer has spent of the hour's repository requests, read on the I/O queue.
     private func reportUsage() {
         guard let ledger = session.withLock({ $0.ledger }) else { return }
         io.async { [send] in send(.requestUsage(ledger.usage())) }
     }
 
+    /// The client for the active account, made once per account.
     private func client() throws -> (BitbucketClient, RefreshingTokenSource, String) {
         if let existing = session.withLock({ s in s.client.flatMap { c in s.tokens.map { (c, $0, s.accountID ?? "") } } }) {
             return existing
