@@ -95,6 +95,9 @@ struct ReposCommand: AsyncParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
     }
 
+    /// The JSON shape of one repository. `repos --json` writes it by hand with `write(_:to:)`
+    /// (JSONEncoder was too slow for 100,000); this `Encodable` form is the reference the tests
+    /// compare that text against, byte for byte.
     struct Output: Encodable {
         var uuid: String
         var name: String

@@ -16,9 +16,9 @@ import Testing
         return url
     }
 
-    /// Starts bbtui in tmux and logs in by pasting the redirect.
-    func startAndLogIn(_ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30) async throws -> Tmux {
-        let tmux = try Tmux(width: width, height: height, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+    /// Starts bbtui in tmux (with `extra` added to its environment) and logs in by pasting the redirect.
+    func startAndLogIn(_ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30, extra: [String: String] = [:]) async throws -> Tmux {
+        let tmux = try Tmux(width: width, height: height, command: Binary.path, environment: emulator.environment(home: home.path).merging(extra) { $1 }, directory: home.path)
         try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
         let url = try #require(loginURL(tmux))
         #expect(url.hasPrefix(emulator.endpoints["authorize_url"]!))
@@ -403,14 +403,8 @@ import Testing
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
         // No agent: only the temporary HOME's keys count.
-        let tmux = try Tmux(width: 120, height: 30, command: Binary.path, environment: emulator.environment(home: home.path).merging(["SSH_AUTH_SOCK": ""]) { $1 }, directory: home.path)
+        let tmux = try await startAndLogIn(emulator, home: home, width: 120, extra: ["SSH_AUTH_SOCK": ""])
         defer { tmux.kill() }
-        try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
-        let redirect = try await emulator.approve(try #require(loginURL(tmux)))
-        tmux.paste(redirect)
-        try #require(tmux.waitFor(String(redirect.prefix(30))))
-        tmux.keys("Enter")
-        try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
 
         // SSH keys: this machine has none, so cloning over SSH will fail, and says how to fix it.
