@@ -75,9 +75,33 @@ import TestSupport
         #"  {"values" : [ ] , "next" : "https://x/?page=2" }  "#,
         #"{"next": "n"}"#,
         #"[]"#,
+        // Names are matched by their bytes; an escaped or non-ASCII one is the decoder's.
+        #"{"values": [{"\u0075uid": "{u}", "full_name": "ws/r"}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "\u006eame": "n"}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "ünknown": 1}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {"slug": "ws", "uuid": 7}}]}"#,
     ])
     func handWrittenPages(_ text: String) {
         agree(Array(text.utf8), "\(text)")
+    }
+
+    /// Pages the one-pass parser must read itself (not hand to the decoder), equal to the
+    /// decoder's reading: values kept as bytes, escaped and non-ASCII ones, links that follow
+    /// Bitbucket's patterns and links that do not, and repeated values that are shared from one
+    /// repository to the next only when their bytes are the same.
+    @Test(arguments: [
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "language": "swift", "workspace": {"slug": "ws", "name": "Work space one"}, "project": {"key": "P", "name": "Platform services"}, "mainbranch": {"name": "main"}, "fork_policy": "allow_forks"}, {"uuid": "{v}", "full_name": "wt/s", "language": "swifx", "workspace": {"slug": "wt", "name": "Work space onf"}, "project": {"key": "Q", "name": "Platform servicez"}, "mainbranch": {"name": "mainx"}, "fork_policy": "no_forks"}, {"uuid": "{w}", "full_name": "ws/t", "language": "swift", "workspace": {"slug": "ws", "name": "Work space one"}, "project": {"key": "P", "name": "Platform services"}, "mainbranch": {"name": "main"}, "fork_policy": "allow_forks"}, {"uuid": "{x}", "full_name": "ws/u", "language": "", "workspace": {"slug": "ws", "name": "W\u00f6rk"}, "project": {"key": "P", "name": "Plätform"}, "mainbranch": {"name": "m\u0061in"}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "links": {"html": {"href": "https:\/\/bitbucket.org\/ws\/r"}, "clone": [{"name": "htt\u0070s", "href": "https://me@bitbucket.org/ws/r.git"}, {"name": "ssh", "href": "git@ssh.bitbucket.org:ws/r.git"}]}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/ré", "slug": "ré", "links": {"html": {"href": "https://bitbucket.org/ws/ré"}, "clone": [{"name": "https", "href": "https://zoë@bitbucket.org/ws/ré.git"}, {"name": "ssh", "href": "git@bitbucket.org:ws/ré.git"}]}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "links": {"html": {"href": "https://bitbucket.org/ws/rx"}, "clone": [{"name": "https", "href": "https://a@b@bitbucket.org/ws/r.git"}, {"name": "ssh", "href": "ssh://git@bitbucket.org/ws/r.git"}]}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "links": {"html": {"href": null}, "clone": [{"name": "https", "href": null}, {"name": "ssh", "href": ""}]}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "other/name", "slug": "r", "workspace": {"slug": "ws"}, "created_on": "2013-04-12T09:31:07.051573+00:00", "updated_on": "2026-11-17T10:00:00Z"}, {"uuid": "{v}", "full_name": "ws/s", "created_on": "2013-04-12T09:31:07\u002e5+01:00", "updated_on": "not a date"}]}"#,
+    ])
+    func theParserReadsThesePagesItself(_ text: String) throws {
+        let fast = try #require(RepositoryPageParser.parse(Array(text.utf8)), "the parser gave up")
+        let slow = try #require(codable(Array(text.utf8)))
+        #expect(fast.values == slow.values)
+        #expect(fast.values.map(\.cloneHTTPS) == slow.values.map(\.cloneHTTPS))
     }
 
     @Test func invalidUTF8IsNeverRepaired() {

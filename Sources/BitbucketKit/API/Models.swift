@@ -125,65 +125,91 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         }
 
         mutating func setCloneHTTPS(_ link: String?, fullName: String) {
+            guard let link else {
+                (httpsUser, httpsOther) = (nil, nil)
+                return
+            }
+            Links.withBytes(link, fullName) { setCloneHTTPS(bytes: $0, fullName: $1) { link } }
+        }
+
+        mutating func setCloneSSH(_ link: String?, fullName: String) {
+            guard let link else {
+                (ssh, sshOther) = (.none, nil)
+                return
+            }
+            Links.withBytes(link, fullName) { setCloneSSH(bytes: $0, fullName: $1) { link } }
+        }
+
+        mutating func setWebURL(_ link: String?, fullName: String) {
+            guard let link else {
+                (hasHTML, htmlOther) = (false, nil)
+                return
+            }
+            Links.withBytes(link, fullName) { setWebURL(bytes: $0, fullName: $1) { link } }
+        }
+
+        /// `https://USER@bitbucket.org/FULL_NAME.git`, compared byte for byte; `text` makes the
+        /// link's string only when it is stored whole.
+        mutating func setCloneHTTPS(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
             (httpsUser, httpsOther) = (nil, nil)
-            guard let link else { return }
-            // `https://USER@bitbucket.org/FULL_NAME.git`, compared byte for byte.
-            let bytes = Array(link.utf8)
-            let prefix = Links.https.count
-            let tail = Links.httpsHost.count + fullName.utf8.count + Links.git.count
-            if bytes.count > prefix + tail, bytes.starts(with: Links.https),
-               Links.endsWith(bytes, Links.httpsHost, fullName, Links.git) {
-                let user = bytes[prefix..<(bytes.count - tail)]
+            let prefix = Links.https.utf8CodeUnitCount
+            let tail = Links.httpsHost.utf8CodeUnitCount + fullName.count + Links.git.utf8CodeUnitCount
+            if bytes.count > prefix + tail, Links.matches(bytes, 0, Links.https),
+               Links.matches(bytes, bytes.count - tail, Links.httpsHost),
+               Links.matches(bytes, bytes.count - tail + Links.httpsHost.utf8CodeUnitCount, fullName),
+               Links.matches(bytes, bytes.count - Links.git.utf8CodeUnitCount, Links.git) {
+                let user = UnsafeBufferPointer(rebasing: bytes[prefix..<(bytes.count - tail)])
                 if !user.contains(UInt8(ascii: "@")), !user.contains(UInt8(ascii: "/")) {
                     httpsUser = Repository.intern(String(decoding: user, as: UTF8.self))
                     return
                 }
             }
-            httpsOther = link
+            httpsOther = text()
         }
 
-        mutating func setCloneSSH(_ link: String?, fullName: String) {
+        mutating func setCloneSSH(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
             sshOther = nil
-            guard let link else {
-                ssh = .none
-                return
+            let git = Links.git.utf8CodeUnitCount
+            func standard(_ host: StaticString) -> Bool {
+                bytes.count == host.utf8CodeUnitCount + fullName.count + git && Links.matches(bytes, 0, host)
+                    && Links.matches(bytes, host.utf8CodeUnitCount, fullName) && Links.matches(bytes, bytes.count - git, Links.git)
             }
-            let bytes = Array(link.utf8)
-            if bytes.count == Links.sshHost.count + fullName.utf8.count + Links.git.count, bytes.starts(with: Links.sshHost), Links.endsWith(bytes, [], fullName, Links.git) {
+            if standard(Links.sshHost) {
                 ssh = .ssh
-            } else if bytes.count == Links.plainHost.count + fullName.utf8.count + Links.git.count, bytes.starts(with: Links.plainHost), Links.endsWith(bytes, [], fullName, Links.git) {
+            } else if standard(Links.plainHost) {
                 ssh = .plain
             } else {
-                (ssh, sshOther) = (.other, link)
+                (ssh, sshOther) = (.other, text())
             }
         }
 
-        mutating func setWebURL(_ link: String?, fullName: String) {
-            hasHTML = link != nil
-            guard let link else {
-                htmlOther = nil
-                return
-            }
-            let bytes = Array(link.utf8)
-            let isStandard = bytes.count == Links.web.count + fullName.utf8.count && bytes.starts(with: Links.web) && Links.endsWith(bytes, [], fullName, [])
-            htmlOther = isStandard ? nil : link
+        mutating func setWebURL(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
+            hasHTML = true
+            let isStandard = bytes.count == Links.web.utf8CodeUnitCount + fullName.count && Links.matches(bytes, 0, Links.web)
+                && Links.matches(bytes, Links.web.utf8CodeUnitCount, fullName)
+            htmlOther = isStandard ? nil : text()
         }
 
-        private static let https = Array("https://".utf8)
-        private static let httpsHost = Array("@bitbucket.org/".utf8)
-        private static let sshHost = Array("git@ssh.bitbucket.org:".utf8)
-        private static let plainHost = Array("git@bitbucket.org:".utf8)
-        private static let web = Array("https://bitbucket.org/".utf8)
-        private static let git = Array(".git".utf8)
+        static let https: StaticString = "https://"
+        static let httpsHost: StaticString = "@bitbucket.org/"
+        static let sshHost: StaticString = "git@ssh.bitbucket.org:"
+        static let plainHost: StaticString = "git@bitbucket.org:"
+        static let web: StaticString = "https://bitbucket.org/"
+        static let git: StaticString = ".git"
 
-        /// `bytes` ends with `a`, then `name`'s bytes, then `b`.
-        private static func endsWith(_ bytes: [UInt8], _ a: [UInt8], _ name: String, _ b: [UInt8]) -> Bool {
-            let nameCount = name.utf8.count
-            let start = bytes.count - a.count - nameCount - b.count
-            guard start >= 0 else { return false }
-            return bytes[start..<(start + a.count)].elementsEqual(a)
-                && bytes[(start + a.count)..<(start + a.count + nameCount)].elementsEqual(name.utf8)
-                && bytes[(bytes.count - b.count)...].elementsEqual(b)
+        private static func withBytes(_ link: String, _ fullName: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+            var (link, fullName) = (link, fullName)
+            link.withUTF8 { linkBytes in fullName.withUTF8 { nameBytes in body(linkBytes, nameBytes) } }
+        }
+
+        /// `bytes` holds `piece` at `offset` (the caller has checked the length).
+        private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ piece: StaticString) -> Bool {
+            matches(bytes, offset, UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+        }
+
+        private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ piece: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard offset >= 0, offset + piece.count <= bytes.count else { return false }
+            return piece.isEmpty || memcmp(bytes.baseAddress! + offset, piece.baseAddress!, piece.count) == 0
         }
     }
 
@@ -336,6 +362,11 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
             projectName: projectName.map(Repository.intern), parentFullName: parentFullName, parentUUID: parentUUID,
             links: Links(cloneHTTPS: cloneHTTPS, cloneSSH: cloneSSH, webURL: webURL, fullName: fullName), website: website
         ))
+    }
+
+    /// A repository from fields already in their stored form (the page parser builds them).
+    init(fields: Fields) {
+        storage = Storage(fields)
     }
 
     /// What to store for a full name: nothing when it is `workspaceSlug/slug`.

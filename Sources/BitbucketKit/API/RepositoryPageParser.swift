@@ -59,30 +59,42 @@ struct RepositoryPageParser {
         return (values, next, size, pagelen)
     }
 
+    /// The last value each repeated field had on this page, with where its bytes are: the
+    /// next repository's equal bytes reuse the string (no new string, no trip to the intern
+    /// table). Workspace, project, branch and language repeat on almost every repository.
+    private struct Recent {
+        var range = 0..<0
+        var text: String?
+    }
+
+    private var recentWorkspace = Recent(), recentWorkspaceName = Recent(), recentLanguage = Recent()
+    private var recentBranch = Recent(), recentPolicy = Recent(), recentProjectKey = Recent(), recentProjectName = Recent()
+
     private mutating func repository() throws(Failure) -> Repository {
         var uuid: String?
-        var fullName: String?
+        var fullName: Value?
         var name: String?
         var slug: String?
         var description: String?
         var isPrivate: Bool?
-        var language: String?
+        var language: Value?
         var size: Int64?
-        var createdOn: String?
-        var updatedOn: String?
-        var mainBranch: String?
-        var forkPolicy: String?
+        var createdOn: Value?
+        var updatedOn: Value?
+        var mainBranch: Value?
+        var forkPolicy: Value?
         var hasIssues: Bool?
         var hasWiki: Bool?
-        var projectKey: String?
-        var projectName: String?
-        var workspaceSlug: String?
-        var workspaceName: String?
+        var projectKey: Value?
+        var projectName: Value?
+        var workspaceSlug: Value?
+        var workspaceName: Value?
         var parentFullName: String?
         var parentUUID: String?
-        var html: String?
-        var cloneHTTPS: String?
-        var cloneSSH: String?
+        var html: Value?
+        var hasHTML = false
+        var cloneHTTPS: Value?
+        var cloneSSH: Value?
         var foundHTTPS = false
         var foundSSH = false
         var website: String?
@@ -94,7 +106,7 @@ struct RepositoryPageParser {
                 uuid = try parser.string()
             case "full_name":
                 try RepositoryPageParser.once(&seen2, 1)
-                fullName = try parser.string()
+                fullName = try parser.value()
             case "name":
                 try RepositoryPageParser.once(&seen2, 2)
                 name = try parser.optionalString()
@@ -109,19 +121,19 @@ struct RepositoryPageParser {
                 isPrivate = try parser.optionalBool()
             case "language":
                 try RepositoryPageParser.once(&seen2, 6)
-                language = try parser.optionalString()
+                language = try parser.optionalValue()
             case "size":
                 try RepositoryPageParser.once(&seen2, 7)
                 size = try parser.optionalInt()
             case "created_on":
                 try RepositoryPageParser.once(&seen2, 8)
-                createdOn = try parser.optionalString()
+                createdOn = try parser.optionalValue()
             case "updated_on":
                 try RepositoryPageParser.once(&seen2, 9)
-                updatedOn = try parser.optionalString()
+                updatedOn = try parser.optionalValue()
             case "fork_policy":
                 try RepositoryPageParser.once(&seen2, 10)
-                forkPolicy = try parser.optionalString()
+                forkPolicy = try parser.optionalValue()
             case "has_issues":
                 try RepositoryPageParser.once(&seen2, 11)
                 hasIssues = try parser.optionalBool()
@@ -135,9 +147,9 @@ struct RepositoryPageParser {
                 try RepositoryPageParser.once(&seen2, 14)
                 var seen3: UInt32 = 0
                 try parser.optionalObject { parser, key throws(Failure) in
-                    if key == "name" {
+                    if case "name" = key {
                         try RepositoryPageParser.once(&seen3, 0)
-                        mainBranch = try parser.optionalString()
+                        mainBranch = try parser.optionalValue()
                     } else {
                         try parser.skipValue()
                     }
@@ -149,10 +161,10 @@ struct RepositoryPageParser {
                     switch key {
                     case "key":
                         try RepositoryPageParser.once(&seen4, 0)
-                        projectKey = try parser.optionalString()
+                        projectKey = try parser.optionalValue()
                     case "name":
                         try RepositoryPageParser.once(&seen4, 1)
-                        projectName = try parser.optionalString()
+                        projectName = try parser.optionalValue()
                     default: try parser.skipValue()
                     }
                 }
@@ -166,14 +178,14 @@ struct RepositoryPageParser {
                     switch key {
                     case "slug":
                         try RepositoryPageParser.once(&seen5, 0)
-                        workspaceSlug = try parser.string()
+                        workspaceSlug = try parser.value()
                         hasSlug = true
                     case "name":
                         try RepositoryPageParser.once(&seen5, 1)
-                        workspaceName = try parser.optionalString()
+                        workspaceName = try parser.optionalValue()
                     case "uuid":
                         try RepositoryPageParser.once(&seen5, 2)
-                        _ = try parser.optionalString()
+                        if try !parser.null() { try parser.skipString() }
                     default: try parser.skipValue()
                     }
                 }
@@ -202,9 +214,10 @@ struct RepositoryPageParser {
                         try RepositoryPageParser.once(&seen7, 0)
                         var seen8: UInt32 = 0
                         try parser.optionalObject { parser, key throws(Failure) in
-                            if key == "href" {
+                            if case "href" = key {
                                 try RepositoryPageParser.once(&seen8, 0)
-                                html = try parser.optionalString()
+                                html = try parser.optionalValue()
+                                hasHTML = html != nil
                             } else {
                                 try parser.skipValue()
                             }
@@ -212,23 +225,25 @@ struct RepositoryPageParser {
                     case "clone":
                         try RepositoryPageParser.once(&seen7, 1)
                         try parser.optionalArray { parser throws(Failure) in
-                            var linkName: String?
-                            var href: String?
+                            var linkName: Value?
+                            var href: Value?
                             var seen9: UInt32 = 0
                             try parser.object { parser, key throws(Failure) in
                                 switch key {
                                 case "name":
                                     try RepositoryPageParser.once(&seen9, 0)
-                                    linkName = try parser.optionalString()
+                                    linkName = try parser.optionalValue()
                                 case "href":
                                     try RepositoryPageParser.once(&seen9, 1)
-                                    href = try parser.optionalString()
+                                    href = try parser.optionalValue()
                                 default: try parser.skipValue()
                                 }
                             }
                             // The first link of each name wins, as `first(where:)` picks it.
-                            if linkName == "https", !foundHTTPS { (cloneHTTPS, foundHTTPS) = (href, true) }
-                            if linkName == "ssh", !foundSSH { (cloneSSH, foundSSH) = (href, true) }
+                            if let linkName {
+                                if !foundHTTPS, parser.equals(linkName, "https") { (cloneHTTPS, foundHTTPS) = (href, true) }
+                                if !foundSSH, parser.equals(linkName, "ssh") { (cloneSSH, foundSSH) = (href, true) }
+                            }
                         }
                     default: try parser.skipValue()
                     }
@@ -238,19 +253,106 @@ struct RepositoryPageParser {
             }
         }
         guard let uuid, let fullName else { throw Failure() }
-        // The same fallbacks as `RawRepository.model`.
-        let workspace = workspaceSlug ?? String(fullName.split(separator: "/").first ?? "")
-        let fallbackSlug = fullName.split(separator: "/").last.map(String.init) ?? fullName
-        return Repository(
-            uuid: uuid, name: name ?? slug ?? fallbackSlug, slug: slug ?? fallbackSlug, fullName: fullName,
-            workspaceSlug: workspace, workspaceName: workspaceName, description: description ?? "",
-            isPrivate: isPrivate ?? true, language: language ?? "", size: size,
-            createdOn: createdOn.flatMap(BitbucketDate.parse), updatedOn: updatedOn.flatMap(BitbucketDate.parse),
-            mainBranch: mainBranch, forkPolicy: forkPolicy, hasIssues: hasIssues, hasWiki: hasWiki,
-            projectKey: projectKey, projectName: projectName, parentFullName: parentFullName, parentUUID: parentUUID,
-            cloneHTTPS: cloneHTTPS, cloneSSH: cloneSSH,
-            webURL: html, website: website
-        )
+        let base = bytes
+        return RepositoryPageParser.withBytes(of: fullName, in: base) { fullNameBytes, fullNameText in
+            // The same fallbacks and the same stored form as `RawRepository.model` and `Repository.init`.
+            let workspace = workspaceSlug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) } ?? String(fullNameText().split(separator: "/").first ?? "")
+            let slug = slug ?? (fullNameText().split(separator: "/").last.map(String.init) ?? fullNameText())
+            let name = name ?? slug
+            var links = Repository.Links(cloneHTTPS: nil, cloneSSH: nil, webURL: nil, fullName: "")
+            if let cloneHTTPS { RepositoryPageParser.withBytes(of: cloneHTTPS, in: base) { links.setCloneHTTPS(bytes: $0, fullName: fullNameBytes, text: $1) } }
+            if let cloneSSH { RepositoryPageParser.withBytes(of: cloneSSH, in: base) { links.setCloneSSH(bytes: $0, fullName: fullNameBytes, text: $1) } }
+            if let html, hasHTML { RepositoryPageParser.withBytes(of: html, in: base) { links.setWebURL(bytes: $0, fullName: fullNameBytes, text: $1) } }
+            func date(_ value: Value) -> Date? { RepositoryPageParser.withBytes(of: value, in: base) { bytes, _ in BitbucketDate.parse(bytes: bytes) } }
+            return Repository(fields: Repository.Fields(
+                uuid: uuid, name: name, slug: slug == name ? name : slug,
+                fullName: RepositoryPageParser.isJoined(fullNameBytes, workspace, slug) ? nil : fullNameText(),
+                workspaceSlug: workspace, workspaceName: workspaceName.map { RepositoryPageParser.shared($0, &recentWorkspaceName, in: base) },
+                description: description ?? "", isPrivate: isPrivate ?? true,
+                language: language.map { RepositoryPageParser.shared($0, &recentLanguage, in: base) } ?? "", size: size,
+                createdOn: createdOn.flatMap(date), updatedOn: updatedOn.flatMap(date),
+                mainBranch: mainBranch.map { RepositoryPageParser.shared($0, &recentBranch, in: base) },
+                forkPolicy: forkPolicy.map { RepositoryPageParser.shared($0, &recentPolicy, in: base) },
+                hasIssues: hasIssues, hasWiki: hasWiki,
+                projectKey: projectKey.map { RepositoryPageParser.shared($0, &recentProjectKey, in: base) },
+                projectName: projectName.map { RepositoryPageParser.shared($0, &recentProjectName, in: base) },
+                parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
+            ))
+        }
+    }
+
+    // MARK: - Values kept as bytes
+
+    /// A string member's value: where its bytes are when they are plain ASCII without escapes
+    /// (nearly always), else the decoded text.
+    enum Value {
+        case raw(Range<Int>)
+        case text(String)
+    }
+
+    private mutating func value() throws(Failure) -> Value {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return .raw(start..<(index - 1))
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            index += 1
+        }
+        index = start - 1
+        return .text(try string())
+    }
+
+    private mutating func optionalValue() throws(Failure) -> Value? {
+        if try null() { return nil }
+        return try value()
+    }
+
+    private func equals(_ value: Value, _ text: StaticString) -> Bool {
+        switch value {
+        case .raw(let range):
+            return range.count == text.utf8CodeUnitCount && (range.isEmpty || memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0)
+        case .text(let string):
+            return string == text.description
+        }
+    }
+
+    /// The value's bytes, and a way to make its string.
+    private static func withBytes<T>(of value: Value, in base: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, () -> String) -> T) -> T {
+        switch value {
+        case .raw(let range):
+            let slice = UnsafeBufferPointer(rebasing: base[range])
+            return body(slice) { String(decoding: slice, as: UTF8.self) }
+        case .text(var string):
+            let copy = string
+            return string.withUTF8 { body($0) { copy } }
+        }
+    }
+
+    /// The value's string, shared with the last repository's when the bytes are the same.
+    private static func shared(_ value: Value, _ recent: inout Recent, in base: UnsafeBufferPointer<UInt8>) -> String {
+        switch value {
+        case .text(let text):
+            return Repository.intern(text)
+        case .raw(let range):
+            if let text = recent.text, recent.range.count == range.count,
+               range.isEmpty || memcmp(base.baseAddress! + recent.range.lowerBound, base.baseAddress! + range.lowerBound, range.count) == 0 {
+                return text
+            }
+            let text = Repository.intern(String(decoding: UnsafeBufferPointer(rebasing: base[range]), as: UTF8.self))
+            recent = Recent(range: range, text: text)
+            return text
+        }
+    }
+
+    /// `fullName` is `workspace/slug`, byte for byte.
+    private static func isJoined(_ fullName: UnsafeBufferPointer<UInt8>, _ workspace: String, _ slug: String) -> Bool {
+        let (w, s) = (workspace.utf8, slug.utf8)
+        guard fullName.count == w.count + 1 + s.count, fullName[w.count] == UInt8(ascii: "/") else { return false }
+        return fullName[..<w.count].elementsEqual(w) && fullName[(w.count + 1)...].elementsEqual(s)
     }
 
     // MARK: - JSON
@@ -296,14 +398,40 @@ struct RepositoryPageParser {
         return true
     }
 
-    private mutating func object(_ member: (inout RepositoryPageParser, String) throws(Failure) -> Void) throws(Failure) {
+    /// A member's name, compared by its bytes with the names the parser knows.
+    struct Key {
+        let bytes: UnsafeBufferPointer<UInt8>
+
+        static func ~= (pattern: StaticString, key: Key) -> Bool {
+            key.bytes.count == pattern.utf8CodeUnitCount && memcmp(key.bytes.baseAddress!, pattern.utf8Start, key.bytes.count) == 0
+        }
+    }
+
+    /// A member name: plain ASCII without escapes, anything else is the decoder's (an escaped
+    /// or non-ASCII name could still equal a known one).
+    private mutating func key() throws(Failure) -> Key {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { throw Failure() }
+            index += 1
+        }
+        throw Failure()
+    }
+
+    private mutating func object(_ member: (inout RepositoryPageParser, Key) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"))
         if try peek() == UInt8(ascii: "}") {
             index += 1
             return
         }
         while true {
-            let key = try string()
+            let key = try key()
             try expect(UInt8(ascii: ":"))
             try member(&self, key)
             switch try peek() {
@@ -316,7 +444,7 @@ struct RepositoryPageParser {
         }
     }
 
-    private mutating func optionalObject(_ member: (inout RepositoryPageParser, String) throws(Failure) -> Void) throws(Failure) {
+    private mutating func optionalObject(_ member: (inout RepositoryPageParser, Key) throws(Failure) -> Void) throws(Failure) {
         if try null() { return }
         try object(member)
     }
@@ -495,12 +623,30 @@ struct RepositoryPageParser {
         return value
     }
 
+    /// Skips a string, checking it as `string()` would without building it.
+    private mutating func skipString() throws(Failure) {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            index += 1
+        }
+        // Escapes and non-ASCII text are checked the long way.
+        index = start - 1
+        _ = try string()
+    }
+
     /// Skips any JSON value, checking its shape.
     private mutating func skipValue() throws(Failure) {
         switch try peek() {
         case UInt8(ascii: "{"): try object { parser, _ throws(Failure) in try parser.skipValue() }
         case UInt8(ascii: "["): try array { parser throws(Failure) in try parser.skipValue() }
-        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
