@@ -121,13 +121,13 @@ struct ReposCommand: AsyncParsableCommand {
             text.member("created_on", repository.createdOn)
             text.member("description", repository.description)
             text.member("fork_policy", repository.forkPolicy)
-            text.member("full_name", repository.fullName)
+            text.member("full_name", repository, .fullName)
             text.member("is_private", repository.isPrivate)
             text.member("language", repository.language)
             text.member("links") { links in
-                links.member("clone_https", repository.cloneHTTPS)
-                links.member("clone_ssh", repository.cloneSSH)
-                links.member("html", repository.webURL)
+                links.member("clone_https", repository, .cloneHTTPS)
+                links.member("clone_ssh", repository, .cloneSSH)
+                links.member("html", repository, .webURL)
             }
             text.member("mainbranch", repository.mainBranch)
             text.member("name", repository.name)

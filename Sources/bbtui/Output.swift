@@ -1,4 +1,5 @@
 import Foundation
+import BitbucketKit
 import TerminalUI
 
 /// Writes a line to standard error. Messages can carry text from the network (an error body),
@@ -19,10 +20,10 @@ func writeLine(_ text: String, to fd: Int32) {
 }
 
 /// Writes bytes to a descriptor as they are (`JSONText`, already terminal-safe).
-func writeBytes(_ bytes: [UInt8], to fd: Int32) {
+func writeBytes(_ bytes: UnsafeBufferPointer<UInt8>, to fd: Int32) {
     var offset = 0
     while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
         if written <= 0 { return }
         offset += written
     }
@@ -66,16 +67,29 @@ func json(_ value: some Encodable) -> String {
 /// `" : "`, sorted keys given in order by the caller, ISO 8601 dates, nil members left out),
 /// with every string escaped as `JSONSafety` requires. `JSONEncoder` costs tens of microseconds a
 /// repository; a listing of 100,000 would spend seconds there.
-struct JSONText {
-    private(set) var bytes: [UInt8] = []
+struct JSONText: ~Copyable {
+    /// The text so far: a buffer of its own, written without the checks an array makes on every
+    /// append (this runs for every byte of a listing).
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Members written in the open object (for commas), and its depth.
     private var members = 0
     private var depth = 0
 
+    private init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
     /// An array of objects, as `json()` prints `[Encodable]`; `write` writes one object's
     /// members in sorted key order.
     static func array<T>(_ items: some Collection<T>, _ write: (inout JSONText, T) -> Void) -> String {
-        String(decoding: arrayBytes(items, line: false, write), as: UTF8.self)
+        var result = ""
+        build(items, line: false, piece: nil, output: { result = String(decoding: $0, as: UTF8.self) }, write)
+        return result
     }
 
     /// Writes the array to `fd` in pieces of about a megabyte as it is built, ending with a
@@ -84,37 +98,65 @@ struct JSONText {
         build(items, line: true, piece: 1 << 20, output: { writeBytes($0, to: fd) }, write)
     }
 
-    /// The same, as bytes; `line` ends it with a newline.
-    static func arrayBytes<T>(_ items: some Collection<T>, line: Bool, _ write: (inout JSONText, T) -> Void) -> [UInt8] {
-        var result: [UInt8] = []
-        build(items, line: line, piece: nil, output: { result = $0 }, write)
-        return result
-    }
-
     /// Builds the array's text, handing it to `output` whenever `piece` bytes are ready (nil:
     /// once, whole).
-    private static func build<T>(_ items: some Collection<T>, line: Bool, piece: Int?, output: ([UInt8]) -> Void, _ write: (inout JSONText, T) -> Void) {
-        var text = JSONText()
-        text.bytes.reserveCapacity(piece.map { $0 + 64 << 10 } ?? items.count * 900)
+    private static func build<T>(_ items: some Collection<T>, line: Bool, piece: Int?, output: (UnsafeBufferPointer<UInt8>) -> Void, _ write: (inout JSONText, T) -> Void) {
+        var text = JSONText(capacity: piece.map { $0 + 64 << 10 } ?? items.count * 900)
         if items.isEmpty {
             text.append("[\n\n]")
         } else {
             text.append("[\n")
-            for (index, item) in items.enumerated() {
+            var left = items.count
+            for item in items {
+                left -= 1
                 text.append("  ")
                 text.beginObject(depth: 1)
                 write(&text, item)
                 text.endObject()
-                text.append(index == items.count - 1 ? "\n" : ",\n")
-                if let piece, text.bytes.count >= piece {
-                    output(text.bytes)
-                    text.bytes.removeAll(keepingCapacity: true)
+                text.append(left == 0 ? "\n" : ",\n")
+                if let piece, text.count >= piece {
+                    output(UnsafeBufferPointer(start: text.base, count: text.count))
+                    text.count = 0
                 }
             }
             text.append("]")
         }
         if line { text.append("\n") }
-        output(text.bytes)
+        output(UnsafeBufferPointer(start: text.base, count: text.count))
+    }
+
+    /// Room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let larger = max(needed, capacity * 2)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        (base, capacity) = (moved, larger)
+    }
+
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        reserve(1)
+        base[count] = value
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (base + count).update(from: start, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    private mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     private mutating func beginObject(depth level: Int) {
@@ -133,7 +175,7 @@ struct JSONText {
         append(members == 0 ? "\n" : ",\n")
         members += 1
         indent(depth + 1)
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         append(name)
         append("\" : ")
     }
@@ -141,7 +183,22 @@ struct JSONText {
     mutating func member(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
-        quoted(value)
+        byte(UInt8(ascii: "\""))
+        quotedBody(value)
+        byte(UInt8(ascii: "\""))
+    }
+
+    /// A string the repository derives (full name, links), written from its pieces without
+    /// joining them; left out when the repository has none.
+    mutating func member(_ name: StaticString, _ repository: Repository, _ derived: Repository.DerivedText) {
+        let (mark, marked) = (count, members)
+        key(name)
+        byte(UInt8(ascii: "\""))
+        if repository.pieces(of: derived, { quotedBody($0) }) {
+            byte(UInt8(ascii: "\""))
+        } else {
+            (count, members) = (mark, marked)
+        }
     }
 
     mutating func member(_ name: StaticString, _ value: Int64?) {
@@ -152,7 +209,7 @@ struct JSONText {
 
     /// Decimal digits without a String in between.
     private mutating func number(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var start = 20
@@ -161,7 +218,7 @@ struct JSONText {
                 buffer[start] = UInt8(magnitude % 10) + 0x30
                 magnitude /= 10
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+            append(UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
@@ -173,9 +230,9 @@ struct JSONText {
     mutating func member(_ name: StaticString, _ value: Date?) {
         guard let value else { return }
         key(name)
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         date(value)
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// A nested object whose members `body` writes (keys sorted).
@@ -188,27 +245,32 @@ struct JSONText {
         (members, depth) = (outerMembers, outerDepth)
     }
 
-    private mutating func append(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
     private mutating func indent(_ level: Int) {
-        for _ in 0..<level { append("  ") }
+        reserve(2 * level)
+        (base + count).update(repeating: UInt8(ascii: " "), count: 2 * level)
+        count += 2 * level
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
+    private static let hex: StaticString = "0123456789abcdef"
 
-    /// A JSON string: `JSONEncoder`'s escapes, then `JSONSafety`'s for DEL, C1 and bidi.
-    private mutating func quoted(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+    /// A JSON string's inside: `JSONEncoder`'s escapes, then `JSONSafety`'s for DEL, C1 and
+    /// bidi. Runs of plain ASCII are copied whole.
+    private mutating func quotedBody(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
             var index = 0
             while index < utf8.count {
+                var run = index
+                while run < utf8.count, utf8[run] >= 0x20, utf8[run] < 0x7F, utf8[run] != UInt8(ascii: "\""), utf8[run] != UInt8(ascii: "\\") { run += 1 }
+                if run > index {
+                    append(UnsafeBufferPointer(rebasing: utf8[index..<run]))
+                    index = run
+                    continue
+                }
                 let byte = utf8[index]
-                if byte >= 0x20 && byte < 0x7F {
-                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-                    bytes.append(byte)
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    self.byte(UInt8(ascii: "\\"))
+                    self.byte(byte)
                     index += 1
                     continue
                 }
@@ -225,15 +287,14 @@ struct JSONText {
                 default:
                     if let scalar = Unicode.Scalar(value), JSONSafety.needsEscape(scalar) {
                         append("\\u")
-                        for shift in stride(from: 12, through: 0, by: -4) { bytes.append(JSONText.hex[Int(value >> UInt32(shift) & 0xF)]) }
+                        for shift in stride(from: 12, through: 0, by: -4) { self.byte(JSONText.hex.utf8Start[Int(value >> UInt32(shift) & 0xF)]) }
                     } else {
-                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[index..<min(utf8.count, index + length)]))
+                        append(UnsafeBufferPointer(rebasing: utf8[index..<min(utf8.count, index + length)]))
                     }
                 }
                 index += length
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `iso8601(date)`, straight into the bytes.
@@ -243,26 +304,27 @@ struct JSONText {
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = JSONText.civil(days)
         guard (0...9999).contains(year) else {
-            bytes.append(contentsOf: JSONText.iso8601(date).utf8)
+            var text = JSONText.iso8601(date)
+            text.withUTF8 { append($0) }
             return
         }
         func two(_ value: Int) {
-            bytes.append(UInt8(value / 10) + 0x30)
-            bytes.append(UInt8(value % 10) + 0x30)
+            byte(UInt8(value / 10) + 0x30)
+            byte(UInt8(value % 10) + 0x30)
         }
         two(year / 100)
         two(year % 100)
-        bytes.append(UInt8(ascii: "-"))
+        byte(UInt8(ascii: "-"))
         two(month)
-        bytes.append(UInt8(ascii: "-"))
+        byte(UInt8(ascii: "-"))
         two(day)
-        bytes.append(UInt8(ascii: "T"))
+        byte(UInt8(ascii: "T"))
         two(secondOfDay / 3600)
-        bytes.append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: ":"))
         two(secondOfDay / 60 % 60)
-        bytes.append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: ":"))
         two(secondOfDay % 60)
-        bytes.append(UInt8(ascii: "Z"))
+        byte(UInt8(ascii: "Z"))
     }
 
     /// Year, month and day of a day number since 1970 (Howard Hinnant's civil-from-days).

@@ -34,7 +34,18 @@ import Testing
         var random = Random(state: 7)
         for round in 0..<300 {
             let repositories = (0..<(round % 5)).map { index -> Repository in
-                Repository(
+                if index % 2 == 1 {
+                    // Links that follow Bitbucket's patterns are written from their pieces.
+                    let (workspace, slug, user) = (random.text(), random.text(), random.text())
+                    let fullName = "\(workspace)/\(slug)"
+                    return Repository(
+                        uuid: "{\(index)}", name: random.text(), slug: slug, fullName: fullName, workspaceSlug: workspace,
+                        cloneHTTPS: "https://\(user)@bitbucket.org/\(fullName).git",
+                        cloneSSH: random.int(2) == 0 ? "git@ssh.bitbucket.org:\(fullName).git" : "git@bitbucket.org:\(fullName).git",
+                        webURL: "https://bitbucket.org/\(fullName)"
+                    )
+                }
+                return Repository(
                     uuid: "{\(index)}", name: random.text(), slug: random.text(), fullName: random.text(), workspaceSlug: random.text(),
                     description: random.text(), isPrivate: random.int(2) == 0, language: random.text(),
                     size: random.int(3) == 0 ? nil : Int64(random.int(Int(Int32.max))) - 5,

@@ -222,6 +222,9 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
 
     private var storage: Storage
 
+    /// The stored fields (the cache writes them as they are).
+    var fields: Fields { storage.fields }
+
     private var mutableFields: Fields {
         get { storage.fields }
         _modify {
@@ -345,6 +348,65 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
     }
 
     public var id: String { uuid }
+
+    /// A text the repository derives from its stored fields.
+    public enum DerivedText: Sendable {
+        case fullName, cloneHTTPS, cloneSSH, webURL
+    }
+
+    /// Hands `piece` the text's pieces in order, which joined are `fullName`, `cloneHTTPS`,
+    /// `cloneSSH` or `webURL`: a writer that copies the text somewhere (the JSON of a listing)
+    /// need not build it. False, with no piece, when the repository has no such link.
+    @discardableResult
+    public func pieces(of text: DerivedText, _ piece: (String) -> Void) -> Bool {
+        let fields = storage.fields
+        func fullName() {
+            if let name = fields.fullName {
+                piece(name)
+            } else {
+                piece(fields.workspaceSlug)
+                piece("/")
+                piece(fields.slug)
+            }
+        }
+        let links = fields.links
+        switch text {
+        case .fullName:
+            fullName()
+        case .cloneHTTPS:
+            if let other = links.httpsOther {
+                piece(other)
+            } else if let user = links.httpsUser {
+                piece("https://")
+                piece(user)
+                piece("@bitbucket.org/")
+                fullName()
+                piece(".git")
+            } else {
+                return false
+            }
+        case .cloneSSH:
+            switch links.ssh {
+            case .none: return false
+            case .ssh, .plain:
+                piece(links.ssh == .ssh ? "git@ssh.bitbucket.org:" : "git@bitbucket.org:")
+                fullName()
+                piece(".git")
+            case .other:
+                guard let other = links.sshOther else { return false }
+                piece(other)
+            }
+        case .webURL:
+            guard links.hasHTML else { return false }
+            if let other = links.htmlOther {
+                piece(other)
+            } else {
+                piece("https://bitbucket.org/")
+                fullName()
+            }
+        }
+        return true
+    }
 
     /// Creates a repository (tests, benchmarks, caches).
     public init(
