@@ -173,7 +173,23 @@ struct TestRandom {
                 parentFullName: maybe(), parentUUID: maybe(), cloneHTTPS: maybe(), cloneSSH: maybe(), webURL: maybe(), website: maybe()
             )
         }
-        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: repositories)
+        // And listings as Bitbucket serves them: links that follow the full name, values that
+        // repeat from one repository to the next (stored once, then as "the same as before").
+        let realistic = (0..<300).map { index in
+            let workspace = ["acme", "acme-platform-services-team", "zoe"][index / 7 % 3]
+            let slug = "repository-number-\(index)"
+            let fullName = index % 11 == 0 ? "renamed/\(slug)" : "\(workspace)/\(slug)"
+            return Repository(
+                uuid: "{r\(index)}", name: index % 2 == 0 ? slug : "Name \(index)", slug: slug, fullName: fullName, workspaceSlug: workspace,
+                workspaceName: index % 5 == 0 ? nil : "The \(workspace) workspace", language: ["swift", "", "a-language-with-a-long-name"][index / 3 % 3],
+                mainBranch: index % 4 == 0 ? nil : "main", forkPolicy: "allow_forks", projectKey: index % 6 == 0 ? nil : "PROJ",
+                projectName: index % 6 == 0 ? nil : "A project with a long name",
+                cloneHTTPS: index % 9 == 0 ? nil : "https://\(["zoe", "someone-with-a-long-user-name"][index % 2])@bitbucket.org/\(fullName).git",
+                cloneSSH: ["git@ssh.bitbucket.org:\(fullName).git", "git@bitbucket.org:\(fullName).git", nil, "ssh://elsewhere/\(fullName)"][index % 4],
+                webURL: index % 8 == 0 ? nil : "https://bitbucket.org/\(fullName)"
+            )
+        }
+        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: realistic + repositories + realistic.reversed())
         try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
         #expect(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
         // An empty listing too.

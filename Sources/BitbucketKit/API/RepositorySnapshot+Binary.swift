@@ -7,7 +7,7 @@ import Foundation
 extension RepositorySnapshot: CacheBlob {
     public func cacheBytes() -> [UInt8] {
         var writer = BinaryWriter()
-        writer.bytes.reserveCapacity(repositories.count * 400)
+        writer.bytes.reserveCapacity(repositories.count * 160 + 1024)
         writer.bytes += Array("BBRS".utf8)
         writer.int(Int64(RepositorySnapshot.format))
         writer.int(Int64(workspaces.count))
@@ -31,7 +31,9 @@ extension RepositorySnapshot: CacheBlob {
     }
 
     private enum Key: String, CodingKey { case format, workspaces, blob }
-    private static let format = 2
+    /// 3: the stored fields as they are (links relative to the full name), repeated strings
+    /// written once and then as "the same as the repository before".
+    private static let format = 3
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
@@ -60,13 +62,17 @@ extension RepositorySnapshot: CacheBlob {
 
 private struct BinaryWriter {
     var bytes: [UInt8] = []
+    /// The repository before's values of the fields that repeat.
+    private var previous = Repeated()
 
+    /// A count or length: seven bits a byte, low first.
     mutating func int(_ value: Int64) {
         var bits = UInt64(bitPattern: value)
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: bits))
-            bits >>= 8
+        while bits >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: bits) | 0x80)
+            bits >>= 7
         }
+        bytes.append(UInt8(bits))
     }
 
     mutating func string(_ text: String) {
@@ -82,6 +88,21 @@ private struct BinaryWriter {
         if let text { string(text) }
     }
 
+    /// 0: none, 1: the same as the repository before, 2: this string.
+    mutating func repeated(_ text: String?, _ previous: inout String?) {
+        guard let text else {
+            bytes.append(0)
+            return
+        }
+        if text == previous {
+            bytes.append(1)
+        } else {
+            bytes.append(2)
+            string(text)
+            previous = text
+        }
+    }
+
     mutating func optional(_ value: Int64?) {
         bytes.append(value == nil ? 0 : 1)
         if let value { int(value) }
@@ -89,45 +110,77 @@ private struct BinaryWriter {
 
     mutating func optional(_ date: Date?) {
         bytes.append(date == nil ? 0 : 1)
-        if let date { int(Int64(bitPattern: date.timeIntervalSince1970.bitPattern)) }
+        if let date {
+            withUnsafeBytes(of: date.timeIntervalSince1970.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
     }
 
     mutating func optional(_ flag: Bool?) {
         bytes.append(flag.map { $0 ? 2 : 1 } ?? 0)
     }
 
-    mutating func repository(_ r: Repository) {
-        // Field by field (no temporary arrays: this runs once per repository).
-        string(r.uuid)
-        string(r.name)
-        string(r.slug)
-        string(r.fullName)
-        string(r.workspaceSlug)
-        string(r.description)
-        string(r.language)
-        bytes.append(r.isPrivate ? 1 : 0)
-        optional(r.workspaceName)
-        optional(r.mainBranch)
-        optional(r.forkPolicy)
-        optional(r.projectKey)
-        optional(r.projectName)
-        optional(r.parentFullName)
-        optional(r.parentUUID)
-        optional(r.cloneHTTPS)
-        optional(r.cloneSSH)
-        optional(r.webURL)
-        optional(r.website)
-        optional(r.size)
-        optional(r.createdOn)
-        optional(r.updatedOn)
-        optional(r.hasIssues)
-        optional(r.hasWiki)
+    /// The stored fields as they are, in this order (the reader's).
+    mutating func repository(_ repository: Repository) {
+        let f = repository.fields
+        var previous = self.previous
+        defer { self.previous = previous }
+        string(f.uuid)
+        string(f.name)
+        if f.slug == f.name {
+            bytes.append(0)
+        } else {
+            bytes.append(1)
+            string(f.slug)
+        }
+        optional(f.fullName)
+        repeated(f.workspaceSlug, &previous.workspaceSlug)
+        repeated(f.workspaceName, &previous.workspaceName)
+        string(f.description)
+        bytes.append(f.isPrivate ? 1 : 0)
+        repeated(f.language, &previous.language)
+        optional(f.size)
+        optional(f.createdOn)
+        optional(f.updatedOn)
+        repeated(f.mainBranch, &previous.mainBranch)
+        repeated(f.forkPolicy, &previous.forkPolicy)
+        optional(f.hasIssues)
+        optional(f.hasWiki)
+        repeated(f.projectKey, &previous.projectKey)
+        repeated(f.projectName, &previous.projectName)
+        optional(f.parentFullName)
+        optional(f.parentUUID)
+        let links = f.links
+        repeated(links.httpsUser, &previous.httpsUser)
+        optional(links.httpsOther)
+        bytes.append(links.ssh.rawValue)
+        optional(links.sshOther)
+        optional(links.htmlOther)
+        bytes.append(links.hasHTML ? 1 : 0)
+        optional(f.website)
     }
+}
+
+/// The fields written as "the same as the repository before".
+private struct Repeated {
+    var workspaceSlug: String?
+    var workspaceName: String?
+    var language: String?
+    var mainBranch: String?
+    var forkPolicy: String?
+    var projectKey: String?
+    var projectName: String?
+    var httpsUser: String?
 }
 
 private struct BinaryReader {
     let bytes: [UInt8]
     var index = 0
+    private var previous = Repeated()
+
+    init(bytes: [UInt8], index: Int = 0) {
+        self.bytes = bytes
+        self.index = index
+    }
 
     /// A count, that many repositories, and the end of the bytes.
     mutating func repositories() -> [Repository]? {
@@ -148,15 +201,19 @@ private struct BinaryReader {
     }
 
     mutating func int() -> Int64? {
-        guard index + 8 <= bytes.count else { return nil }
         var bits: UInt64 = 0
-        for offset in (0..<8).reversed() { bits = bits << 8 | UInt64(bytes[index + offset]) }
-        index += 8
-        return Int64(bitPattern: bits)
+        var shift: UInt64 = 0
+        while let byte = byte() {
+            guard shift < 64 else { return nil }
+            bits |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return Int64(bitPattern: bits) }
+            shift += 7
+        }
+        return nil
     }
 
     mutating func string() -> String? {
-        guard let length = int(), length >= 0, index + Int(length) <= bytes.count else { return nil }
+        guard let length = int(), length >= 0, length <= bytes.count - index else { return nil }
         defer { index += Int(length) }
         return bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[index..<(index + Int(length))]), as: UTF8.self) }
     }
@@ -170,10 +227,35 @@ private struct BinaryReader {
         }
     }
 
+    mutating func repeated(_ previous: inout String?) -> String?? {
+        switch byte() {
+        case 0: return .some(nil)
+        case 1: return previous.map { .some($0) }
+        case 2:
+            guard let text = string() else { return nil }
+            previous = Repository.intern(text)
+            return .some(previous)
+        default: return nil
+        }
+    }
+
     mutating func optionalInt() -> Int64?? {
         switch byte() {
         case 0: return .some(nil)
         case 1: return int().map { .some($0) }
+        default: return nil
+        }
+    }
+
+    mutating func optionalDate() -> Date?? {
+        switch byte() {
+        case 0: return .some(nil)
+        case 1:
+            guard index + 8 <= bytes.count else { return nil }
+            var bits: UInt64 = 0
+            for offset in (0..<8).reversed() { bits = bits << 8 | UInt64(bytes[index + offset]) }
+            index += 8
+            return .some(Date(timeIntervalSince1970: Double(bitPattern: bits)))
         default: return nil
         }
     }
@@ -188,26 +270,36 @@ private struct BinaryReader {
     }
 
     mutating func repository() -> Repository? {
-        var texts: [String] = []
-        for _ in 0..<7 {
+        var previous = self.previous
+        defer { self.previous = previous }
+        guard let uuid = string(), let name = string(), let slugKind = byte() else { return nil }
+        let slug: String
+        switch slugKind {
+        case 0: slug = name
+        case 1:
             guard let text = string() else { return nil }
-            texts.append(text)
+            slug = text
+        default: return nil
         }
-        guard let privacy = byte(), privacy <= 1 else { return nil }
-        var optionals: [String?] = []
-        for _ in 0..<11 {
-            guard let text = optionalString() else { return nil }
-            optionals.append(text)
-        }
-        guard let size = optionalInt(), let created = optionalInt(), let updated = optionalInt(),
-              let hasIssues = optionalBool(), let hasWiki = optionalBool() else { return nil }
-        func date(_ bits: Int64?) -> Date? { bits.map { Date(timeIntervalSince1970: Double(bitPattern: UInt64(bitPattern: $0))) } }
-        return Repository(
-            uuid: texts[0], name: texts[1], slug: texts[2], fullName: texts[3], workspaceSlug: texts[4], workspaceName: optionals[0],
-            description: texts[5], isPrivate: privacy == 1, language: texts[6], size: size, createdOn: date(created), updatedOn: date(updated),
-            mainBranch: optionals[1], forkPolicy: optionals[2], hasIssues: hasIssues, hasWiki: hasWiki, projectKey: optionals[3],
-            projectName: optionals[4], parentFullName: optionals[5], parentUUID: optionals[6], cloneHTTPS: optionals[7],
-            cloneSSH: optionals[8], webURL: optionals[9], website: optionals[10]
-        )
+        guard let fullName = optionalString(), let workspaceSlug = repeated(&previous.workspaceSlug).flatMap({ $0 }),
+              let workspaceName = repeated(&previous.workspaceName), let description = string(),
+              let privacy = byte(), privacy <= 1, let language = repeated(&previous.language).flatMap({ $0 }),
+              let size = optionalInt(), let createdOn = optionalDate(), let updatedOn = optionalDate(),
+              let mainBranch = repeated(&previous.mainBranch), let forkPolicy = repeated(&previous.forkPolicy),
+              let hasIssues = optionalBool(), let hasWiki = optionalBool(),
+              let projectKey = repeated(&previous.projectKey), let projectName = repeated(&previous.projectName),
+              let parentFullName = optionalString(), let parentUUID = optionalString(),
+              let httpsUser = repeated(&previous.httpsUser), let httpsOther = optionalString(),
+              let sshKind = byte(), let ssh = Repository.Links.SSH(rawValue: sshKind), let sshOther = optionalString(),
+              let htmlOther = optionalString(), let hasHTML = byte(), hasHTML <= 1, let website = optionalString()
+        else { return nil }
+        var links = Repository.Links(cloneHTTPS: nil, cloneSSH: nil, webURL: nil, fullName: "")
+        (links.httpsUser, links.httpsOther, links.ssh, links.sshOther, links.htmlOther, links.hasHTML) = (httpsUser, httpsOther, ssh, sshOther, htmlOther, hasHTML == 1)
+        return Repository(fields: Repository.Fields(
+            uuid: uuid, name: name, slug: slug, fullName: fullName, workspaceSlug: workspaceSlug, workspaceName: workspaceName,
+            description: description, isPrivate: privacy == 1, language: language, size: size, createdOn: createdOn, updatedOn: updatedOn,
+            mainBranch: mainBranch, forkPolicy: forkPolicy, hasIssues: hasIssues, hasWiki: hasWiki, projectKey: projectKey,
+            projectName: projectName, parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
+        ))
     }
 }
