@@ -21,7 +21,21 @@ public final class RequestLedger: Sendable {
     /// The consumer's hourly limit.
     public let limit: Int
     private let now: @Sendable () -> Date
-    private let lock = Mutex(())
+    /// What was read of the file so far: a listing spends hundreds of requests, and reading the
+    /// whole file for each would cost more than the requests' own parsing.
+    private let state = Mutex(ReadState())
+
+    private struct ReadState {
+        /// The file read (device and inode: a compaction renames a new one into place).
+        var file: (dev_t, ino_t)?
+        /// Bytes read, and lines in them.
+        var offset = 0
+        /// The last bytes read (up to 32), checked again on the next read.
+        var tail: [UInt8] = []
+        var lines = 0
+        /// The times of the lines read, as seconds since 1970.
+        var times: [Double] = []
+    }
 
     /// The ledger of the consumer `clientID`, under `directory`.
     public init(directory: String, clientID: String, limit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) {
@@ -45,14 +59,15 @@ public final class RequestLedger: Sendable {
 
     /// Requests sent in the rolling hour ending now.
     public func usage() -> Usage {
-        let times = recent()
-        return Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { $0.addingTimeInterval(3600) })
+        let times = state.withLock { recent(&$0) }
+        return Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
     }
 
     /// Records one request about to be sent, or refuses it when the hour's budget is spent.
     public func spend() throws(APIError) {
-        try lock.withLock { _ throws(APIError) in
-            let usage = usage()
+        try state.withLock { state throws(APIError) in
+            let times = recent(&state)
+            let usage = Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
             guard usage.remaining > 0 else {
                 throw .budgetSpent(used: usage.used, limit: usage.limit, freesAt: usage.nextFreeAt ?? now().addingTimeInterval(3600))
             }
@@ -60,19 +75,75 @@ public final class RequestLedger: Sendable {
         }
     }
 
-    private func recent() -> [Date] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    /// The times of the rolling hour's requests, reading only what was appended since the last
+    /// look (the whole file again when it was replaced or cut).
+    private func recent(_ state: inout ReadState) -> [Double] {
         let cutoff = now().addingTimeInterval(-3600).timeIntervalSince1970
-        var times: [Date] = []
-        var lines = 0
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            lines += 1
-            if let value = Double(String(decoding: line, as: UTF8.self)), value > cutoff { times.append(Date(timeIntervalSince1970: value)) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            state = ReadState()
+            return []
         }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return [] }
+        if let file = state.file, file != (info.st_dev, info.st_ino) || Int(info.st_size) < state.offset {
+            state = ReadState()
+        }
+        state.file = (info.st_dev, info.st_ino)
+        let size = Int(info.st_size)
+        // The last bytes read are read again: if they changed, the file was rewritten in place.
+        let from = state.offset - state.tail.count
+        if size > from {
+            var buffer = [UInt8](repeating: 0, count: size - from)
+            let read = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(from)) }
+            if read >= state.tail.count, buffer.starts(with: state.tail) {
+                let fresh = buffer[state.tail.count..<read]
+                // Whole lines only: a line being appended is read next time.
+                if let last = fresh.lastIndex(of: UInt8(ascii: "\n")) {
+                    for line in fresh[...last].split(separator: UInt8(ascii: "\n")) {
+                        state.lines += 1
+                        if let value = RequestLedger.seconds(line) { state.times.append(value) }
+                    }
+                    state.offset = from + last + 1
+                    state.tail = Array(buffer[max(0, last + 1 - 32)...last])
+                }
+            } else if !state.tail.isEmpty {
+                state = ReadState()
+                return recent(&state)
+            }
+        }
+        state.times.removeAll { $0 <= cutoff }
         // Old lines are dropped once they outnumber the hour's by far (rewritten whole, renamed
         // into place, so a concurrent reader sees the old file or the new one).
-        if lines > 4 * limit && lines > 2 * times.count { compact(times) }
-        return times
+        if state.lines > 4 * limit && state.lines > 2 * state.times.count {
+            compact(state.times)
+            state = ReadState()
+            return recent(&state)
+        }
+        return state.times
+    }
+
+    /// `1764412345.678`: digits, optionally a fraction (what `append` writes).
+    static func seconds(_ line: ArraySlice<UInt8>) -> Double? {
+        var whole = 0.0, fraction = 0.0, scale = 1.0, digits = 0, inFraction = false
+        for byte in line {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if inFraction {
+                    scale /= 10
+                    fraction += Double(byte - 0x30) * scale
+                } else {
+                    whole = whole * 10 + Double(byte - 0x30)
+                }
+            case UInt8(ascii: ".") where !inFraction && digits > 0:
+                inFraction = true
+            default:
+                return nil
+            }
+        }
+        return digits > 0 && digits < 20 ? whole + fraction : nil
     }
 
     private func append(_ date: Date) {
@@ -83,9 +154,9 @@ public final class RequestLedger: Sendable {
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    private func compact(_ times: [Date]) {
+    private func compact(_ times: [Double]) {
         let temporary = path + ".\(getpid()).tmp"
-        let text = times.map { String(format: "%.3f\n", $0.timeIntervalSince1970) }.joined()
+        let text = times.map { String(format: "%.3f\n", $0) }.joined()
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
     }
