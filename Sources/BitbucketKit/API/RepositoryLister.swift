@@ -183,7 +183,8 @@ final class RepositoryLister: Sendable {
         let parents = Set(forks.compactMap { repositories[$0].parentUUID })
         var names: [String: String] = [:]
         for repository in repositories where parents.contains(repository.uuid) { names[repository.uuid] = repository.fullName }
-        let previouslyListed = Set(previous.values.joined().map(\.uuid))
+        // Built only if a parent is missing from this listing.
+        var previouslyListed: Set<String>?
         var changed = false
         for index in forks {
             guard let parent = repositories[index].parentUUID else { continue }
@@ -192,10 +193,14 @@ final class RepositoryLister: Sendable {
                     repositories[index].parentFullName = name
                     changed = true
                 }
-            } else if previouslyListed.contains(parent) {
-                repositories[index].parentFullName = nil
-                repositories[index].parentUUID = nil
-                changed = true
+            } else {
+                let listed = previouslyListed ?? Set(previous.values.joined().map(\.uuid))
+                previouslyListed = listed
+                if listed.contains(parent) {
+                    repositories[index].parentFullName = nil
+                    repositories[index].parentUUID = nil
+                    changed = true
+                }
             }
         }
         return changed
@@ -385,18 +390,21 @@ final class RepositoryLister: Sendable {
     }
 
     private func emitIncrement(_ repositories: [Repository], _ state: inout State) {
+        let expected = state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count ? state.sizes.values.reduce(0, +) : nil
+        // Room for the whole listing at once, rather than growing (and rehashing) step by step.
+        if let expected, state.delivered.capacity < expected { state.delivered.reserveCapacity(expected) }
         var fresh: [Repository] = []
+        fresh.reserveCapacity(repositories.count)
         for repository in repositories where state.delivered.insert(repository.uuid).inserted {
             fresh.append(repository)
         }
-        let expected = state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count ? state.sizes.values.reduce(0, +) : nil
         emit(RepositoryBatch(repositories: fresh, loaded: state.delivered.count, expectedTotal: expected, failures: state.failures))
     }
 
     // MARK: - Helpers
 
     static func unique(_ repositories: [Repository]) -> [Repository] {
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: repositories.count)
         return repositories.filter { seen.insert($0.uuid).inserted }
     }
 

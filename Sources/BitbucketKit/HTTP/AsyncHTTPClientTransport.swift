@@ -76,13 +76,17 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             let response = try await chosen.execute(outgoing, timeout: requestTimeout)
             var headers: [String: String] = [:]
             for header in response.headers { headers[header.name.lowercased()] = header.value }
-            let buffer: ByteBuffer
-            do {
-                buffer = try await response.body.collect(upTo: maxResponseBytes)
-            } catch is NIOTooManyBytesError {
-                throw TransportError(.responseTooLarge, host: host, detail: "over \(maxResponseBytes / (1 << 20)) MiB")
+            // Straight into the array, sized by Content-Length when it is given: one copy of
+            // each chunk, not a growing buffer copied again at the end.
+            var body: [UInt8] = []
+            if let length = headers["content-length"].flatMap(Int.init), length > 0, length <= maxResponseBytes { body.reserveCapacity(length) }
+            for try await chunk in response.body {
+                guard chunk.readableBytes <= maxResponseBytes - body.count else {
+                    throw TransportError(.responseTooLarge, host: host, detail: "over \(maxResponseBytes / (1 << 20)) MiB")
+                }
+                chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }
-            return HTTPResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: buffer))
+            return HTTPResponse(status: Int(response.status.code), headers: headers, body: body)
         } catch let error as TransportError {
             throw error
         } catch {
