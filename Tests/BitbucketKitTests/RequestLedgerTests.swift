@@ -130,6 +130,11 @@ import Testing
         #expect(abs((RequestLedger.seconds(ArraySlice(line.utf8)) ?? -1) - seconds) < 1e-6)
     }
 
+    @Test(arguments: [1_764_412_345.678, 1_764_412_345.0004, 1_764_412_345.9996, 0.05, 17])
+    func linesAreWrittenAsPrintfWouldWriteThem(_ seconds: Double) {
+        #expect(RequestLedger.line(seconds) == String(format: "%.3f\n", seconds))
+    }
+
     @Test(arguments: ["", ".5", "1..2", "1e9", "inf", "-3", " 1", "12345678901234567890"])
     func damagedLinesAreSkipped(_ line: String) {
         #expect(RequestLedger.seconds(ArraySlice(line.utf8)) == nil)
