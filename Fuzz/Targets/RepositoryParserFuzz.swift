@@ -5,6 +5,8 @@ import Foundation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRepositoryParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let body = Array(UnsafeBufferPointer(start: data, count: size))
+    // Any bytes as a cache blob (a damaged cache file): read whole or refused, never a trap.
+    _ = RepositorySnapshot(cacheBytes: Array("BBRS".utf8) + [3] + body)
     guard let fast = RepositoryPageParser.parse(body) else { return 0 }
     guard let slow = try? JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body)) else {
         fatalError("the parser accepted a page JSONDecoder refuses")
