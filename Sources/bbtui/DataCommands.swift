@@ -176,6 +176,11 @@ struct ReposCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A command that runs once and exits: memory it frees is kept for reuse instead of
+        // being handed back to the kernel and faulted in again (6% of a listing's CPU went to
+        // page faults). The TUI keeps glibc's defaults and trims after a listing.
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+        _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
         let context = try CLIContext.load()
         let account = try context.activeAccount()
         let client = try context.session(for: account).client
@@ -258,3 +263,7 @@ struct ReposCommand: AsyncParsableCommand {
         return !listing.isComplete
     }
 }
+
+/// glibc's `mallopt` (in <malloc.h>, which the Glibc module leaves out).
+@_silgen_name("mallopt")
+private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
