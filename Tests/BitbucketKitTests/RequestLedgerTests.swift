@@ -112,6 +112,23 @@ import Testing
         #expect(ledger.usage().used == 3)
     }
 
+    @Test func aCompactionThatCannotBeWrittenLeavesTheFileAndTheCountAsTheyAre() throws {
+        let home = TemporaryHome()
+        defer { home.remove() }
+        let clock = Clock()
+        let ledger = RequestLedger(directory: home.path, clientID: "c", limit: 100, now: clock.now)
+        let now = clock.now().timeIntervalSince1970
+        let contents = lines(Array(repeating: now - 7200, count: 401) + [now - 60, now - 30])
+        #expect(FileManager.default.createFile(atPath: ledger.path, contents: contents))
+        // Where the compacted file would be written, a directory: the write fails.
+        try FileManager.default.createDirectory(atPath: ledger.path + ".\(getpid()).tmp", withIntermediateDirectories: false)
+        #expect(ledger.usage().used == 2)
+        #expect(ledger.usage().used == 2)
+        #expect(FileManager.default.contents(atPath: ledger.path) == contents)
+        try ledger.spend()
+        #expect(ledger.usage().used == 3)
+    }
+
     @Test func theBudgetStopsAtTheReserve() throws {
         let home = TemporaryHome()
         defer { home.remove() }

@@ -116,8 +116,7 @@ public final class RequestLedger: Sendable {
         state.times.removeAll { $0 <= cutoff }
         // Old lines are dropped once they outnumber the hour's by far (rewritten whole, renamed
         // into place, so a concurrent reader sees the old file or the new one).
-        if state.lines > 4 * limit && state.lines > 2 * state.times.count {
-            compact(state.times)
+        if state.lines > 4 * limit && state.lines > 2 * state.times.count, compact(state.times) {
             state = ReadState()
             return recent(&state)
         }
@@ -161,11 +160,16 @@ public final class RequestLedger: Sendable {
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    private func compact(_ times: [Double]) {
+    /// True when the file was replaced by one holding only `times`.
+    private func compact(_ times: [Double]) -> Bool {
         let temporary = path + ".\(getpid()).tmp"
         let text = times.map(RequestLedger.line).joined()
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return false }
+        if rename(temporary, path) != 0 {
+            unlink(temporary)
+            return false
+        }
+        return true
     }
 }
 
