@@ -92,6 +92,7 @@ extension EmulatorCore {
             let etag = "\"" + EmulatorCore.fingerprint(final.body) + "\""
             final.headers.append(("ETag", etag))
             if request.headers["if-none-match"] == etag {
+                state.withLock { $0.stats.notModified += 1 }
                 return EmulatorResponse(status: 304, headers: scopeHeaders + [("ETag", etag)])
             }
         }

@@ -14,6 +14,8 @@ public struct EmulatorStats: Sendable, Equatable {
     public var rateLimited = 0
     /// Requests answered with an injected 5xx.
     public var injectedFailures = 0
+    /// Requests answered 304 (`If-None-Match` named the current page).
+    public var notModified = 0
 
     var json: JSONValue {
         .object([
@@ -24,6 +26,7 @@ public struct EmulatorStats: Sendable, Equatable {
             ("refresh_token_reuses", .int(refreshTokenReuses)),
             ("rate_limited", .int(rateLimited)),
             ("injected_failures", .int(injectedFailures)),
+            ("not_modified", .int(notModified)),
         ])
     }
 }

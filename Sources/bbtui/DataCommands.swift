@@ -172,6 +172,8 @@ struct ReposCommand: AsyncParsableCommand {
         var expectedTotal: Int?
         /// Workspaces whose count still disagreed with Bitbucket's after every check.
         var mismatches: [String: CountMismatch] = [:]
+        /// Each workspace's first-page ETag, kept with the listing for the next refresh.
+        var etags: [String: String] = [:]
         var isComplete: Bool { failures.isEmpty && mismatches.isEmpty }
     }
 
@@ -208,9 +210,10 @@ struct ReposCommand: AsyncParsableCommand {
                     listing.failures = batch.failures
                     listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
                     listing.mismatches = batch.mismatches
+                    if batch.isFinal { listing.etags = batch.etags }
                 }
                 // Written when complete and changed (an unchanged refresh keeps the same records).
-                let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories)
+                let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories, etags: listing.etags)
                 if only == nil, listing.isComplete {
                     if snapshot == previous {
                         try? cacheStore?.touch(key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())

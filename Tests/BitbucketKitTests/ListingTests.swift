@@ -91,15 +91,22 @@ import TestSupport
         #expect(requests(h) - before < 150)
     }
 
-    @Test func aRefreshOfAnUnchangedAccountCostsOneRequestPerWorkspace() async throws {
+    /// With the first pages' ETags kept, each of those requests is answered 304, without a
+    /// page; without them (a server that sends none), the page itself shows nothing changed.
+    @Test(arguments: [true, false])
+    func aRefreshOfAnUnchangedAccountCostsOneRequestPerWorkspace(keepsETags: Bool) async throws {
         let h = try await KitHarness.start { $0.repositoryCount = 3_000; $0.workspaceCount = 5 }
         let client = try await loggedIn(h)
         let workspaces = try await client.workspaces()
         let first = try await list(client, workspaces)
+        #expect(first.final.etags.keys.sorted() == workspaces.map(\.slug).sorted())
         let before = requests(h)
-        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories)
+        let notModifiedBefore = h.stats.notModified
+        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories, etags: keepsETags ? first.final.etags : [:])
         let refreshed = try await list(client, workspaces, previous: snapshot)
         #expect(requests(h) - before == workspaces.count, "today: 1 per 100 repositories")
+        #expect(h.stats.notModified - notModifiedBefore == (keepsETags ? workspaces.count : 0))
+        #expect(refreshed.final.etags == first.final.etags)
         #expect(Set(refreshed.repositories.map(\.uuid)) == Set(first.repositories.map(\.uuid)))
         #expect(Dictionary(uniqueKeysWithValues: refreshed.repositories.map { ($0.uuid, $0) }) == Dictionary(uniqueKeysWithValues: first.repositories.map { ($0.uuid, $0) }))
         #expect(refreshed.final.isSnapshot)
@@ -113,7 +120,7 @@ import TestSupport
         let workspaces = try await client.workspaces()
         let first = try await list(client, workspaces)
         try await churn(h, now: changes)
-        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories)
+        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: first.repositories, etags: first.final.etags)
         let refreshed = try await list(client, workspaces, previous: snapshot)
         let full = try await list(client, workspaces)
         #expect(rows(refreshed.repositories) == (try await truth(h)))
@@ -205,3 +212,43 @@ final class ShrinkAfterFirstPage: HTTPTransport, @unchecked Sendable {
         return response
     }
 }
+
+/// When two fetches of a workspace's first page show the same page, and which ETags bbtui keeps.
+@Suite struct FirstPageTests {
+    let repository = Repository(uuid: "{1}", name: "r", slug: "r", fullName: "w/r", workspaceSlug: "w", updatedOn: Date(timeIntervalSince1970: 1))
+
+    func page(_ repositories: [Repository], size: Int?, etag: String?, notModified: Bool = false) -> RepositoryPage {
+        RepositoryPage(repositories: repositories, size: size, pagelen: 100, next: nil, etag: etag, notModified: notModified)
+    }
+
+    @Test func pagesAreTheSameByTheirAnswerTheirETagOrTheirContent() {
+        let full = page([repository], size: 1, etag: "\"a\"")
+        // 304 to the earlier page's ETag.
+        #expect(RepositoryPage.same(full, page([], size: nil, etag: "\"a\"", notModified: true)))
+        // The same ETag, whatever the content says.
+        #expect(RepositoryPage.same(full, page([repository], size: 1, etag: "\"a\"")))
+        // Another ETag, the same content (a weak or per-encoding ETag): the content decides.
+        #expect(RepositoryPage.same(full, page([repository], size: 1, etag: "\"b\"")))
+        #expect(!RepositoryPage.same(full, page([repository], size: 2, etag: "\"b\"")))
+        var renamed = repository
+        renamed.updatedOn = Date(timeIntervalSince1970: 2)
+        #expect(!RepositoryPage.same(full, page([renamed], size: 1, etag: nil)))
+        // No ETags at all: the content.
+        #expect(RepositoryPage.same(page([repository], size: 1, etag: nil), page([repository], size: 1, etag: nil)))
+        // An earlier 304 has no content to compare: another ETag means another page.
+        let answered = page([], size: nil, etag: "\"a\"", notModified: true)
+        #expect(RepositoryPage.same(answered, page([repository], size: 1, etag: "\"a\"")))
+        #expect(!RepositoryPage.same(answered, page([repository], size: 1, etag: "\"c\"")))
+        #expect(!RepositoryPage.same(answered, page([repository], size: 1, etag: nil)))
+    }
+
+    @Test(arguments: [
+        ("\"gz[9f8e7d]\"", true), ("W/\"17\"", true), ("abc", true),
+        ("", false), ("\"a\"\r\nSet-Cookie: x=1", false), ("\"a b\"", false), ("\"é\"", false), ("\u{1B}[2J", false),
+        (String(repeating: "a", count: 257), false), (String(repeating: "a", count: 256), true),
+    ])
+    func onlyAnETagThatIsSafeToSendBackIsKept(_ value: String, _ kept: Bool) {
+        #expect((BitbucketClient.usableETag(value) != nil) == kept)
+    }
+}
+

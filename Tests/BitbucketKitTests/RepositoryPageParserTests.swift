@@ -189,7 +189,7 @@ struct TestRandom {
                 webURL: index % 8 == 0 ? nil : "https://bitbucket.org/\(fullName)"
             )
         }
-        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: realistic + repositories + realistic.reversed())
+        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: realistic + repositories + realistic.reversed(), etags: ["a": "\"gz[9f8e]\"", "b": "W/\"17\""])
         try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
         #expect(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
         // An empty listing too.

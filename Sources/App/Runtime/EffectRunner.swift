@@ -280,12 +280,14 @@ public final class EffectRunner: Sendable {
                     io.async { continuation.resume(returning: cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?.value) }
                 }
                 var all: [Repository] = []
+                var etags: [String: String] = [:]
                 var isComplete = false
                 do {
                     for try await batch in client.repositories(in: workspaces, previous: previous) {
                         try Task.checkCancellation()
                         if batch.isSnapshot { all = batch.repositories } else { all += batch.repositories }
                         isComplete = batch.isFinal && !batch.isIncomplete
+                        if batch.isFinal { etags = batch.etags }
                         send(.repositoriesBatch(batch))
                     }
                     let now = services.now()
@@ -294,7 +296,7 @@ public final class EffectRunner: Sendable {
                     // A listing with holes is shown (marked) but never cached as the account's
                     // repositories: the next start would present it as whole.
                     if isComplete {
-                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all)
+                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all, etags: etags)
                         io.async {
                             // An unchanged refresh keeps the stored listing and only dates it.
                             if snapshot == previous {

@@ -111,19 +111,29 @@ public struct BitbucketClient: Sendable {
     /// `repositoryFields`, percent-encoded for a query string (benchmarks and tools).
     public static var repositoryFieldsQuery: String { FormEncoder.encode(repositoryFields) }
 
-    func repositoryPage(workspace: String, page: Int, sort: String, query: [(String, String)], roleFilterIsGone: RoleFilterFlag) async throws(APIError) -> RepositoryPage {
+    /// A page of a workspace's repositories; with `ifNoneMatch` (an ETag from an earlier fetch
+    /// of the same page), a page that has not changed comes back as `notModified`, without
+    /// content (Bitbucket honours it on some resources only: any other answer is read as usual).
+    func repositoryPage(workspace: String, page: Int, sort: String, query: [(String, String)], roleFilterIsGone: RoleFilterFlag, ifNoneMatch: String? = nil) async throws(APIError) -> RepositoryPage {
         let context = "repositories of \(workspace), page \(page)"
         var items = [("pagelen", String(pageLength)), ("sort", sort)] + query + [("fields", BitbucketClient.repositoryFields), ("page", String(page))]
         let usesRole = !roleFilterIsGone.isSet
         if usesRole { items.insert(("role", "member"), at: 0) }
         do {
-            return try decodeRepositories(try await get(url("/repositories/\(workspace)", items), context: context), context: context)
+            let response = try await get(url("/repositories/\(workspace)", items), context: context, ifNoneMatch: ifNoneMatch)
+            let etag = response.headers["etag"].flatMap(BitbucketClient.usableETag)
+            if response.status == 304 {
+                return RepositoryPage(repositories: [], size: nil, pagelen: nil, next: nil, etag: etag ?? ifNoneMatch, notModified: true)
+            }
+            var decoded = try decodeRepositories(response, context: context)
+            decoded.etag = etag
+            return decoded
         } catch .gone(let change, let message) where usesRole {
             // Reports conflict on whether role=member still works here: without it, the
             // listing is every repository the user can see in the workspace.
             roleFilterIsGone.set()
             _ = (change, message)
-            return try await repositoryPage(workspace: workspace, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
+            return try await repositoryPage(workspace: workspace, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
         }
     }
 
@@ -160,10 +170,19 @@ public struct BitbucketClient: Sendable {
         return values
     }
 
-    func get(_ url: URL, context: String) async throws(APIError) -> HTTPResponse {
+    /// An ETag bbtui may send back: short, visible ASCII only (never a header of its own).
+    static func usableETag(_ value: String) -> String? {
+        guard !value.isEmpty, value.utf8.count <= 256, value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return value
+    }
+
+    /// A GET whose answer must be a success; with `ifNoneMatch`, 304 is one too.
+    func get(_ url: URL, context: String, ifNoneMatch: String? = nil) async throws(APIError) -> HTTPResponse {
         let response: HTTPResponse
         do {
-            response = try await transport.send(HTTPRequest(url: url, headers: [("Accept", "application/json")]))
+            var headers = [("Accept", "application/json")]
+            if let ifNoneMatch { headers.append(("If-None-Match", ifNoneMatch)) }
+            response = try await transport.send(HTTPRequest(url: url, headers: headers))
         } catch let error as TransportError {
             throw .network(error)
         } catch let error as OAuthError {
@@ -174,6 +193,7 @@ public struct BitbucketClient: Sendable {
         } catch {
             throw .network(TransportError(.other, host: url.host ?? "", detail: "\(error)"))
         }
+        if ifNoneMatch != nil && response.status == 304 { return response }
         try BitbucketClient.check(response)
         return response
     }

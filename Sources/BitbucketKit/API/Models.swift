@@ -482,8 +482,11 @@ public struct RepositoryBatch: Sendable, Equatable {
     public var mismatches: [String: CountMismatch]
     /// The listing's last batch.
     public var isFinal: Bool
+    /// In the last batch: each workspace's first-page ETag, for the snapshot a refresh starts from.
+    public var etags: [String: String]
 
-    public init(repositories: [Repository], loaded: Int, expectedTotal: Int?, failures: [String: APIError], isSnapshot: Bool = false, mismatches: [String: CountMismatch] = [:], isFinal: Bool = false) {
+    public init(repositories: [Repository], loaded: Int, expectedTotal: Int?, failures: [String: APIError], isSnapshot: Bool = false, mismatches: [String: CountMismatch] = [:], isFinal: Bool = false, etags: [String: String] = [:]) {
+        self.etags = etags
         self.repositories = repositories
         self.loaded = loaded
         self.expectedTotal = expectedTotal
@@ -504,10 +507,14 @@ public struct RepositorySnapshot: Codable, Sendable, Equatable {
     /// Slugs of the workspaces whose every repository is in `repositories`.
     public var workspaces: [String]
     public var repositories: [Repository]
+    /// The ETag of each workspace's first page when the listing was taken (when the server sent
+    /// one): a refresh asks with `If-None-Match` whether it changed.
+    public var etags: [String: String]
 
-    public init(workspaces: [String], repositories: [Repository]) {
+    public init(workspaces: [String], repositories: [Repository], etags: [String: String] = [:]) {
         self.workspaces = workspaces
         self.repositories = repositories
+        self.etags = etags
     }
 }
 

@@ -7,6 +7,20 @@ struct RepositoryPage: Sendable {
     var size: Int?
     var pagelen: Int?
     var next: String?
+    /// The response's `ETag`, when the server sent one.
+    var etag: String?
+    /// 304: the page is the one `etag` names (asked with `If-None-Match`); no content.
+    var notModified = false
+
+    /// Two fetches of a workspace's first page show the same page: the later one answered 304 to
+    /// the earlier one's ETag, or both carry the same ETag, or (when the earlier one has content)
+    /// the same repositories at the same versions and the same `size`.
+    static func same(_ earlier: RepositoryPage, _ later: RepositoryPage) -> Bool {
+        if later.notModified { return true }
+        if let a = earlier.etag, let b = later.etag, a == b { return true }
+        if earlier.notModified { return false }
+        return earlier.size == later.size && RepositoryLister.same(earlier.repositories, later.repositories)
+    }
 }
 
 /// One repository listing: every workspace's first page, the rest of its pages at once, then a
@@ -46,6 +60,9 @@ final class RepositoryLister: Sendable {
     let client: BitbucketClient
     let slugs: [String]
     let previous: [String: [Repository]]
+    /// The ETag of each workspace's first page when the previous listing was taken: a refresh
+    /// sends it as `If-None-Match`, and a 304 carries no page at all.
+    let previousETags: [String: String]
     let sort: String
     let limiter: RequestLimiter
     let roleFilterIsGone = RoleFilterFlag()
@@ -64,6 +81,7 @@ final class RepositoryLister: Sendable {
             }
         }
         self.previous = previousByWorkspace
+        previousETags = previous?.etags ?? [:]
         self.sort = sort
         limiter = RequestLimiter(limit: concurrency)
         self.emit = emit
@@ -75,7 +93,7 @@ final class RepositoryLister: Sendable {
 
     func run() async throws {
         var outcomes = await forEach(slugs) { slug in
-            if let previous = self.previous[slug] { return await self.refresh(slug, previous: previous) }
+            if let previous = self.previous[slug] { return await self.refresh(slug, previous: previous, etag: self.previousETags[slug]) }
             return await self.fullPass(slug, streaming: true)
         }
         for slug in slugs {
@@ -96,14 +114,14 @@ final class RepositoryLister: Sendable {
                 return merged.counts[slug, default: 0] != size || outcome.signature == nil
             })
             if corrected {
-                let verified = await forEach(slugs.filter { outcomes[$0]?.signature != nil && !again.contains($0) }) { slug in
+                let signatures = outcomes.compactMapValues(\.signature)
+                let verified = await forEach(slugs.filter { signatures[$0] != nil && !again.contains($0) }) { slug in
                     var outcome = Outcome()
-                    outcome.signature = try? await self.fetch(slug, page: 1)
+                    outcome.signature = try? await self.fetch(slug, page: 1, ifNoneMatch: signatures[slug]?.etag)
                     return outcome
                 }
                 for (slug, check) in verified {
-                    guard let signature = outcomes[slug]?.signature, let page = check.signature, page.size == signature.size,
-                          RepositoryLister.same(page.repositories, signature.repositories) else {
+                    guard let signature = signatures[slug], let page = check.signature, RepositoryPage.same(signature, page) else {
                         again.insert(slug)
                         continue
                     }
@@ -136,9 +154,14 @@ final class RepositoryLister: Sendable {
         let total = slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
         // Increments delivered exactly the final list unless something was corrected since.
         let isSnapshot = isRefresh || corrected || state.withLock { $0.delivered.count } != merged.repositories.count
+        // Each workspace's first page as last verified: the next refresh asks whether it changed.
+        var etags: [String: String] = [:]
+        for slug in slugs where failures[slug] == nil && mismatches[slug] == nil {
+            if let etag = outcomes[slug]?.signature?.etag { etags[slug] = etag }
+        }
         emit(RepositoryBatch(
             repositories: isSnapshot ? merged.repositories : [], loaded: merged.repositories.count, expectedTotal: total,
-            failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true
+            failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true, etags: etags
         ))
         if !slugs.isEmpty, merged.repositories.isEmpty, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
             throw first
@@ -245,8 +268,8 @@ final class RepositoryLister: Sendable {
                 return latest
             }
             let check: Page
-            do { check = try await fetch(slug, page: 1) } catch { return Outcome(repositories: items, size: size, failure: error) }
-            if check.size == size && RepositoryLister.same(check.repositories, page1.repositories) {
+            do { check = try await fetch(slug, page: 1, ifNoneMatch: page1.etag) } catch { return Outcome(repositories: items, size: size, failure: error) }
+            if RepositoryPage.same(page1, check) {
                 latest.signature = check
                 if items.count == size { return latest }
                 // Nothing changed, yet the numbered pages did not cover `size`: follow `next`.
@@ -261,9 +284,11 @@ final class RepositoryLister: Sendable {
     }
 
     /// One request when nothing changed: the newest-first page against the previous listing.
-    func refresh(_ slug: String, previous: [Repository]) async -> Outcome {
+    func refresh(_ slug: String, previous: [Repository], etag: String?) async -> Outcome {
         let page1: Page
-        do { page1 = try await fetch(slug, page: 1) } catch { return Outcome(failure: error) }
+        do { page1 = try await fetch(slug, page: 1, ifNoneMatch: etag) } catch { return Outcome(failure: error) }
+        // The same first page as when the previous listing was taken: nothing changed.
+        if page1.notModified { return Outcome(repositories: previous, size: previous.count, signature: page1) }
         guard page1.size != nil else { return await fullPass(slug, streaming: false) }
         var byID = Dictionary(previous.map { ($0.uuid, $0) }, uniquingKeysWith: { a, _ in a })
         let lastChanged = page1.repositories.last.map { byID[$0.uuid] != $0 } ?? false
@@ -345,10 +370,10 @@ final class RepositoryLister: Sendable {
 
     // MARK: - Requests
 
-    private func fetch(_ slug: String, page: Int, query: [(String, String)] = []) async throws(APIError) -> Page {
+    private func fetch(_ slug: String, page: Int, query: [(String, String)] = [], ifNoneMatch: String? = nil) async throws(APIError) -> Page {
         await limiter.acquire()
         defer { limiter.release() }
-        return try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone)
+        return try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
     }
 
     /// One page as a value. (A `do throws(APIError)` written inside the task group's child

@@ -12,6 +12,7 @@ extension RepositorySnapshot: CacheBlob {
         writer.int(Int64(RepositorySnapshot.format))
         writer.int(Int64(workspaces.count))
         for workspace in workspaces { writer.string(workspace) }
+        writer.etags(etags)
         writer.int(Int64(repositories.count))
         for repository in repositories { writer.repository(repository) }
         return writer.bytes
@@ -26,11 +27,11 @@ extension RepositorySnapshot: CacheBlob {
             guard let workspace = reader.string() else { return nil }
             workspaces.append(workspace)
         }
-        guard let repositories = reader.repositories() else { return nil }
-        self.init(workspaces: workspaces, repositories: repositories)
+        guard let etags = reader.etags(), let repositories = reader.repositories() else { return nil }
+        self.init(workspaces: workspaces, repositories: repositories, etags: etags)
     }
 
-    private enum Key: String, CodingKey { case format, workspaces, blob }
+    private enum Key: String, CodingKey { case format, workspaces, etags, blob }
     /// 3: the stored fields as they are (links relative to the full name), repeated strings
     /// written once and then as "the same as the repository before".
     private static let format = 3
@@ -41,6 +42,7 @@ extension RepositorySnapshot: CacheBlob {
             throw DecodingError.dataCorruptedError(forKey: .format, in: container, debugDescription: "another cache format")
         }
         workspaces = try container.decode([String].self, forKey: .workspaces)
+        etags = try container.decodeIfPresent([String: String].self, forKey: .etags) ?? [:]
         let blob = try container.decode(Data.self, forKey: .blob)
         var reader = BinaryReader(bytes: Array(blob))
         guard let repositories = reader.repositories() else {
@@ -53,6 +55,7 @@ extension RepositorySnapshot: CacheBlob {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(RepositorySnapshot.format, forKey: .format)
         try container.encode(workspaces, forKey: .workspaces)
+        if !etags.isEmpty { try container.encode(etags, forKey: .etags) }
         var writer = BinaryWriter()
         writer.int(Int64(repositories.count))
         for repository in repositories { writer.repository(repository) }
@@ -86,6 +89,15 @@ private struct BinaryWriter {
     mutating func optional(_ text: String?) {
         bytes.append(text == nil ? 0 : 1)
         if let text { string(text) }
+    }
+
+    /// A count, then each workspace and its ETag, sorted (the same listing, the same bytes).
+    mutating func etags(_ etags: [String: String]) {
+        int(Int64(etags.count))
+        for (workspace, etag) in etags.sorted(by: { $0.key < $1.key }) {
+            string(workspace)
+            string(etag)
+        }
     }
 
     /// 0: none, 1: the same as the repository before, 2: this string.
@@ -192,6 +204,15 @@ private struct BinaryReader {
             repositories.append(repository)
         }
         return index == bytes.count ? repositories : nil
+    }
+
+    mutating func etags() -> [String: String]? {
+        guard let count = int(), count >= 0, count <= bytes.count else { return nil }
+        var etags: [String: String] = [:]
+        for _ in 0..<count {
+            guard let workspace = string(), let etag = string(), etags.updateValue(etag, forKey: workspace) == nil else { return nil }
+        }
+        return etags
     }
 
     mutating func byte() -> UInt8? {
