@@ -273,12 +273,15 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try listed(first) == (try await truth(emulator)))
 
-        // Nothing changed: one request per workspace.
+        // Nothing changed: one request per workspace, each answered 304 to the ETag kept with
+        // the listing.
         var before = try await repositoryRequests(emulator)
+        let notModifiedBefore = try await emulator.stats()["not_modified"] as? Int
         let unchanged = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(unchanged.status == 0, "\(unchanged.stderr)")
         #expect(try listed(unchanged) == (try await truth(emulator)))
         #expect(try await repositoryRequests(emulator) - before == 3)
+        #expect((try await emulator.stats()["not_modified"] as? Int).map { $0 - (notModifiedBefore ?? 0) } == 3)
 
         // Changes between runs (create, delete, rename, update, move): still exact.
         let churn = try await plainTransport.send(HTTPRequest(method: "POST", url: URL(string: emulator.baseURL + "/_emulator/churn?now=5")!))
