@@ -10,22 +10,39 @@ func printError(_ message: String) {
 
 /// Writes a line straight to a descriptor, unbuffered, so it is seen at once even through a pipe.
 func writeLine(_ text: String, to fd: Int32) {
-    let bytes = Array((text + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        offset += written
-    }
+    var line = text + "\n"
+    line.withUTF8 { writeBytes($0, to: fd) }
 }
 
-/// Writes bytes to a descriptor as they are (`JSONText`, already terminal-safe).
+/// Writes bytes to a descriptor as they are (`JSONText`, already terminal-safe), all of them.
+/// Output is never dropped silently: when the reader went away (`bbtui repos | head`), bbtui
+/// ends as a pipeline's writer does, by SIGPIPE, quietly; any other failure (a full disk) is
+/// said on stderr and bbtui exits 1. (A message that cannot reach stderr has nowhere to go.)
 func writeBytes(_ bytes: UnsafeBufferPointer<UInt8>, to fd: Int32) {
     var offset = 0
     while offset < bytes.count {
         let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        if written <= 0 { return }
-        offset += written
+        if written > 0 {
+            offset += written
+            continue
+        }
+        let failure = written < 0 ? errno : EIO
+        if failure == EINTR { continue }
+        if failure == EAGAIN || failure == EWOULDBLOCK {
+            // A descriptor someone made non-blocking: wait until it takes more.
+            var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&ready, 1, -1)
+            continue
+        }
+        if fd == STDERR_FILENO { return }
+        if failure == EPIPE {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+            exit(141)
+        }
+        var message = "bbtui: could not write the output: \(String(cString: strerror(failure)))\n"
+        message.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        exit(1)
     }
 }
 

@@ -353,3 +353,34 @@ extension ListingCLITests {
         #expect(status.stdout.contains("975 of 1000 repository requests this hour"), "\(status.stdout)")
     }
 }
+
+/// Output that cannot be written is never dropped silently.
+@Suite struct OutputFailureTests {
+    /// `command` run by bash with `$BBTUI` the binary, logged in to an emulator.
+    func shell(_ command: String, repositories: Int = 300) async throws -> Finished {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess(["--repos", String(repositories)])
+        defer { emulator.stop() }
+        var environment = emulator.environment(home: home.path)
+        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        environment["BBTUI"] = Binary.path
+        return try await runProcess("/bin/bash", ["-c", command], environment: environment)
+    }
+
+    /// A full disk (or any failing write): said on stderr, exit 1, never a quiet exit 0.
+    @Test(arguments: [["whoami"], ["repos"], ["repos", "--json"], ["emails", "--json"]])
+    func aWriteThatFailsIsSaidAndExitsOne(_ arguments: [String]) async throws {
+        let result = try await shell("\"$BBTUI\" \(arguments.joined(separator: " ")) > /dev/full")
+        #expect(result.status == 1, "\(arguments): \(result.stderr)")
+        #expect(result.stderr == "bbtui: could not write the output: No space left on device\n", "\(arguments)")
+    }
+
+    /// A reader that goes away (`| head`): bbtui ends as a pipeline's writer does, by SIGPIPE,
+    /// quietly.
+    @Test func aReaderThatGoesAwayEndsItQuietly() async throws {
+        let result = try await shell("\"$BBTUI\" repos --json 2>/tmp/bbtui-epipe-$$ | head -c 10 >/dev/null; status=${PIPESTATUS[0]}; cat /tmp/bbtui-epipe-$$; rm -f /tmp/bbtui-epipe-$$; exit $status", repositories: 3000)
+        #expect(result.status == 141, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}
