@@ -174,6 +174,8 @@ struct ReposCommand: AsyncParsableCommand {
         var mismatches: [String: CountMismatch] = [:]
         /// Each workspace's first-page ETag, kept with the listing for the next refresh.
         var etags: [String: String] = [:]
+        /// Workspaces an incomplete listing got whole and kept for the next one.
+        var keptWhole = 0
         var isComplete: Bool { failures.isEmpty && mismatches.isEmpty }
     }
 
@@ -203,7 +205,11 @@ struct ReposCommand: AsyncParsableCommand {
                 // The last complete listing (`repos` and the TUI share it): a refresh asks only
                 // for what changed since, and a complete listing becomes the next one's start.
                 let cacheStore = try? CacheStore(paths: settings.paths)
-                let previous = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?.value
+                let complete = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?.value
+                // And what an incomplete listing since got whole (an account too large for one
+                // hour's requests is listed whole over several).
+                let progress = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositoriesProgress, accountID: accountID)?.value
+                let previous = RepositorySnapshot.start(complete: complete, progress: progress)
                 var listing = Listing()
                 for try await batch in client.repositories(in: workspaces, previous: previous) {
                     if batch.isSnapshot { listing.repositories = batch.repositories } else { listing.repositories.append(contentsOf: batch.repositories) }
@@ -215,10 +221,17 @@ struct ReposCommand: AsyncParsableCommand {
                 // Written when complete and changed (an unchanged refresh keeps the same records).
                 let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories, etags: listing.etags)
                 if only == nil, listing.isComplete {
-                    if snapshot == previous {
+                    if snapshot == complete {
                         try? cacheStore?.touch(key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
                     } else {
                         try? cacheStore?.put(snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                    }
+                    if progress != nil { try? cacheStore?.remove(key: CacheStore.Key.repositoriesProgress, accountID: accountID) }
+                } else if only == nil, let whole = RepositorySnapshot.progress(
+                    of: workspaces.map(\.slug), repositories: listing.repositories, failures: listing.failures, mismatches: listing.mismatches, etags: listing.etags
+                ) {
+                    if (try? cacheStore?.put(whole, key: CacheStore.Key.repositoriesProgress, accountID: accountID, fetchedAt: Date())) != nil {
+                        listing.keptWhole = whole.workspaces.count
                     }
                 }
                 return listing
@@ -259,6 +272,10 @@ struct ReposCommand: AsyncParsableCommand {
             printError("bbtui: workspace \(slug): \(mismatch.listed) repositories listed, Bitbucket reports \(mismatch.reported) (\(cause)).")
         }
         let listed = listing.repositories.count
+        if listing.keptWhole > 0 {
+            let workspaces = listing.keptWhole == 1 ? "the workspace" : "the \(listing.keptWhole) workspaces"
+            printError("bbtui: \(workspaces) listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest.")
+        }
         if let expected = listing.expectedTotal, listed != expected || !listing.isComplete {
             printError("bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed.")
             return true

@@ -77,6 +77,10 @@ final class FakeCache: DataCache {
     func touch(key: String, accountID: String, fetchedAt: Date) throws {
         entries.withLock { entries in entries[accountID + "/" + key].map { entries[accountID + "/" + key] = ($0.0, fetchedAt) } }
     }
+
+    func remove(key: String, accountID: String) throws {
+        entries.withLock { $0[accountID + "/" + key] = nil }
+    }
 }
 
 /// The machine, recorded.

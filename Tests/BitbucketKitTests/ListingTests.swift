@@ -213,6 +213,74 @@ final class ShrinkAfterFirstPage: HTTPTransport, @unchecked Sendable {
     }
 }
 
+/// An account too large for one hour's requests is listed whole over several hours: each
+/// listing completes workspaces in order, keeps them, and the next spends its hour on the rest.
+@Suite(.stopsEmulators) struct ListingAcrossHoursTests {
+    @Test func anAccountLargerThanAnHoursRequestsIsListedWholeOverSeveral() async throws {
+        let h = try await KitHarness.start { $0.repositoryCount = 1_500; $0.workspaceCount = 4 }
+        let request = AuthorizationRequest.make(configuration: h.configuration)
+        let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
+        let tokens = StaticTokenSource(try await h.tokenClient().exchange(code: code, for: request))
+        let unlimited = h.client(tokens: tokens)
+        let workspaces = try await unlimited.workspaces()
+        let home = TemporaryHome()
+        defer { home.remove() }
+        // What a whole listing costs, without a budget.
+        let before = ListingTests().requests(h)
+        _ = try await ListingTests().list(unlimited, workspaces)
+        let wholeCost = ListingTests().requests(h) - before
+        // An hour's budget of about 60% of that; one request at a time, so the order is exact.
+        let budget = wholeCost * 6 / 10
+        func client(hour: Int) throws -> BitbucketClient {
+            let ledger = RequestLedger(directory: home.path + "/hour-\(hour)", clientID: "c", limit: budget + RequestLedger.reserve)
+            let budgeted = BudgetedTransport(sharedTransport, ledger: ledger, apiURL: h.configuration.apiURL)
+            return BitbucketClient(transport: AuthorizedTransport(base: budgeted, tokens: tokens, apiURL: h.configuration.apiURL), apiURL: h.configuration.apiURL, pageConcurrency: 1)
+        }
+        let slugs = workspaces.map(\.slug)
+
+        // The first hour: the first workspaces whole, the rest stopped by the budget.
+        let first = try await ListingTests().list(try client(hour: 1), workspaces)
+        let truth = try await ListingTests().truth(h)
+        // Smallest first: as many workspaces whole as the hour allows.
+        let bySize = slugs.sorted { a, b in
+            let (x, y) = (truth.filter { $0.full_name.hasPrefix(a + "/") }.count, truth.filter { $0.full_name.hasPrefix(b + "/") }.count)
+            return x != y ? x < y : a < b
+        }
+        let whole = slugs.filter { first.final.failures[$0] == nil && first.final.mismatches[$0] == nil }
+        #expect(!whole.isEmpty && whole.count < slugs.count, "\(whole) of \(slugs)")
+        #expect(Set(whole) == Set(bySize.prefix(whole.count)), "the smallest workspaces are completed first")
+        for slug in slugs where !whole.contains(slug) {
+            guard case .budgetSpent = first.final.failures[slug] else {
+                Issue.record("\(slug): \(String(describing: first.final.failures[slug]))")
+                continue
+            }
+        }
+        let progress = try #require(RepositorySnapshot.progress(
+            of: slugs, repositories: first.repositories, failures: first.final.failures, mismatches: first.final.mismatches, etags: first.final.etags
+        ))
+        #expect(progress.workspaces == whole)
+        #expect(ListingTests().rows(progress.repositories) == truth.filter { row in whole.contains { row.full_name.hasPrefix($0 + "/") } })
+
+        // Each next hour starts from what the last got whole and gets more whole, until the
+        // listing is complete: exactly the account.
+        var kept = progress
+        for hour in 2...4 {
+            let next = try await ListingTests().list(try client(hour: hour), workspaces, previous: RepositorySnapshot.start(complete: nil, progress: kept))
+            if next.final.failures.isEmpty && next.final.mismatches.isEmpty {
+                #expect(ListingTests().rows(next.repositories) == truth)
+                return
+            }
+            let more = try #require(RepositorySnapshot.progress(
+                of: slugs, repositories: next.repositories, failures: next.final.failures, mismatches: next.final.mismatches, etags: next.final.etags
+            ))
+            #expect(more.workspaces.count > kept.workspaces.count, "hour \(hour) got no further than \(kept.workspaces)")
+            #expect(Set(more.workspaces) == Set(bySize.prefix(more.workspaces.count)))
+            kept = more
+        }
+        Issue.record("still incomplete after four hours")
+    }
+}
+
 /// When two fetches of a workspace's first page show the same page, and which ETags bbtui keeps.
 @Suite struct FirstPageTests {
     let repository = Repository(uuid: "{1}", name: "r", slug: "r", fullName: "w/r", workspaceSlug: "w", updatedOn: Date(timeIntervalSince1970: 1))

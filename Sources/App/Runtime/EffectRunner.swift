@@ -274,37 +274,50 @@ public final class EffectRunner: Sendable {
         let task = Task {
             do {
                 let (client, tokens, accountID) = try client()
-                // A refresh starts from the last complete listing and asks only for what changed.
+                // A refresh starts from the last complete listing (with what an incomplete one
+                // since got whole) and asks only for what changed.
                 let cache = services.cache
-                let previous = await withCheckedContinuation { continuation in
-                    io.async { continuation.resume(returning: cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?.value) }
+                let (complete, progress) = await withCheckedContinuation { continuation in
+                    io.async {
+                        continuation.resume(returning: (
+                            cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?.value,
+                            cache?.get(RepositorySnapshot.self, key: CacheKey.repositoriesProgress, accountID: accountID)?.value
+                        ))
+                    }
                 }
+                let previous = RepositorySnapshot.start(complete: complete, progress: progress)
                 var all: [Repository] = []
-                var etags: [String: String] = [:]
+                var final: RepositoryBatch?
                 var isComplete = false
                 do {
                     for try await batch in client.repositories(in: workspaces, previous: previous) {
                         try Task.checkCancellation()
                         if batch.isSnapshot { all = batch.repositories } else { all += batch.repositories }
                         isComplete = batch.isFinal && !batch.isIncomplete
-                        if batch.isFinal { etags = batch.etags }
+                        if batch.isFinal { final = batch }
                         send(.repositoriesBatch(batch))
                     }
                     let now = services.now()
                     send(.repositoriesFinished(nil, at: now))
                     reportUsage()
                     // A listing with holes is shown (marked) but never cached as the account's
-                    // repositories: the next start would present it as whole.
+                    // repositories: the next start would present it as whole. What it got whole
+                    // is kept apart, for the next listing to start from.
                     if isComplete {
-                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all, etags: etags)
+                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all, etags: final?.etags ?? [:])
                         io.async {
                             // An unchanged refresh keeps the stored listing and only dates it.
-                            if snapshot == previous {
+                            if snapshot == complete {
                                 try? cache?.touch(key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
                             } else {
                                 try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
                             }
+                            if progress != nil { try? cache?.remove(key: CacheKey.repositoriesProgress, accountID: accountID) }
                         }
+                    } else if let final, let whole = RepositorySnapshot.progress(
+                        of: workspaces.map(\.slug), repositories: all, failures: final.failures, mismatches: final.mismatches, etags: final.etags
+                    ) {
+                        io.async { try? cache?.put(whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now) }
                     }
                     // A listing leaves freed page bodies and batches behind in the heap; hand
                     // them back to the system rather than keep them as resident memory.

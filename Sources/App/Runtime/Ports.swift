@@ -28,6 +28,8 @@ public protocol DataCache: Sendable {
     func clear(accountID: String) throws
     /// Marks a value as fetched again (unchanged).
     func touch(key: String, accountID: String, fetchedAt: Date) throws
+    /// Forgets one value.
+    func remove(key: String, accountID: String) throws
 }
 
 extension CacheStore: DataCache {}

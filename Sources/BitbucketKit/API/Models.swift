@@ -516,6 +516,34 @@ public struct RepositorySnapshot: Codable, Sendable, Equatable {
         self.repositories = repositories
         self.etags = etags
     }
+
+    /// What a listing that ended incomplete (the hour's requests ran out, a workspace failed)
+    /// still got whole: the workspaces without a failure or a count that disagrees, with their
+    /// repositories. Kept apart from the last complete listing, it lets the next listing refresh
+    /// them (one request each) and spend the hour on the rest: an account too large for one
+    /// hour's requests is listed whole over several. Nil when no workspace is whole.
+    public static func progress(of workspaces: [String], repositories: [Repository], failures: [String: APIError], mismatches: [String: CountMismatch], etags: [String: String]) -> RepositorySnapshot? {
+        let whole = workspaces.filter { failures[$0] == nil && mismatches[$0] == nil }
+        guard !whole.isEmpty else { return nil }
+        let wanted = Set(whole)
+        return RepositorySnapshot(
+            workspaces: whole, repositories: repositories.filter { wanted.contains($0.workspaceSlug) },
+            etags: etags.filter { wanted.contains($0.key) }
+        )
+    }
+
+    /// The listing a refresh starts from: the last complete one, with the workspaces a later,
+    /// incomplete listing got whole in place of theirs.
+    public static func start(complete: RepositorySnapshot?, progress: RepositorySnapshot?) -> RepositorySnapshot? {
+        guard let progress else { return complete }
+        guard let complete else { return progress }
+        let newer = Set(progress.workspaces)
+        return RepositorySnapshot(
+            workspaces: complete.workspaces.filter { !newer.contains($0) } + progress.workspaces,
+            repositories: complete.repositories.filter { !newer.contains($0.workspaceSlug) } + progress.repositories,
+            etags: complete.etags.filter { !newer.contains($0.key) }.merging(progress.etags) { _, new in new }
+        )
+    }
 }
 
 /// A workspace whose repository count still disagreed with Bitbucket's `size` after every check.

@@ -63,6 +63,8 @@ final class RepositoryLister: Sendable {
     /// The ETag of each workspace's first page when the previous listing was taken: a refresh
     /// sends it as `If-None-Match`, and a 304 carries no page at all.
     let previousETags: [String: String]
+    /// Each workspace's `size` from its first page: its pages' priority.
+    let sizes = Mutex<[String: Int]>([:])
     let sort: String
     let limiter: RequestLimiter
     let roleFilterIsGone = RoleFilterFlag()
@@ -360,7 +362,7 @@ final class RepositoryLister: Sendable {
         while let link = next, let url = URL(string: link) {
             pages += 1
             guard pages <= 10_000 else { throw .decoding("repositories of \(slug): more than 10,000 pages; the next links loop") }
-            let page = try await fetch(url, context: "repositories of \(slug), page \(pages)")
+            let page = try await fetch(url, slug: slug, context: "repositories of \(slug), page \(pages)")
             if deliver { delivered(page.repositories) }
             items += page.repositories
             next = page.next
@@ -371,9 +373,18 @@ final class RepositoryLister: Sendable {
     // MARK: - Requests
 
     private func fetch(_ slug: String, page: Int, query: [(String, String)] = [], ifNoneMatch: String? = nil) async throws(APIError) -> Page {
-        await limiter.acquire()
+        await limiter.acquire(priority: priority(slug, page: page))
         defer { limiter.release() }
-        return try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
+        let result = try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
+        if page == 1, query.isEmpty, let size = result.size { sizes.withLock { $0[slug] = size } }
+        return result
+    }
+
+    /// First pages (sizes, checks) go first, then the smallest workspaces' pages: when the
+    /// hour's requests run out mid-listing, as many workspaces as possible are whole (and kept
+    /// for the next listing), not every one half done.
+    private func priority(_ slug: String, page: Int) -> Int {
+        page == 1 ? 0 : 1 + (sizes.withLock { $0[slug] } ?? Int(Int32.max))
     }
 
     /// One page as a value. (A `do throws(APIError)` written inside the task group's child
@@ -386,8 +397,8 @@ final class RepositoryLister: Sendable {
         }
     }
 
-    private func fetch(_ url: URL, context: String) async throws(APIError) -> Page {
-        await limiter.acquire()
+    private func fetch(_ url: URL, slug: String, context: String) async throws(APIError) -> Page {
+        await limiter.acquire(priority: priority(slug, page: 2))
         defer { limiter.release() }
         return try client.decodeRepositories(try await client.get(url, context: context), context: context)
     }
@@ -448,9 +459,14 @@ final class RepositoryLister: Sendable {
 
 /// Bounds how many requests one listing has in flight.
 final class RequestLimiter: Sendable {
+    private struct Waiter {
+        var priority: Int
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var running = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [Waiter] = []
     }
 
     private let limit: Int
@@ -458,11 +474,13 @@ final class RequestLimiter: Sendable {
 
     init(limit: Int) { self.limit = max(1, limit) }
 
-    func acquire() async {
+    /// Waits for a slot; when several wait, the lowest `priority` goes first (then the first
+    /// to ask).
+    func acquire(priority: Int = 0) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let admitted = state.withLock { state -> Bool in
                 guard state.running < limit else {
-                    state.waiting.append(continuation)
+                    state.waiting.append(Waiter(priority: priority, continuation: continuation))
                     return false
                 }
                 state.running += 1
@@ -478,7 +496,9 @@ final class RequestLimiter: Sendable {
                 state.running -= 1
                 return nil
             }
-            return state.waiting.removeFirst()
+            var chosen = 0
+            for index in state.waiting.indices where state.waiting[index].priority < state.waiting[chosen].priority { chosen = index }
+            return state.waiting.remove(at: chosen).continuation
         }
         next?.resume()
     }

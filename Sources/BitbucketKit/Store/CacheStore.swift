@@ -10,6 +10,8 @@ public final class CacheStore: Sendable {
         public static let emails = "emails"
         public static let workspaces = "workspaces"
         public static let repositories = "repositories"
+        /// The workspaces an incomplete listing got whole (`RepositorySnapshot.progress`).
+        public static let repositoriesProgress = "repositories-progress"
         public static let workspaceDetails = "workspace-details"
         public static let sshKeys = "ssh-keys"
     }
@@ -80,6 +82,11 @@ public final class CacheStore: Sendable {
         }
         guard let value = try? JSONDecoder().decode(T.self, from: body) else { return nil }
         return (value, Date(timeIntervalSince1970: row["fetched_at"]))
+    }
+
+    /// Forgets one stored value.
+    public func remove(key: String, accountID: String) throws {
+        try database.write { db in try db.execute(sql: "DELETE FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key]) }
     }
 
     /// Forgets everything cached for an account.
