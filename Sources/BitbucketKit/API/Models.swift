@@ -100,6 +100,9 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         var htmlOther: String?
         var hasHTML = false
 
+        /// No links (the parser and the cache blob fill them in).
+        init() {}
+
         init(cloneHTTPS: String?, cloneSSH: String?, webURL: String?, fullName: String) {
             setCloneHTTPS(cloneHTTPS, fullName: fullName)
             setCloneSSH(cloneSSH, fullName: fullName)

@@ -373,7 +373,7 @@ final class RepositoryLister: Sendable {
     // MARK: - Requests
 
     private func fetch(_ slug: String, page: Int, query: [(String, String)] = [], ifNoneMatch: String? = nil) async throws(APIError) -> Page {
-        await limiter.acquire(priority: priority(slug, page: page))
+        await limiter.acquire(priority: priority(slug, firstPage: page == 1))
         defer { limiter.release() }
         let result = try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
         if page == 1, query.isEmpty, let size = result.size { sizes.withLock { $0[slug] = size } }
@@ -383,8 +383,8 @@ final class RepositoryLister: Sendable {
     /// First pages (sizes, checks) go first, then the smallest workspaces' pages: when the
     /// hour's requests run out mid-listing, as many workspaces as possible are whole (and kept
     /// for the next listing), not every one half done.
-    private func priority(_ slug: String, page: Int) -> Int {
-        page == 1 ? 0 : 1 + (sizes.withLock { $0[slug] } ?? Int(Int32.max))
+    private func priority(_ slug: String, firstPage: Bool) -> Int {
+        firstPage ? 0 : 1 + (sizes.withLock { $0[slug] } ?? Int(Int32.max))
     }
 
     /// One page as a value. (A `do throws(APIError)` written inside the task group's child
@@ -398,7 +398,7 @@ final class RepositoryLister: Sendable {
     }
 
     private func fetch(_ url: URL, slug: String, context: String) async throws(APIError) -> Page {
-        await limiter.acquire(priority: priority(slug, page: 2))
+        await limiter.acquire(priority: priority(slug, firstPage: false))
         defer { limiter.release() }
         return try client.decodeRepositories(try await client.get(url, context: context), context: context)
     }

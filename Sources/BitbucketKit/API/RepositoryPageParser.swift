@@ -259,7 +259,7 @@ struct RepositoryPageParser {
             let workspace = workspaceSlug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) } ?? String(fullNameText().split(separator: "/").first ?? "")
             let slug = slug ?? (fullNameText().split(separator: "/").last.map(String.init) ?? fullNameText())
             let name = name ?? slug
-            var links = Repository.Links(cloneHTTPS: nil, cloneSSH: nil, webURL: nil, fullName: "")
+            var links = Repository.Links()
             if let cloneHTTPS { RepositoryPageParser.withBytes(of: cloneHTTPS, in: base) { links.setCloneHTTPS(bytes: $0, fullName: fullNameBytes, text: $1) } }
             if let cloneSSH { RepositoryPageParser.withBytes(of: cloneSSH, in: base) { links.setCloneSSH(bytes: $0, fullName: fullNameBytes, text: $1) } }
             if let html, hasHTML { RepositoryPageParser.withBytes(of: html, in: base) { links.setWebURL(bytes: $0, fullName: fullNameBytes, text: $1) } }

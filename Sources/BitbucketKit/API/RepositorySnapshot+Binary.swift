@@ -314,7 +314,7 @@ private struct BinaryReader {
               let sshKind = byte(), let ssh = Repository.Links.SSH(rawValue: sshKind), let sshOther = optionalString(),
               let htmlOther = optionalString(), let hasHTML = byte(), hasHTML <= 1, let website = optionalString()
         else { return nil }
-        var links = Repository.Links(cloneHTTPS: nil, cloneSSH: nil, webURL: nil, fullName: "")
+        var links = Repository.Links()
         (links.httpsUser, links.httpsOther, links.ssh, links.sshOther, links.htmlOther, links.hasHTML) = (httpsUser, httpsOther, ssh, sshOther, htmlOther, hasHTML == 1)
         return Repository(fields: Repository.Fields(
             uuid: uuid, name: name, slug: slug, fullName: fullName, workspaceSlug: workspaceSlug, workspaceName: workspaceName,
