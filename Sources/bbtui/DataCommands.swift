@@ -273,8 +273,9 @@ struct ReposCommand: AsyncParsableCommand {
         }
         let listed = listing.repositories.count
         if listing.keptWhole > 0 {
-            let workspaces = listing.keptWhole == 1 ? "the workspace" : "the \(listing.keptWhole) workspaces"
-            printError("bbtui: \(workspaces) listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest.")
+            let kept = listing.keptWhole == 1 ? "the workspace listed whole is kept: the next `bbtui repos` refreshes it (one request)"
+                : "the \(listing.keptWhole) workspaces listed whole are kept: the next `bbtui repos` refreshes them (one request each)"
+            printError("bbtui: \(kept) and lists the rest.")
         }
         if let expected = listing.expectedTotal, listed != expected || !listing.isComplete {
             printError("bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed.")

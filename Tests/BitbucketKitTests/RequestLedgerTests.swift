@@ -157,3 +157,21 @@ import Testing
         #expect(RequestLedger.seconds(ArraySlice(line.utf8)) == nil)
     }
 }
+
+extension RequestLedgerTests {
+    /// The last 1% of the hour (at most 10) is kept for first pages: the checks that make a
+    /// walked workspace whole still go out when ordinary pages have spent the rest.
+    @Test func firstPagesMaySpendTheLastRequestsOrdinaryPagesMayNot() throws {
+        let home = TemporaryHome()
+        defer { home.remove() }
+        let clock = Clock()
+        let ledger = RequestLedger(directory: home.path, clientID: "c", limit: 525, now: clock.now)
+        #expect(ledger.firstPageReserve == 5)
+        for _ in 0..<495 { try ledger.spend() }
+        #expect(throws: APIError.self) { try ledger.spend() }
+        for _ in 0..<5 { try ledger.spend(mayUseReserve: true) }
+        #expect(throws: APIError.self) { try ledger.spend(mayUseReserve: true) }
+        #expect(ledger.usage().used == 500)
+        #expect(RequestLedger(directory: home.path, clientID: "d", limit: 5000, now: clock.now).firstPageReserve == 10)
+    }
+}

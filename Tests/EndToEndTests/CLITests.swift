@@ -333,14 +333,17 @@ extension ListingCLITests {
     @Test func anAccountLargerThanAnHoursRequestsIsListedWholeOverSeveralRuns() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "30000", "--workspaces", "3"])
+        let emulator = try EmulatorProcess(["--repos", "20000", "--workspaces", "3"])
         defer { emulator.stop() }
         var environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        // A whole listing takes about 310 requests: an hour of 175 leaves it incomplete.
+        // A whole listing takes about 206 requests (workspaces of 20, 80 and 100 pages): an hour of
+        // 175 leaves it incomplete, and each run still has room for the next workspace even when
+        // the first 48 requests in flight went to the largest.
         environment["BBTUI_REQUEST_LIMIT"] = "200"
         let ledger = RequestLedger(directory: StorePaths.resolve(environment: environment).cacheDirectory, clientID: emulator.endpoints["client_id"]!)
         var incomplete = 0
+        var said: [String] = []
         for run in 1...4 {
             try? FileManager.default.removeItem(atPath: ledger.path)
             let result = try await runBBTUI(["repos", "--json"], environment: environment)
@@ -350,10 +353,12 @@ extension ListingCLITests {
                 return
             }
             #expect(result.status == 2, "run \(run): \(result.stderr)")
-            #expect(result.stderr.contains("listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest."), "run \(run): \(result.stderr)")
+            #expect(result.stderr.contains(" listed whole is kept: the next `bbtui repos` refreshes it (one request) and lists the rest.")
+                || result.stderr.contains(" workspaces listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest."), "run \(run): \(result.stderr)")
             incomplete += 1
+            said.append("run \(run): \(result.stderr)")
         }
-        Issue.record("still incomplete after four runs")
+        Issue.record("still incomplete after four runs:\n\(said.joined(separator: "\n"))")
     }
 
     @Test func bbtuiStopsShortOfTheHourlyLimitAndSaysWhatItSpent() async throws {

@@ -120,7 +120,7 @@ public struct BitbucketClient: Sendable {
         let usesRole = !roleFilterIsGone.isSet
         if usesRole { items.insert(("role", "member"), at: 0) }
         do {
-            let response = try await get(url("/repositories/\(workspace)", items), context: context, ifNoneMatch: ifNoneMatch)
+            let response = try await get(url("/repositories/\(workspace)", items), context: context, ifNoneMatch: ifNoneMatch, mayUseBudgetReserve: page == 1)
             let etag = response.headers["etag"].flatMap(BitbucketClient.usableETag)
             if response.status == 304 {
                 return RepositoryPage(repositories: [], size: nil, pagelen: nil, next: nil, etag: etag ?? ifNoneMatch, notModified: true)
@@ -177,12 +177,14 @@ public struct BitbucketClient: Sendable {
     }
 
     /// A GET whose answer must be a success; with `ifNoneMatch`, 304 is one too.
-    func get(_ url: URL, context: String, ifNoneMatch: String? = nil) async throws(APIError) -> HTTPResponse {
+    func get(_ url: URL, context: String, ifNoneMatch: String? = nil, mayUseBudgetReserve: Bool = false) async throws(APIError) -> HTTPResponse {
         let response: HTTPResponse
         do {
             var headers = [("Accept", "application/json")]
             if let ifNoneMatch { headers.append(("If-None-Match", ifNoneMatch)) }
-            response = try await transport.send(HTTPRequest(url: url, headers: headers))
+            var request = HTTPRequest(url: url, headers: headers)
+            request.mayUseBudgetReserve = mayUseBudgetReserve
+            response = try await transport.send(request)
         } catch let error as TransportError {
             throw .network(error)
         } catch let error as OAuthError {

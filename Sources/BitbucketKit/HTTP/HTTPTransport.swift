@@ -6,6 +6,9 @@ public struct HTTPRequest: Sendable, Equatable {
     public var url: URL
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A request that completes work already paid for (a listing's first page, its check): it
+    /// may spend the last requests the hour's budget keeps back from ordinary pages.
+    public var mayUseBudgetReserve = false
 
     /// Creates a request.
     public init(method: String = "GET", url: URL, headers: [(String, String)] = [], body: [UInt8] = []) {

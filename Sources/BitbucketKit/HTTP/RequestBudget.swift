@@ -63,12 +63,18 @@ public final class RequestLedger: Sendable {
         return Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
     }
 
-    /// Records one request about to be sent, or refuses it when the hour's budget is spent.
-    public func spend() throws(APIError) {
+    /// Requests of the budget only `spend(mayUseReserve: true)` may use (1% of the limit, at
+    /// most 10): when the hour runs out mid-listing, the checks of workspaces whose pages all
+    /// arrived still go out, and those workspaces are whole.
+    public var firstPageReserve: Int { min(10, limit / 100) }
+
+    /// Records one request about to be sent, or refuses it when the hour's budget is spent
+    /// (for an ordinary request, all but `firstPageReserve` of it).
+    public func spend(mayUseReserve: Bool = false) throws(APIError) {
         try state.withLock { state throws(APIError) in
             let times = recent(&state)
             let usage = Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
-            guard usage.remaining > 0 else {
+            guard usage.remaining > (mayUseReserve ? 0 : firstPageReserve) else {
                 throw .budgetSpent(used: usage.used, limit: usage.limit, freesAt: usage.nextFreeAt ?? now().addingTimeInterval(3600))
             }
             append(now())
@@ -189,7 +195,7 @@ public struct BudgetedTransport: HTTPTransport {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let path = request.url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         let prefix = apiPath.isEmpty ? "repositories/" : apiPath + "/repositories/"
-        if path.hasPrefix(prefix) { try ledger.spend() }
+        if path.hasPrefix(prefix) { try ledger.spend(mayUseReserve: request.mayUseBudgetReserve) }
         return try await base.send(request)
     }
 }
