@@ -2,14 +2,14 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "bbtui",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "bbtui", targets: ["bbtui"]),
+        .executable(name: "bbtui", targets: ["bbtui"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,7 +65,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"], swiftSettings: strict),
-        .testTarget(name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw", "TestSupport"],
+            swiftSettings: strict),
         .executableTarget(
             name: "BBTUIBench",
             dependencies: ["App", "TerminalUI", "NcursesTerminal", "BitbucketKit", "BitbucketEmulator", "CNcursesw"],
@@ -77,7 +79,9 @@ let package = Package(
             dependencies: ["bbtui", "BitbucketKit", "BitbucketEmulator", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "AppTests", dependencies: ["App", "TerminalUI", "TerminalUITesting", "BitbucketKit"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(
+            name: "AppTests", dependencies: ["App", "TerminalUI", "TerminalUITesting", "BitbucketKit"],
+            exclude: ["Snapshots"], swiftSettings: strict),
         // What test targets share: an awaited teardown scope, clean child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(

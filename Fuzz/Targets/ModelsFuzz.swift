@@ -12,7 +12,9 @@ public func fuzzModels(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let user = try? decoder.decode(RawUser.self, from: body) { _ = user.model(scopes: ["account"]) }
     _ = try? decoder.decode(RawWorkspace.self, from: body)
     _ = try? decoder.decode(RawErrorEnvelope.self, from: body)
-    if let token = try? decoder.decode(TokenResponse.self, from: body) { _ = try? token.token(now: Date(timeIntervalSince1970: 0)) }
+    if let token = try? decoder.decode(TokenResponse.self, from: body) {
+        _ = try? token.token(now: Date(timeIntervalSince1970: 0))
+    }
     _ = try? decoder.decode(OAuthErrorBody.self, from: body)
     return 0
 }

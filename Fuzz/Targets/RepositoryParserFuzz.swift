@@ -11,11 +11,15 @@ public func fuzzRepositoryParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
     guard let slow = try? JSONDecoder().decode(RawPage<RawRepository>.self, from: Data(body)) else {
         fatalError("the parser accepted a page JSONDecoder refuses")
     }
-    if fast.values != slow.values.map(\.model) || fast.next != slow.next || fast.size != slow.size || fast.pagelen != slow.pagelen {
+    if fast.values != slow.values.map(\.model) || fast.next != slow.next || fast.size != slow.size
+        || fast.pagelen != slow.pagelen
+    {
         fatalError("the parser and JSONDecoder read different pages")
     }
     // The snapshot's binary form reads back exactly.
     let snapshot = RepositorySnapshot(workspaces: ["w"], repositories: fast.values)
-    if RepositorySnapshot(cacheBytes: snapshot.cacheBytes()) != snapshot { fatalError("the cache blob did not round-trip") }
+    if RepositorySnapshot(cacheBytes: snapshot.cacheBytes()) != snapshot {
+        fatalError("the cache blob did not round-trip")
+    }
     return 0
 }

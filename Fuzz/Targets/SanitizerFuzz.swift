@@ -9,7 +9,8 @@ public func fuzzSanitizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let safe = Sanitizer.sanitize(text, newlines: mode)
         for scalar in safe.unicodeScalars {
             if mode == .keep, scalar == "\n" { continue }
-            precondition(Sanitizer.placeholder(for: scalar) == nil || scalar == " ", "a control got through: \(scalar.value)")
+            precondition(
+                Sanitizer.placeholder(for: scalar) == nil || scalar == " ", "a control got through: \(scalar.value)")
         }
         _ = DisplayWidth.of(safe)
     }

@@ -6,7 +6,10 @@ public func fuzzTextField(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard bytes.count >= 2 else { return 0 }
     let width = Int(bytes[0] % 16) + 1
     var field = TextFieldState(maxLength: Int(bytes[1] % 64) + 1)
-    let keys: [Key] = [.left, .right, .home, .end, .backspace, .delete, .ctrl("u"), .ctrl("k"), .ctrl("w"), .ctrl("a"), .ctrl("e"), .ctrl("b"), .ctrl("f"), .ctrl("d"), .ctrl("h")]
+    let keys: [Key] = [
+        .left, .right, .home, .end, .backspace, .delete, .ctrl("u"), .ctrl("k"), .ctrl("w"), .ctrl("a"), .ctrl("e"),
+        .ctrl("b"), .ctrl("f"), .ctrl("d"), .ctrl("h"),
+    ]
     var index = 2
     func scalar() -> Unicode.Scalar? {
         guard index + 2 < bytes.count else { return nil }
@@ -33,7 +36,9 @@ public func fuzzTextField(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let box = Rect(x: 2, y: 0, width: width, height: 1)
         TextField().render(into: &screen, area: box, state: &field)
         for x in [0, 1, width + 2, width + 3] { precondition(screen[x, 0] == Cell(" "), "drew outside the box") }
-        if let cursor = screen.cursor { precondition(cursor.x >= box.x && cursor.x < box.maxX, "cursor outside the box") }
+        if let cursor = screen.cursor {
+            precondition(cursor.x >= box.x && cursor.x < box.maxX, "cursor outside the box")
+        }
     }
     return 0
 }

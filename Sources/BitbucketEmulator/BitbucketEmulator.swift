@@ -42,7 +42,10 @@ public final class BitbucketEmulator: Sendable {
             case .success(let port):
                 return configure(port: port)
             case .failure(let error):
-                throw StartError(description: "The emulator could not listen on \(core.configuration.host):\(core.configuration.port): \(error)")
+                throw StartError(
+                    description:
+                        "The emulator could not listen on \(core.configuration.host):\(core.configuration.port): \(error)"
+                )
             }
         }
         throw StartError(description: "The emulator stopped before it was listening.")
@@ -75,7 +78,8 @@ public final class BitbucketEmulator: Sendable {
         logger.logLevel = .critical
         return Application(
             responder: EmulatorResponder(core: core),
-            configuration: ApplicationConfiguration(address: .hostname(core.configuration.host, port: core.configuration.port), serverName: nil),
+            configuration: ApplicationConfiguration(
+                address: .hostname(core.configuration.host, port: core.configuration.port), serverName: nil),
             onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -105,21 +109,24 @@ struct EmulatorResponder: HTTPResponder {
         }
         let bytes = ByteBuffer(string: answer.body)
         if let interval = core.configuration.dripInterval, emulated.path.hasPrefix("/2.0/") {
-            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(contentLength: bytes.readableBytes) { writer in
-                for index in bytes.readerIndex..<bytes.writerIndex {
-                    try await writer.write(bytes.getSlice(at: index, length: 1)!)
-                    try await Task.sleep(for: interval)
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: fields,
+                body: ResponseBody(contentLength: bytes.readableBytes) { writer in
+                    for index in bytes.readerIndex..<bytes.writerIndex {
+                        try await writer.write(bytes.getSlice(at: index, length: 1)!)
+                        try await Task.sleep(for: interval)
+                    }
+                    try await writer.finish(nil)
+                })
         }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: bytes))
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: bytes))
     }
 }
 
-private extension String {
+extension String {
     /// In a path `+` is a plus, not a space: protect it from form decoding.
-    func replacingPlus() -> String {
+    fileprivate func replacingPlus() -> String {
         var out = ""
         for character in self { out += character == "+" ? "%2B" : String(character) }
         return out

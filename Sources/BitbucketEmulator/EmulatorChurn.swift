@@ -31,7 +31,9 @@ struct Churn: Sendable {
         let kind = only ?? Kind.allCases[step % Kind.allCases.count]
         step += 1
         let live = data.repositories.indices.filter { !data.repositories[$0].isDeleted }
-        func slug(_ index: Int) -> String { "\(data.workspaces[data.repositories[index].workspace].slug)/\(data.repositories[index].slug)" }
+        func slug(_ index: Int) -> String {
+            "\(data.workspaces[data.repositories[index].workspace].slug)/\(data.repositories[index].slug)"
+        }
         func freeSlug(_ base: String, in workspace: Int) -> String {
             let used = Set(data.repositories.filter { !$0.isDeleted && $0.workspace == workspace }.map(\.slug))
             var candidate = base
@@ -46,12 +48,15 @@ struct Churn: Sendable {
             created += 1
             let workspace = random.int(0..<data.workspaces.count)
             let slug = freeSlug("churn-\(created)", in: workspace)
-            data.repositories.append(EmulatedRepository(
-                uuid: random.uuid(), name: slug, slug: slug, workspace: workspace, description: "Created while you were listing.",
-                isPrivate: true, language: "swift", size: 1_024 + random.int(0..<4_096), createdOn: clock, updatedOn: clock,
-                mainBranch: "main", forkPolicy: "no_public_forks", hasIssues: false, hasWiki: false,
-                project: random.int(0..<data.workspaces[workspace].projects.count), parent: nil, website: nil
-            ))
+            data.repositories.append(
+                EmulatedRepository(
+                    uuid: random.uuid(), name: slug, slug: slug, workspace: workspace,
+                    description: "Created while you were listing.",
+                    isPrivate: true, language: "swift", size: 1_024 + random.int(0..<4_096), createdOn: clock,
+                    updatedOn: clock,
+                    mainBranch: "main", forkPolicy: "no_public_forks", hasIssues: false, hasWiki: false,
+                    project: random.int(0..<data.workspaces[workspace].projects.count), parent: nil, website: nil
+                ))
             return "create \(self.slug(data, data.repositories.count - 1))"
         }
         let index = live[random.int(0..<live.count)]
@@ -75,7 +80,9 @@ struct Churn: Sendable {
                 data.repositories[index].updatedOn = clock
                 return "update \(before)"
             }
-            let target = (data.repositories[index].workspace + 1 + random.int(0..<(data.workspaces.count - 1))) % data.workspaces.count
+            let target =
+                (data.repositories[index].workspace + 1 + random.int(0..<(data.workspaces.count - 1)))
+                % data.workspaces.count
             data.repositories[index].slug = freeSlug(data.repositories[index].slug, in: target)
             data.repositories[index].workspace = target
             data.repositories[index].project = random.int(0..<data.workspaces[target].projects.count)

@@ -10,7 +10,8 @@ extension EmulatorCore {
 
         // The CHANGE-2770 removals answer 410 whoever asks.
         switch segments {
-        case ["repositories"], ["workspaces"], ["user", "permissions", "repositories"], ["user", "permissions", "workspaces"]:
+        case ["repositories"], ["workspaces"], ["user", "permissions", "repositories"],
+            ["user", "permissions", "workspaces"]:
             return gone()
         default:
             break
@@ -35,7 +36,9 @@ extension EmulatorCore {
         guard scopes.contains(required) else {
             return .apiError(
                 403, "Your credentials lack one or more required privilege scopes.",
-                detail: .object([("required", .array([.string(required)])), ("granted", .array(scopes.map(JSONValue.string)))]),
+                detail: .object([
+                    ("required", .array([.string(required)])), ("granted", .array(scopes.map(JSONValue.string))),
+                ]),
                 headers: scopeHeaders
             )
         }
@@ -57,14 +60,19 @@ extension EmulatorCore {
             case []:
                 response = .json(200, workspaceJSON(index, full: true))
             case ["projects"]:
-                response = paginate(data.workspaces[index].projects.indices.map { projectJSON(workspace: index, project: $0) }, request: request, path: "/2.0/workspaces/\(segments[1])/projects", style: .numbered(includeSize: true))
+                response = paginate(
+                    data.workspaces[index].projects.indices.map { projectJSON(workspace: index, project: $0) },
+                    request: request, path: "/2.0/workspaces/\(segments[1])/projects",
+                    style: .numbered(includeSize: true))
             case let tail where tail.count == 2 && tail[0] == "projects":
                 guard let project = data.workspaces[index].projects.firstIndex(where: { $0.key == tail[1] }) else {
                     return .apiError(404, "No project with key '\(tail[1])'.", headers: scopeHeaders)
                 }
                 response = .json(200, projectJSON(workspace: index, project: project))
             case ["members"]:
-                response = paginate([membershipJSON(workspace: index)], request: request, path: "/2.0/workspaces/\(segments[1])/members", style: .numbered(includeSize: true))
+                response = paginate(
+                    [membershipJSON(workspace: index)], request: request,
+                    path: "/2.0/workspaces/\(segments[1])/members", style: .numbered(includeSize: true))
             default:
                 return .apiError(404, "Resource not found", headers: scopeHeaders)
             }
@@ -74,12 +82,17 @@ extension EmulatorCore {
             guard segments[1] == data.userUUID || segments[1] == data.accountID else {
                 return .apiError(404, "User \(segments[1]) not found", headers: scopeHeaders)
             }
-            response = paginate(data.sshKeys.map { sshKeyJSON($0, in: data) }, request: request, path: "/2.0/users/\(segments[1])/ssh-keys", style: .numbered(includeSize: true))
+            response = paginate(
+                data.sshKeys.map { sshKeyJSON($0, in: data) }, request: request,
+                path: "/2.0/users/\(segments[1])/ssh-keys", style: .numbered(includeSize: true))
         case _ where segments.count == 2 && segments[0] == "repositories":
             response = repositories(request, workspace: segments[1])
         case _ where segments.count == 3 && segments[0] == "repositories":
             guard let workspace = data.workspaces.firstIndex(where: { $0.slug == segments[1] }),
-                  let index = data.repositories.firstIndex(where: { $0.workspace == workspace && $0.slug == segments[2] && !$0.isDeleted }) else {
+                let index = data.repositories.firstIndex(where: {
+                    $0.workspace == workspace && $0.slug == segments[2] && !$0.isDeleted
+                })
+            else {
                 return .apiError(404, "Repository \(segments[1])/\(segments[2]) not found", headers: scopeHeaders)
             }
             response = .json(200, repositoryJSON(index))
@@ -103,7 +116,9 @@ extension EmulatorCore {
         .apiError(
             410, "CHANGE-2770 - Functionality has been deprecated",
             detail: .string("Please read the changelog entry for more details."),
-            data: .object([("announcement_url", .string("https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"))])
+            data: .object([
+                ("announcement_url", .string("https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"))
+            ])
         )
     }
 
@@ -138,14 +153,22 @@ extension EmulatorCore {
         let api = apiBase
         return .object([
             ("display_name", .string(data.displayName)),
-            ("links", .object([
-                ("self", .link("\(api)/users/\(FormEncoding.percentEncode(data.userUUID))")),
-                ("avatar", .link("https://secure.gravatar.com/avatar/0f6c1b2a?d=https%3A%2F%2Favatar-management--avatars.us-west-2.prod.public.atl-paas.net%2Finitials%2FZA-3.png")),
-                ("repositories", .link("\(api)/repositories/\(FormEncoding.percentEncode(data.userUUID))")),
-                ("snippets", .link("\(api)/snippets/\(FormEncoding.percentEncode(data.userUUID))")),
-                ("html", .link("https://bitbucket.org/\(FormEncoding.percentEncode(data.userUUID))/")),
-                ("hooks", .link("\(api)/workspaces/\(FormEncoding.percentEncode(data.userUUID))/hooks")),
-            ])),
+            (
+                "links",
+                .object([
+                    ("self", .link("\(api)/users/\(FormEncoding.percentEncode(data.userUUID))")),
+                    (
+                        "avatar",
+                        .link(
+                            "https://secure.gravatar.com/avatar/0f6c1b2a?d=https%3A%2F%2Favatar-management--avatars.us-west-2.prod.public.atl-paas.net%2Finitials%2FZA-3.png"
+                        )
+                    ),
+                    ("repositories", .link("\(api)/repositories/\(FormEncoding.percentEncode(data.userUUID))")),
+                    ("snippets", .link("\(api)/snippets/\(FormEncoding.percentEncode(data.userUUID))")),
+                    ("html", .link("https://bitbucket.org/\(FormEncoding.percentEncode(data.userUUID))/")),
+                    ("hooks", .link("\(api)/workspaces/\(FormEncoding.percentEncode(data.userUUID))/hooks")),
+                ])
+            ),
             ("created_on", .string(ISODate.format(data.createdOn))),
             ("type", .string("user")),
             ("uuid", .string(data.userUUID)),
@@ -167,7 +190,10 @@ extension EmulatorCore {
                 ("is_confirmed", .bool(email.isConfirmed)),
                 ("type", .string("email")),
                 ("email", .string(email.address)),
-                ("links", .object([("self", .link("\(apiBase)/user/emails/\(FormEncoding.percentEncode(email.address))"))])),
+                (
+                    "links",
+                    .object([("self", .link("\(apiBase)/user/emails/\(FormEncoding.percentEncode(email.address))"))])
+                ),
             ])
         }
         return paginate(values, request: request, path: "/2.0/user/emails", style: .numbered(includeSize: true))
@@ -183,7 +209,11 @@ extension EmulatorCore {
             guard sort.trimmingCharacters(in: "-") == "slug" else {
                 return .apiError(400, "Invalid sort field: \(sort)")
             }
-            indices.sort { descending ? data.workspaces[$0].slug > data.workspaces[$1].slug : data.workspaces[$0].slug < data.workspaces[$1].slug }
+            indices.sort {
+                descending
+                    ? data.workspaces[$0].slug > data.workspaces[$1].slug
+                    : data.workspaces[$0].slug < data.workspaces[$1].slug
+            }
         }
         let values: [JSONValue] = indices.map { index in
             .object([
@@ -241,15 +271,30 @@ extension EmulatorCore {
             ("created_on", .string(ISODate.format(data.createdOn + project * 86_400))),
             ("updated_on", .string(ISODate.format(data.createdOn + project * 86_400))),
             ("has_publicly_visible_repos", .bool(false)),
-            ("owner", .object([("type", .string(workspace.isPersonal ? "user" : "team")), ("uuid", .string(workspace.uuid)), ("username", .string(workspace.slug))])),
-            ("workspace", .object([("type", .string("workspace")), ("uuid", .string(workspace.uuid)), ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
-                                   ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))]))])),
-            ("links", .object([
-                ("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(p.key)")),
-                ("html", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)")),
-                ("avatar", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)/avatar/32")),
-                ("repositories", .link("\(apiBase)/repositories/\(workspace.slug)?q=project.key%3D%22\(p.key)%22")),
-            ])),
+            (
+                "owner",
+                .object([
+                    ("type", .string(workspace.isPersonal ? "user" : "team")), ("uuid", .string(workspace.uuid)),
+                    ("username", .string(workspace.slug)),
+                ])
+            ),
+            (
+                "workspace",
+                .object([
+                    ("type", .string("workspace")), ("uuid", .string(workspace.uuid)),
+                    ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
+                    ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
+                ])
+            ),
+            (
+                "links",
+                .object([
+                    ("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(p.key)")),
+                    ("html", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)")),
+                    ("avatar", .link("https://bitbucket.org/\(workspace.slug)/workspace/projects/\(p.key)/avatar/32")),
+                    ("repositories", .link("\(apiBase)/repositories/\(workspace.slug)?q=project.key%3D%22\(p.key)%22")),
+                ])
+            ),
         ])
     }
 
@@ -258,11 +303,37 @@ extension EmulatorCore {
         let workspace = data.workspaces[index]
         return .object([
             ("type", .string("workspace_membership")),
-            ("user", .object([("type", .string("user")), ("uuid", .string(data.userUUID)), ("display_name", .string(data.displayName)), ("nickname", .string(data.nickname)),
-                              ("account_id", .string(data.accountID)), ("links", .object([("self", .link("\(apiBase)/users/\(FormEncoding.percentEncode(data.userUUID))"))]))])),
-            ("workspace", .object([("type", .string("workspace")), ("uuid", .string(workspace.uuid)), ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
-                                   ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))]))])),
-            ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/members/\(FormEncoding.percentEncode(data.userUUID))"))])),
+            (
+                "user",
+                .object([
+                    ("type", .string("user")), ("uuid", .string(data.userUUID)),
+                    ("display_name", .string(data.displayName)), ("nickname", .string(data.nickname)),
+                    ("account_id", .string(data.accountID)),
+                    (
+                        "links",
+                        .object([("self", .link("\(apiBase)/users/\(FormEncoding.percentEncode(data.userUUID))"))])
+                    ),
+                ])
+            ),
+            (
+                "workspace",
+                .object([
+                    ("type", .string("workspace")), ("uuid", .string(workspace.uuid)),
+                    ("slug", .string(workspace.slug)), ("name", .optional(workspace.name)),
+                    ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
+                ])
+            ),
+            (
+                "links",
+                .object([
+                    (
+                        "self",
+                        .link(
+                            "\(apiBase)/workspaces/\(workspace.slug)/members/\(FormEncoding.percentEncode(data.userUUID))"
+                        )
+                    )
+                ])
+            ),
         ])
     }
 
@@ -279,12 +350,21 @@ extension EmulatorCore {
         ]
         if let lastUsed = key.lastUsed { members.append(("last_used", .string(ISODate.format(lastUsed)))) }
         if let expiresOn = key.expiresOn { members.append(("expires_on", .string(ISODate.format(expiresOn)))) }
-        members.append(("links", .object([("self", .link("\(apiBase)/users/\(user)/ssh-keys/\(FormEncoding.percentEncode(key.uuid))"))])))
-        members.append(("owner", .object([
-            ("display_name", .string(data.displayName)), ("type", .string("user")), ("uuid", .string(data.userUUID)),
-            ("account_id", .string(data.accountID)), ("nickname", .string(data.nickname)),
-            ("links", .object([("self", .link("\(apiBase)/users/\(user)"))])),
-        ])))
+        members.append(
+            (
+                "links",
+                .object([("self", .link("\(apiBase)/users/\(user)/ssh-keys/\(FormEncoding.percentEncode(key.uuid))"))])
+            ))
+        members.append(
+            (
+                "owner",
+                .object([
+                    ("display_name", .string(data.displayName)), ("type", .string("user")),
+                    ("uuid", .string(data.userUUID)),
+                    ("account_id", .string(data.accountID)), ("nickname", .string(data.nickname)),
+                    ("links", .object([("self", .link("\(apiBase)/users/\(user)"))])),
+                ])
+            ))
         return .object(members)
     }
 
@@ -297,63 +377,104 @@ extension EmulatorCore {
         var members: [(String, JSONValue)] = [
             ("type", .string("repository")),
             ("full_name", .string(fullName)),
-            ("links", .object([
-                ("self", .link("\(apiBase)/repositories/\(fullName)")),
-                ("html", .link("https://bitbucket.org/\(fullName)")),
-                ("avatar", .link("https://bytebucket.org/ravatar/\(FormEncoding.percentEncode(repository.uuid))?ts=\(repository.language.isEmpty ? "default" : repository.language)")),
-                ("pullrequests", .link("\(apiBase)/repositories/\(fullName)/pullrequests")),
-                ("commits", .link("\(apiBase)/repositories/\(fullName)/commits")),
-                ("clone", .array([
-                    .object([("name", .string("https")), ("href", .string("https://\(data.nickname)@bitbucket.org/\(fullName).git"))]),
-                    .object([("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git"))]),
-                ])),
-            ])),
+            (
+                "links",
+                .object([
+                    ("self", .link("\(apiBase)/repositories/\(fullName)")),
+                    ("html", .link("https://bitbucket.org/\(fullName)")),
+                    (
+                        "avatar",
+                        .link(
+                            "https://bytebucket.org/ravatar/\(FormEncoding.percentEncode(repository.uuid))?ts=\(repository.language.isEmpty ? "default" : repository.language)"
+                        )
+                    ),
+                    ("pullrequests", .link("\(apiBase)/repositories/\(fullName)/pullrequests")),
+                    ("commits", .link("\(apiBase)/repositories/\(fullName)/commits")),
+                    (
+                        "clone",
+                        .array([
+                            .object([
+                                ("name", .string("https")),
+                                ("href", .string("https://\(data.nickname)@bitbucket.org/\(fullName).git")),
+                            ]),
+                            .object([
+                                ("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git")),
+                            ]),
+                        ])
+                    ),
+                ])
+            ),
             ("name", .string(repository.name)),
             ("slug", .string(repository.slug)),
             ("description", .string(repository.description)),
             ("scm", .string("git")),
             ("website", .optional(repository.website)),
-            ("owner", .object([
-                ("display_name", .string(workspace.name ?? workspace.slug)),
-                ("type", .string(workspace.isPersonal ? "user" : "team")),
-                ("uuid", .string(workspace.uuid)),
-                ("username", .string(workspace.slug)),
-            ])),
-            ("workspace", .object([
-                ("type", .string("workspace")),
-                ("uuid", .string(workspace.uuid)),
-                ("name", .optional(workspace.name)),
-                ("slug", .string(workspace.slug)),
-                ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
-            ])),
+            (
+                "owner",
+                .object([
+                    ("display_name", .string(workspace.name ?? workspace.slug)),
+                    ("type", .string(workspace.isPersonal ? "user" : "team")),
+                    ("uuid", .string(workspace.uuid)),
+                    ("username", .string(workspace.slug)),
+                ])
+            ),
+            (
+                "workspace",
+                .object([
+                    ("type", .string("workspace")),
+                    ("uuid", .string(workspace.uuid)),
+                    ("name", .optional(workspace.name)),
+                    ("slug", .string(workspace.slug)),
+                    ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
+                ])
+            ),
             ("is_private", .bool(repository.isPrivate)),
-            ("project", .object([
-                ("type", .string("project")),
-                ("key", .string(project.key)),
-                ("uuid", .string(project.uuid)),
-                ("name", .string(project.name)),
-                ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(project.key)"))])),
-            ])),
+            (
+                "project",
+                .object([
+                    ("type", .string("project")),
+                    ("key", .string(project.key)),
+                    ("uuid", .string(project.uuid)),
+                    ("name", .string(project.name)),
+                    (
+                        "links",
+                        .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(project.key)"))])
+                    ),
+                ])
+            ),
             ("fork_policy", .string(repository.forkPolicy)),
             ("created_on", .string(ISODate.format(repository.createdOn))),
             ("updated_on", .string(ISODate.format(repository.updatedOn))),
             ("size", .int(repository.size)),
             ("language", .string(repository.language)),
             ("uuid", .string(repository.uuid)),
-            ("mainbranch", repository.mainBranch.map { .object([("name", .string($0)), ("type", .string("branch"))]) } ?? .null),
+            (
+                "mainbranch",
+                repository.mainBranch.map { .object([("name", .string($0)), ("type", .string("branch"))]) } ?? .null
+            ),
             ("has_issues", .bool(repository.hasIssues)),
             ("has_wiki", .bool(repository.hasWiki)),
         ]
         if let parentIndex = repository.parent, !data.repositories[parentIndex].isDeleted {
             let parent = data.repositories[parentIndex]
             let parentName = "\(data.workspaces[parent.workspace].slug)/\(parent.slug)"
-            members.append(("parent", .object([
-                ("type", .string("repository")),
-                ("full_name", .string(parentName)),
-                ("name", .string(parent.name)),
-                ("uuid", .string(parent.uuid)),
-                ("links", .object([("self", .link("\(apiBase)/repositories/\(parentName)")), ("html", .link("https://bitbucket.org/\(parentName)"))])),
-            ])))
+            members.append(
+                (
+                    "parent",
+                    .object([
+                        ("type", .string("repository")),
+                        ("full_name", .string(parentName)),
+                        ("name", .string(parent.name)),
+                        ("uuid", .string(parent.uuid)),
+                        (
+                            "links",
+                            .object([
+                                ("self", .link("\(apiBase)/repositories/\(parentName)")),
+                                ("html", .link("https://bitbucket.org/\(parentName)")),
+                            ])
+                        ),
+                    ])
+                ))
         }
         return .object(members)
     }

@@ -8,17 +8,23 @@ extension EmulatorCore {
     func authorize(_ request: EmulatorRequest) -> EmulatorResponse {
         let clientID = request.queryValue("client_id")
         guard clientID == configuration.clientID else {
-            return htmlPage(400, title: "Invalid client_id", message: "Invalid client_id. This integration is misconfigured. Contact the vendor for assistance.")
+            return htmlPage(
+                400, title: "Invalid client_id",
+                message: "Invalid client_id. This integration is misconfigured. Contact the vendor for assistance.")
         }
         let redirect = request.queryValue("redirect_uri")
         if let redirect, !redirect.hasPrefix(configuration.redirectURI) {
-            return htmlPage(400, title: "Invalid redirect_uri", message: "Invalid redirect_uri. This integration is misconfigured. Contact the vendor for assistance.")
+            return htmlPage(
+                400, title: "Invalid redirect_uri",
+                message: "Invalid redirect_uri. This integration is misconfigured. Contact the vendor for assistance.")
         }
         let target = redirect ?? configuration.redirectURI
         let separator = target.contains("?") ? "&" : "?"
         var items: [(String, String)]
         if request.queryValue("response_type") != "code" {
-            items = [("error", "unsupported_response_type"), ("error_description", "Only response_type=code is supported")]
+            items = [
+                ("error", "unsupported_response_type"), ("error_description", "Only response_type=code is supported"),
+            ]
         } else if configuration.deniesAuthorization {
             items = [("error", "access_denied"), ("error_description", "The user denied access to the application.")]
         } else {
@@ -31,26 +37,33 @@ extension EmulatorCore {
         }
         if let state = request.queryValue("state") { items.append(("state", state)) }
         let location = target + separator + FormEncoding.encode(items)
-        return EmulatorResponse(status: 302, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")], body: "<html><body>Redirecting to <a href=\"\(location)\">the application</a>.</body></html>")
+        return EmulatorResponse(
+            status: 302, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
+            body: "<html><body>Redirecting to <a href=\"\(location)\">the application</a>.</body></html>")
     }
 
     func issueCode(redirectURI: String?, challenge: String?, method: String?) -> String {
         state.withLock { state in
             let code = state.random.token(length: 18)
-            state.codes[code] = CodeRecord(redirectURI: redirectURI, challenge: challenge, challengeMethod: method, issuedAt: clock.now)
+            state.codes[code] = CodeRecord(
+                redirectURI: redirectURI, challenge: challenge, challengeMethod: method, issuedAt: clock.now)
             return code
         }
     }
 
     private func htmlPage(_ status: Int, title: String, message: String) -> EmulatorResponse {
-        .text(status, "<!DOCTYPE html><html><head><title>\(title) — Bitbucket</title></head><body><h1>\(title)</h1><p>\(message)</p></body></html>", type: "text/html; charset=utf-8")
+        .text(
+            status,
+            "<!DOCTYPE html><html><head><title>\(title) — Bitbucket</title></head><body><h1>\(title)</h1><p>\(message)</p></body></html>",
+            type: "text/html; charset=utf-8")
     }
 
     // MARK: - POST /site/oauth2/access_token
 
     func token(_ request: EmulatorRequest) -> EmulatorResponse {
         let contentType = request.headers["content-type"]?.lowercased() ?? ""
-        let form = contentType.hasPrefix("application/x-www-form-urlencoded")
+        let form =
+            contentType.hasPrefix("application/x-www-form-urlencoded")
             ? FormEncoding.decode(String(decoding: request.body, as: UTF8.self))
             : []
         func field(_ name: String) -> String? { form.first { $0.0 == name }?.1 }
@@ -58,8 +71,9 @@ extension EmulatorCore {
         // Client authentication: HTTP Basic, or client_id and client_secret in the body.
         var credentials: (String, String)?
         if let header = request.headers["authorization"], header.lowercased().hasPrefix("basic "),
-           let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: " ")),
-           let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: " ")),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
             credentials = (String(text[..<colon]), String(text[text.index(after: colon)...]))
         } else if let id = field("client_id"), let secret = field("client_secret") {
             credentials = (id, secret)
@@ -75,7 +89,8 @@ extension EmulatorCore {
         }
         switch field("grant_type") {
         case "authorization_code":
-            return exchangeCode(code: field("code"), redirectURI: field("redirect_uri"), verifier: field("code_verifier"))
+            return exchangeCode(
+                code: field("code"), redirectURI: field("redirect_uri"), verifier: field("code_verifier"))
         case "refresh_token":
             return refresh(field("refresh_token"))
         case let other:
@@ -94,11 +109,15 @@ extension EmulatorCore {
                 return .failure(.oauthError("invalid_grant", "The specified code is not valid."))
             }
             if record.redirectURI != redirectURI {
-                return .failure(.oauthError("invalid_grant", "The redirect_uri does not match the one sent to the authorization endpoint."))
+                return .failure(
+                    .oauthError(
+                        "invalid_grant", "The redirect_uri does not match the one sent to the authorization endpoint."))
             }
             if let challenge = record.challenge {
-                guard let verifier, EmulatorCore.challenge(for: verifier, method: record.challengeMethod) == challenge else {
-                    return .failure(.oauthError("invalid_grant", "The code_verifier does not match the code_challenge."))
+                guard let verifier, EmulatorCore.challenge(for: verifier, method: record.challengeMethod) == challenge
+                else {
+                    return .failure(
+                        .oauthError("invalid_grant", "The code_verifier does not match the code_challenge."))
                 }
             }
             return .success(())
@@ -138,20 +157,23 @@ extension EmulatorCore {
             let access = state.random.token(length: 96) + "="
             let refresh = state.random.token(length: 18)
             let now = clock.now
-            state.accessTokens[access] = AccessRecord(expiresAt: now + .seconds(configuration.tokenLifetime), scopes: configuration.scopes)
+            state.accessTokens[access] = AccessRecord(
+                expiresAt: now + .seconds(configuration.tokenLifetime), scopes: configuration.scopes)
             state.refreshTokens[refresh] = RefreshRecord(issuedAt: now)
             state.stats.grants[grant, default: 0] += 1
             return (access, refresh)
         }
         let scopesKey = configuration.usesLegacyScopesField ? "scopes" : "scope"
-        return .json(200, .object([
-            (scopesKey, .string(configuration.scopes.joined(separator: " "))),
-            ("access_token", .string(access)),
-            ("expires_in", .int(configuration.tokenLifetime)),
-            ("token_type", .string("bearer")),
-            ("state", .string(grant)),
-            ("refresh_token", .string(refresh)),
-        ]))
+        return .json(
+            200,
+            .object([
+                (scopesKey, .string(configuration.scopes.joined(separator: " "))),
+                ("access_token", .string(access)),
+                ("expires_in", .int(configuration.tokenLifetime)),
+                ("token_type", .string("bearer")),
+                ("state", .string(grant)),
+                ("refresh_token", .string(refresh)),
+            ]))
     }
 
     /// The PKCE challenge for a verifier: base64url(SHA-256) for S256, the verifier for plain.
@@ -169,17 +191,33 @@ extension EmulatorCore {
     /// Checks the request's credentials. Returns the token's scopes, or the error response.
     func authenticate(_ request: EmulatorRequest) -> Result<[String], EmulatorResponse> {
         if request.queryValue("access_token") != nil {
-            return .failure(.apiError(401, "Access tokens in the query string are no longer accepted (CHANGE-2770 era). Send the header Authorization: Bearer <token>."))
+            return .failure(
+                .apiError(
+                    401,
+                    "Access tokens in the query string are no longer accepted (CHANGE-2770 era). Send the header Authorization: Bearer <token>."
+                ))
         }
         if request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true,
-           FormEncoding.decode(String(decoding: request.body, as: UTF8.self)).contains(where: { $0.0 == "access_token" }) {
-            return .failure(.apiError(401, "Access tokens in the request body are no longer accepted. Send the header Authorization: Bearer <token>."))
+            FormEncoding.decode(String(decoding: request.body, as: UTF8.self)).contains(where: {
+                $0.0 == "access_token"
+            })
+        {
+            return .failure(
+                .apiError(
+                    401,
+                    "Access tokens in the request body are no longer accepted. Send the header Authorization: Bearer <token>."
+                ))
         }
         guard let header = request.headers["authorization"] else {
             return .failure(.apiError(401, "Authentication required: this endpoint needs an OAuth access token."))
         }
         if header.lowercased().hasPrefix("basic ") {
-            return .failure(EmulatorResponse(status: 401, headers: [("Content-Type", "text/plain"), ("WWW-Authenticate", "Basic realm=\"Bitbucket.org HTTP\"")], body: "Unauthorized"))
+            return .failure(
+                EmulatorResponse(
+                    status: 401,
+                    headers: [
+                        ("Content-Type", "text/plain"), ("WWW-Authenticate", "Basic realm=\"Bitbucket.org HTTP\""),
+                    ], body: "Unauthorized"))
         }
         guard header.lowercased().hasPrefix("bearer ") else {
             return .failure(.apiError(401, "Unsupported authorization scheme."))
@@ -187,10 +225,12 @@ extension EmulatorCore {
         let token = String(header.dropFirst(7)).trimmingCharacters(in: " ")
         let record = state.withLock { $0.accessTokens[token] }
         guard let record else {
-            return .failure(.apiError(401, "Access token expired. Use your refresh token to obtain a new access token."))
+            return .failure(
+                .apiError(401, "Access token expired. Use your refresh token to obtain a new access token."))
         }
         guard clock.now < record.expiresAt else {
-            return .failure(.apiError(401, "Access token expired. Use your refresh token to obtain a new access token."))
+            return .failure(
+                .apiError(401, "Access token expired. Use your refresh token to obtain a new access token."))
         }
         return .success(record.scopes)
     }

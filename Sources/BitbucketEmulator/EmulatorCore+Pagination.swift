@@ -13,7 +13,9 @@ extension EmulatorCore {
     /// The page length a request asks for, capped like Bitbucket does.
     func pageLength(_ request: EmulatorRequest) -> Int {
         let asked = request.queryValue("pagelen").flatMap(Int.init) ?? EmulatorCore.defaultPageLength
-        return min(max(1, asked), configuration.pageCap.map { max(1, $0) } ?? EmulatorCore.maxPageLength, EmulatorCore.maxPageLength)
+        return min(
+            max(1, asked), configuration.pageCap.map { max(1, $0) } ?? EmulatorCore.maxPageLength,
+            EmulatorCore.maxPageLength)
     }
 
     /// Pages an already built list of values.
@@ -27,10 +29,14 @@ extension EmulatorCore {
             start = request.queryValue("cursor").flatMap(EmulatorCore.decodeCursor) ?? 0
         }
         let slice = start < values.count ? Array(values[start..<min(values.count, start + length)]) : []
-        return envelope(slice, total: values.count, start: start, length: length, request: request, path: path, style: style)
+        return envelope(
+            slice, total: values.count, start: start, length: length, request: request, path: path, style: style)
     }
 
-    func envelope(_ page: [JSONValue], total: Int, start: Int, length: Int, request: EmulatorRequest, path: String, style: PageStyle) -> EmulatorResponse {
+    func envelope(
+        _ page: [JSONValue], total: Int, start: Int, length: Int, request: EmulatorRequest, path: String,
+        style: PageStyle
+    ) -> EmulatorResponse {
         var members: [(String, JSONValue)] = [("pagelen", .int(length))]
         let hasNext = start + length < total
         switch style {
@@ -39,18 +45,30 @@ extension EmulatorCore {
             if includeSize { members.append(("size", .int(total))) }
             members.append(("values", .array(page)))
             members.append(("page", .int(number)))
-            if hasNext { members.append(("next", .string(link(path, request, replacing: "page", with: String(number + 1))))) }
-            if number > 1 { members.append(("previous", .string(link(path, request, replacing: "page", with: String(number - 1))))) }
+            if hasNext {
+                members.append(("next", .string(link(path, request, replacing: "page", with: String(number + 1)))))
+            }
+            if number > 1 {
+                members.append(("previous", .string(link(path, request, replacing: "page", with: String(number - 1)))))
+            }
         case .cursor:
             members.append(("values", .array(page)))
-            if hasNext { members.append(("next", .string(link(path, request, replacing: "cursor", with: EmulatorCore.encodeCursor(start + length))))) }
+            if hasNext {
+                members.append(
+                    (
+                        "next",
+                        .string(
+                            link(path, request, replacing: "cursor", with: EmulatorCore.encodeCursor(start + length)))
+                    ))
+            }
         }
         var body = JSONValue.object(members)
         if let fields = request.queryValue("fields") { body = body.selecting(fields: fields) }
         return .json(200, body)
     }
 
-    private func link(_ path: String, _ request: EmulatorRequest, replacing name: String, with value: String) -> String {
+    private func link(_ path: String, _ request: EmulatorRequest, replacing name: String, with value: String) -> String
+    {
         var items = request.queryItems.filter { $0.0 != name }
         items.append((name, value))
         return baseURL + path + "?" + FormEncoding.encode(items)
@@ -62,7 +80,9 @@ extension EmulatorCore {
     }
 
     static func decodeCursor(_ cursor: String) -> Int? {
-        guard cursor.hasPrefix("c"), let raw = Int(cursor.dropFirst(), radix: 36), (raw - 3) % 7 == 0 else { return nil }
+        guard cursor.hasPrefix("c"), let raw = Int(cursor.dropFirst(), radix: 36), (raw - 3) % 7 == 0 else {
+            return nil
+        }
         return (raw - 3) / 7
     }
 
@@ -79,7 +99,12 @@ extension EmulatorCore {
                 return .apiError(
                     410, "CHANGE-2770 - Functionality has been deprecated",
                     detail: .string("The role parameter is no longer supported on this endpoint."),
-                    data: .object([("announcement_url", .string("https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"))])
+                    data: .object([
+                        (
+                            "announcement_url",
+                            .string("https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770")
+                        )
+                    ])
                 )
             }
             guard ["member", "contributor", "admin", "owner"].contains(role) else {
@@ -95,7 +120,9 @@ extension EmulatorCore {
         if let q = request.queryValue("q"), !q.trimmingCharacters(in: " ").isEmpty {
             do {
                 let filter = try RepositoryFilter(parsing: q)
-                indices = indices.filter { filter.matches(data.repositories[$0], workspace: data.workspaces[workspace]) }
+                indices = indices.filter {
+                    filter.matches(data.repositories[$0], workspace: data.workspaces[workspace])
+                }
             } catch {
                 return .apiError(400, "Invalid query: \(error.message)", detail: .string(q))
             }
@@ -106,14 +133,21 @@ extension EmulatorCore {
         if start > 0 && start >= indices.count {
             return .apiError(404, "Invalid page")
         }
-        let values = indices[min(start, indices.count)..<min(indices.count, start + length)].map { repositoryJSON($0, in: data) }
-        return envelope(values, total: indices.count, start: start, length: length, request: request, path: "/2.0/repositories/\(slug)", style: .numbered(includeSize: true))
+        let values = indices[min(start, indices.count)..<min(indices.count, start + length)].map {
+            repositoryJSON($0, in: data)
+        }
+        return envelope(
+            values, total: indices.count, start: start, length: length, request: request,
+            path: "/2.0/repositories/\(slug)", style: .numbered(includeSize: true))
     }
 
-    private func sortedIndices(workspace: Int, sort: String?, in data: EmulatorData) throws(EmulatorQueryError) -> [Int] {
+    private func sortedIndices(workspace: Int, sort: String?, in data: EmulatorData) throws(EmulatorQueryError) -> [Int]
+    {
         let key = "\(data.generation)|\(workspace)|\(sort ?? "")"
         if let cached = sortCache.withLock({ $0[key] }) { return cached }
-        var indices = data.repositories.indices.filter { data.repositories[$0].workspace == workspace && !data.repositories[$0].isDeleted }
+        var indices = data.repositories.indices.filter {
+            data.repositories[$0].workspace == workspace && !data.repositories[$0].isDeleted
+        }
         if let sort {
             let descending = sort.hasPrefix("-")
             let field = sort.trimmingCharacters(in: "-")

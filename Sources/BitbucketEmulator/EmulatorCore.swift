@@ -84,7 +84,8 @@ public final class EmulatorCore: Sendable {
             hostile: configuration.isHostile,
             sshKeyCount: configuration.sshKeyCount
         )
-        live = Mutex(LiveData(data: data, churn: Churn(seed: configuration.seed, pending: configuration.churn, data: data)))
+        live = Mutex(
+            LiveData(data: data, churn: Churn(seed: configuration.seed, pending: configuration.churn, data: data)))
         state = Mutex(MutableState(random: SeededRandom(seed: configuration.seed ^ 0x5EED)))
     }
 
@@ -134,7 +135,8 @@ public final class EmulatorCore: Sendable {
         if path.hasPrefix("/_emulator/") { return control(request) }
         if path == "/site/oauth2/authorize" {
             // HEAD too, so `curl -sI URL` shows the redirect carrying the code.
-            return request.method == "GET" || request.method == "HEAD" ? authorize(request) : .text(405, "Method Not Allowed")
+            return request.method == "GET" || request.method == "HEAD"
+                ? authorize(request) : .text(405, "Method Not Allowed")
         }
         if path == "/site/oauth2/access_token" {
             return request.method == "POST" ? token(request) : .text(405, "Method Not Allowed")
@@ -171,8 +173,12 @@ public final class EmulatorCore: Sendable {
             return (fails, [500, 502, 503][state.random.int(0..<3)])
         }
         guard fails else { return nil }
-        let title = status == 500 ? "500 Internal Server Error" : status == 502 ? "502 Bad Gateway" : "503 Service Unavailable"
-        return .text(status, "<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n</body>\r\n</html>\r\n", type: "text/html")
+        let title =
+            status == 500 ? "500 Internal Server Error" : status == 502 ? "502 Bad Gateway" : "503 Service Unavailable"
+        return .text(
+            status,
+            "<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n</body>\r\n</html>\r\n",
+            type: "text/html")
     }
 
     // MARK: - Control endpoints (not part of Bitbucket)
@@ -207,7 +213,11 @@ public final class EmulatorCore: Sendable {
             // The truth, for tests: every repository that exists now, by uuid and full name.
             let data = self.data
             let values: [JSONValue] = data.repositories.filter { !$0.isDeleted }.map {
-                .object([("uuid", .string($0.uuid)), ("full_name", .string("\(data.workspaces[$0.workspace].slug)/\($0.slug)")), ("updated_on", .string(ISODate.format($0.updatedOn)))])
+                .object([
+                    ("uuid", .string($0.uuid)),
+                    ("full_name", .string("\(data.workspaces[$0.workspace].slug)/\($0.slug)")),
+                    ("updated_on", .string(ISODate.format($0.updatedOn))),
+                ])
             }
             return .json(200, .object([("size", .int(values.count)), ("values", .array(values))]))
         case ("POST", "/_emulator/authorize"):

@@ -31,7 +31,8 @@ struct SeededRandom: Sendable {
             let s = String(value, radix: 16)
             return String(repeating: "0", count: max(0, digits - s.count)) + s.suffix(digits)
         }
-        return "{\(hex(a >> 32, 8))-\(hex(a >> 16 & 0xFFFF, 4))-4\(hex(a & 0xFFF, 3))-a\(hex(b >> 48 & 0xFFF, 3))-\(hex(b & 0xFFFF_FFFF_FFFF, 12))}"
+        return
+            "{\(hex(a >> 32, 8))-\(hex(a >> 16 & 0xFFFF, 4))-4\(hex(a & 0xFFF, 3))-a\(hex(b >> 48 & 0xFFF, 3))-\(hex(b & 0xFFFF_FFFF_FFFF, 12))}"
     }
 
     /// Random letters and digits, like Bitbucket's codes and tokens.
@@ -106,8 +107,15 @@ struct EmulatorData: Sendable {
     /// Bumped by every change, so derived orders cached for one version are never served for another.
     var generation = 0
 
-    static let languages = ["swift", "go", "python", "javascript", "typescript", "java", "rust", "c", "c++", "kotlin", "ruby", "php", "haskell", "shell", ""]
-    static let words = ["api", "gateway", "infra", "billing", "search", "mobile", "web", "auth", "payments", "docs", "cli", "sdk", "ml", "pipeline", "metrics", "events", "notifier", "scheduler", "storage", "frontend", "backend", "terraform", "ansible", "dashboards", "reports", "ledger", "identity", "gateway"]
+    static let languages = [
+        "swift", "go", "python", "javascript", "typescript", "java", "rust", "c", "c++", "kotlin", "ruby", "php",
+        "haskell", "shell", "",
+    ]
+    static let words = [
+        "api", "gateway", "infra", "billing", "search", "mobile", "web", "auth", "payments", "docs", "cli", "sdk", "ml",
+        "pipeline", "metrics", "events", "notifier", "scheduler", "storage", "frontend", "backend", "terraform",
+        "ansible", "dashboards", "reports", "ledger", "identity", "gateway",
+    ]
     static let special = ["日本語ドキュメント", "数据平台", "🚀 launcher", "café-menu", "Ünïcödé tools", "한국어-wiki", "emoji-🎉-party"]
     static let hostileStrings = [
         "evil\u{1B}[2J\u{1B}[Hcleared",
@@ -122,7 +130,9 @@ struct EmulatorData: Sendable {
     ]
 
     /// Generates the account.
-    static func make(seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool, sshKeyCount: Int = 4) -> EmulatorData {
+    static func make(
+        seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool, sshKeyCount: Int = 4
+    ) -> EmulatorData {
         var rng = SeededRandom(seed: seed)
         let displayName = hostile ? "Zoë \u{1B}[31mÅngström\u{1B}[0m-李" : "Zoë Ångström-李"
         var workspaces: [EmulatedWorkspace] = []
@@ -130,23 +140,31 @@ struct EmulatorData: Sendable {
             ("acme-platform", "ACME Platform"), ("data-science", nil), ("mobile-guild", "Mobile Guild 📱"),
             ("ops", "Operations"), ("research-lab", "Research Lab"), ("design", "Design 設計"),
         ]
-        workspaces.append(EmulatedWorkspace(uuid: rng.uuid(), slug: "zoe-angstrom", name: displayName, isAdministrator: true, isPersonal: true, projects: []))
+        workspaces.append(
+            EmulatedWorkspace(
+                uuid: rng.uuid(), slug: "zoe-angstrom", name: displayName, isAdministrator: true, isPersonal: true,
+                projects: []))
         for index in 0..<max(0, workspaceCount - 1) {
             let base = teamNames[index % teamNames.count]
             let slug = index < teamNames.count ? base.0 : "\(base.0)-\(index / teamNames.count + 1)"
             var name = base.1.map { index < teamNames.count ? $0 : "\($0) \(index / teamNames.count + 1)" }
             if hostile && index == 2 { name = "Guild \u{1B}]52;c;ZXZpbA==\u{07}\u{202E}evil" }
-            workspaces.append(EmulatedWorkspace(uuid: rng.uuid(), slug: slug, name: name, isAdministrator: rng.chance(0.4), isPersonal: false, projects: []))
+            workspaces.append(
+                EmulatedWorkspace(
+                    uuid: rng.uuid(), slug: slug, name: name, isAdministrator: rng.chance(0.4), isPersonal: false,
+                    projects: []))
         }
         for index in workspaces.indices {
             let count = 1 + rng.int(0..<3)
             workspaces[index].projects = (0..<count).map { p in
                 let key = ["PROJ", "CORE", "OPS", "WEB"][p % 4]
-                return (key: key, name: ["Main project", "Core services", "Operations", "Web"][p % 4], uuid: rng.uuid())
+                return (
+                    key: key, name: ["Main project", "Core services", "Operations", "Web"][p % 4], uuid: rng.uuid()
+                )
             }
         }
 
-        let now = 1_795_000_000  // 2026-11-17, fixed so the data never changes with the clock.
+        let now = 1_795_000_000 // 2026-11-17, fixed so the data never changes with the clock.
         var repositories: [EmulatedRepository] = []
         repositories.reserveCapacity(repositoryCount)
         var usedSlugs: [Int: Set<String>] = [:]
@@ -192,9 +210,15 @@ struct EmulatorData: Sendable {
             switch rng.int(0..<10) {
             case 0, 1, 2: description = ""
             case 3:
-                description = "A long description. " + String(repeating: "This repository holds the services, tooling and documentation that keep the platform running day and night. ", count: 4)
+                description =
+                    "A long description. "
+                    + String(
+                        repeating:
+                            "This repository holds the services, tooling and documentation that keep the platform running day and night. ",
+                        count: 4)
             default:
-                description = "Service for \(rng.pick(words)) and \(rng.pick(words)); maintained by the \(workspaces[workspace].slug) team."
+                description =
+                    "Service for \(rng.pick(words)) and \(rng.pick(words)); maintained by the \(workspaces[workspace].slug) team."
             }
             if hostile {
                 if rng.chance(0.2) { description = rng.pick(hostileStrings) + " " + description }
@@ -202,15 +226,16 @@ struct EmulatorData: Sendable {
             }
             let parent: Int? = repositories.isEmpty || !rng.chance(0.1) ? nil : rng.int(0..<repositories.count)
             let project = rng.int(0..<workspaces[workspace].projects.count)
-            repositories.append(EmulatedRepository(
-                uuid: rng.uuid(), name: name, slug: unique, workspace: workspace, description: description,
-                isPrivate: rng.chance(0.7), language: rng.pick(languages), size: isEmpty ? rng.int(0..<512) : size,
-                createdOn: created, updatedOn: isEmpty ? created : updated,
-                mainBranch: isEmpty ? nil : (rng.chance(0.8) ? "main" : "master"),
-                forkPolicy: rng.pick(["allow_forks", "no_public_forks", "no_forks"]),
-                hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
-                website: rng.chance(0.1) ? "https://\(unique).example.com" : nil
-            ))
+            repositories.append(
+                EmulatedRepository(
+                    uuid: rng.uuid(), name: name, slug: unique, workspace: workspace, description: description,
+                    isPrivate: rng.chance(0.7), language: rng.pick(languages), size: isEmpty ? rng.int(0..<512) : size,
+                    createdOn: created, updatedOn: isEmpty ? created : updated,
+                    mainBranch: isEmpty ? nil : (rng.chance(0.8) ? "main" : "master"),
+                    forkPolicy: rng.pick(["allow_forks", "no_public_forks", "no_forks"]),
+                    hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
+                    website: rng.chance(0.1) ? "https://\(unique).example.com" : nil
+                ))
         }
         var keyRandom = SeededRandom(seed: seed ^ 0x55_48_4B)
         let sshKeys = makeSSHKeys(count: sshKeyCount, rng: &keyRandom, hostile: hostile, now: now)
@@ -247,7 +272,8 @@ struct EmulatorData: Sendable {
     static func makeSSHKeys(count: Int, rng: inout SeededRandom, hostile: Bool, now: Int) -> [EmulatedSSHKey] {
         func wire(_ bytes: [UInt8]) -> [UInt8] {
             let length = UInt32(bytes.count)
-            return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + bytes
+            return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+                + bytes
         }
         func randomBytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         func base64(_ bytes: [UInt8]) -> String { Base64.encode(bytes) }
@@ -267,18 +293,20 @@ struct EmulatorData: Sendable {
                 key = "ssh-ed25519 " + base64(wire(Array("ssh-ed25519".utf8)) + wire(randomBytes(32)))
             }
             let day = 86_400
-            var label = ["laptop", "build server", "", "ci (expires)"][index % 4] + (index >= 4 ? " \(index / 4 + 1)" : "")
+            var label =
+                ["laptop", "build server", "", "ci (expires)"][index % 4] + (index >= 4 ? " \(index / 4 + 1)" : "")
             var comment = ["zoe@laptop", "builder@ci-01", "old-key", "ci@runner"][index % 4]
             if hostile {
                 label = hostileStrings[index % hostileStrings.count]
                 comment = hostileStrings[(index + 3) % hostileStrings.count]
             }
-            keys.append(EmulatedSSHKey(
-                uuid: rng.uuid(), key: key, label: label, comment: comment,
-                createdOn: now - [400, 900, 2_000, 30][index % 4] * day - index * 3_600,
-                lastUsed: [now - 3 * day, now - 400 * day, nil, now - 1 * day][index % 4],
-                expiresOn: [nil, nil, now - 200 * day, now + 300 * day][index % 4]
-            ))
+            keys.append(
+                EmulatedSSHKey(
+                    uuid: rng.uuid(), key: key, label: label, comment: comment,
+                    createdOn: now - [400, 900, 2_000, 30][index % 4] * day - index * 3_600,
+                    lastUsed: [now - 3 * day, now - 400 * day, nil, now - 1 * day][index % 4],
+                    expiresOn: [nil, nil, now - 200 * day, now + 300 * day][index % 4]
+                ))
         }
         return keys
     }
@@ -306,7 +334,9 @@ enum Base64 {
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
         while index < bytes.count {
-            let a = bytes[index], b = index + 1 < bytes.count ? bytes[index + 1] : 0, c = index + 2 < bytes.count ? bytes[index + 2] : 0
+            let a = bytes[index]
+            let b = index + 1 < bytes.count ? bytes[index + 1] : 0
+            let c = index + 2 < bytes.count ? bytes[index + 2] : 0
             out.append(alphabet[Int(a >> 2)])
             out.append(alphabet[Int((a & 0x03) << 4 | b >> 4)])
             out.append(index + 1 < bytes.count ? alphabet[Int((b & 0x0F) << 2 | c >> 6)] : UInt8(ascii: "="))

@@ -14,7 +14,8 @@ public struct EmulatorRequest: Sendable {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
         self.body = body
     }
 
@@ -46,7 +47,9 @@ public struct EmulatorResponse: Sendable {
     }
 
     static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> EmulatorResponse {
-        EmulatorResponse(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: value.serialized)
+        EmulatorResponse(
+            status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers,
+            body: value.serialized)
     }
 
     static func text(_ status: Int, _ text: String, type: String = "text/plain") -> EmulatorResponse {
@@ -54,7 +57,10 @@ public struct EmulatorResponse: Sendable {
     }
 
     /// Bitbucket's API error envelope.
-    static func apiError(_ status: Int, _ message: String, detail: JSONValue? = nil, data: JSONValue? = nil, headers: [(String, String)] = []) -> EmulatorResponse {
+    static func apiError(
+        _ status: Int, _ message: String, detail: JSONValue? = nil, data: JSONValue? = nil,
+        headers: [(String, String)] = []
+    ) -> EmulatorResponse {
         var error: [(String, JSONValue)] = [("message", .string(message))]
         if let detail { error.append(("detail", detail)) }
         if let data { error.append(("data", data)) }
@@ -92,7 +98,8 @@ public enum FormEncoding {
             if byte == UInt8(ascii: "+") {
                 bytes.append(0x20)
             } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 iterator = iterator.dropFirst(2)
             } else {
@@ -107,8 +114,9 @@ public enum FormEncoding {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = String(byte, radix: 16, uppercase: true)

@@ -11,11 +11,17 @@ struct RepositoryFilter {
     }
 
     enum Value: Equatable {
-        case string(String), number(Int), bool(Bool), null
+        case string(String)
+        case number(Int)
+        case bool(Bool)
+        case null
     }
 
     private let root: Expression
-    static let fields: Set<String> = ["name", "slug", "full_name", "description", "language", "is_private", "size", "uuid", "created_on", "updated_on", "project.key", "mainbranch.name", "fork_policy"]
+    static let fields: Set<String> = [
+        "name", "slug", "full_name", "description", "language", "is_private", "size", "uuid", "created_on",
+        "updated_on", "project.key", "mainbranch.name", "fork_policy",
+    ]
 
     init(parsing text: String) throws(EmulatorQueryError) {
         var parser = Parser(tokens: try Parser.tokenize(text))
@@ -27,7 +33,9 @@ struct RepositoryFilter {
         evaluate(root, repository, workspace)
     }
 
-    private func evaluate(_ expression: Expression, _ repository: EmulatedRepository, _ workspace: EmulatedWorkspace) -> Bool {
+    private func evaluate(
+        _ expression: Expression, _ repository: EmulatedRepository, _ workspace: EmulatedWorkspace
+    ) -> Bool {
         switch expression {
         case .and(let a, let b): return evaluate(a, repository, workspace) && evaluate(b, repository, workspace)
         case .or(let a, let b): return evaluate(a, repository, workspace) || evaluate(b, repository, workspace)
@@ -67,8 +75,10 @@ struct RepositoryFilter {
         default:
             let ordered: Bool?
             switch (actual, expected) {
-            case (.number(let a), .number(let e)): ordered = op == ">" ? a > e : op == ">=" ? a >= e : op == "<" ? a < e : a <= e
-            case (.string(let a), .string(let e)): ordered = op == ">" ? a > e : op == ">=" ? a >= e : op == "<" ? a < e : a <= e
+            case (.number(let a), .number(let e)):
+                ordered = op == ">" ? a > e : op == ">=" ? a >= e : op == "<" ? a < e : a <= e
+            case (.string(let a), .string(let e)):
+                ordered = op == ">" ? a > e : op == ">=" ? a >= e : op == "<" ? a < e : a <= e
             default: ordered = nil
             }
             return ordered ?? false
@@ -114,9 +124,13 @@ struct RepositoryFilter {
                 return inner
             }
             let field = try next()
-            guard RepositoryFilter.fields.contains(field) else { throw EmulatorQueryError("invalid field name: \(field)") }
+            guard RepositoryFilter.fields.contains(field) else {
+                throw EmulatorQueryError("invalid field name: \(field)")
+            }
             let op = try next()
-            guard ["=", "!=", "~", "!~", ">", ">=", "<", "<="].contains(op) else { throw EmulatorQueryError("invalid operator: \(op)") }
+            guard ["=", "!=", "~", "!~", ">", ">=", "<", "<="].contains(op) else {
+                throw EmulatorQueryError("invalid operator: \(op)")
+            }
             let raw = try next()
             let value: Value
             if raw.hasPrefix("\"") {

@@ -1,5 +1,6 @@
 @preconcurrency import CNcursesw
 import TerminalUI
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,11 +21,14 @@ public enum TerminalError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notATerminal:
-            return "bbtui needs a terminal: standard input and output must be a tty. For scripts, use the subcommands (see `bbtui --help`)."
+            return
+                "bbtui needs a terminal: standard input and output must be a tty. For scripts, use the subcommands (see `bbtui --help`)."
         case .unknownTerminal(let name):
-            return "The terminal type \"\(name)\" is unknown to ncurses. Set TERM to one your system knows, for example TERM=xterm-256color."
+            return
+                "The terminal type \"\(name)\" is unknown to ncurses. Set TERM to one your system knows, for example TERM=xterm-256color."
         case .cannotAddressCursor(let name):
-            return "This terminal (TERM=\(name)) cannot move the cursor, so bbtui's full screen cannot run in it. Use the commands instead: `bbtui login --no-tui`, `bbtui status`, `bbtui repos` (see `bbtui --help`), or set TERM to your real terminal, e.g. TERM=xterm-256color."
+            return
+                "This terminal (TERM=\(name)) cannot move the cursor, so bbtui's full screen cannot run in it. Use the commands instead: `bbtui login --no-tui`, `bbtui status`, `bbtui repos` (see `bbtui --help`), or set TERM to your real terminal, e.g. TERM=xterm-256color."
         case .system(let call, let code):
             return "\(call) failed: \(String(cString: strerror(code)))"
         }
@@ -69,7 +73,10 @@ public final class NcursesTerminal: Terminal {
     /// - Parameters:
     ///   - environment: read for `TERM`, `NO_COLOR`, `TMUX` and `STY`.
     ///   - setsLocale: calls `setlocale(LC_ALL, "")` first; tests that set a locale themselves pass false.
-    public init(inputFD: Int32 = STDIN_FILENO, outputFD: Int32 = STDOUT_FILENO, environment: [String: String], setsLocale: Bool = true) throws {
+    public init(
+        inputFD: Int32 = STDIN_FILENO, outputFD: Int32 = STDOUT_FILENO, environment: [String: String],
+        setsLocale: Bool = true
+    ) throws {
         guard isatty(inputFD) == 1, isatty(outputFD) == 1 else { throw TerminalError.notATerminal }
         if setsLocale { setlocale(LC_ALL, "") }
         let codeset = String(cString: bbtui_codeset())
@@ -113,7 +120,9 @@ public final class NcursesTerminal: Terminal {
             start_color()
             use_default_colors()
         }
-        capabilities = TerminalCapabilities(isUnicode: isUnicode, hasColor: wantsColor, hasHyperlinks: TerminalCapabilities.hyperlinks(environment: environment))
+        capabilities = TerminalCapabilities(
+            isUnicode: isUnicode, hasColor: wantsColor,
+            hasHyperlinks: TerminalCapabilities.hyperlinks(environment: environment))
         multiplexer = OSC52.multiplexer(environment: environment)
 
         var rows: Int32 = 0
@@ -127,12 +136,14 @@ public final class NcursesTerminal: Terminal {
 
         // What the last-resort restore writes: leave the alternate screen, show the cursor, stop
         // bracketed paste and mouse reports, reset attributes.
-        let exitCA = tigetstr("rmcup").flatMap { pointer -> String? in
-            Int(bitPattern: pointer) == -1 ? nil : String(cString: pointer)
-        } ?? ""
+        let exitCA =
+            tigetstr("rmcup").flatMap { pointer -> String? in
+                Int(bitPattern: pointer) == -1 ? nil : String(cString: pointer)
+            } ?? ""
         hasAlternateScreen = !exitCA.isEmpty
         restoreBytes = Array((NcursesTerminal.modesOff + "\u{1B}[0m\u{1B}[?25h" + exitCA + "\r\n").utf8)
-        SignalRelay.install(writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: hasModes ? savedModes : nil)
+        SignalRelay.install(
+            writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: hasModes ? savedModes : nil)
         writeRaw(NcursesTerminal.pasteOn)
         NcursesTerminal.registerExitHook()
     }
@@ -314,7 +325,10 @@ public final class NcursesTerminal: Terminal {
         var out = ""
         for link in screen.links where link.y < height && link.x < width {
             let end = min(width, link.x + link.width)
-            let unchanged = old.map { old in old.links.contains(link) && (link.x..<end).allSatisfy { old[$0, link.y] == screen[$0, link.y] } } ?? false
+            let unchanged =
+                old.map { old in
+                    old.links.contains(link) && (link.x..<end).allSatisfy { old[$0, link.y] == screen[$0, link.y] }
+                } ?? false
             if unchanged { continue }
             var text = ""
             for x in link.x..<end {
@@ -324,7 +338,8 @@ public final class NcursesTerminal: Terminal {
             }
             // The URL passed `Hyperlink.safeURL`: printable ASCII only, nothing that can end
             // or extend the sequence.
-            out += "\u{1B}7\u{1B}[\(link.y + 1);\(link.x + 1)H" + sgr(screen[link.x, link.y].style)
+            out +=
+                "\u{1B}7\u{1B}[\(link.y + 1);\(link.x + 1)H" + sgr(screen[link.x, link.y].style)
                 + "\u{1B}]8;;\(link.url)\u{1B}\\" + text + "\u{1B}]8;;\u{1B}\\\u{1B}8"
         }
         if !out.isEmpty { writeRaw(out) }
@@ -338,8 +353,18 @@ public final class NcursesTerminal: Terminal {
         if style.attributes.contains(.underline) { codes.append("4") }
         if style.attributes.contains(.reverse) { codes.append("7") }
         if capabilities.hasColor {
-            if style.foreground != .default { codes.append(String(style.foreground.rawValue < 8 ? 30 + style.foreground.rawValue : 82 + style.foreground.rawValue)) }
-            if style.background != .default { codes.append(String(style.background.rawValue < 8 ? 40 + style.background.rawValue : 92 + style.background.rawValue)) }
+            if style.foreground != .default {
+                codes.append(
+                    String(
+                        style.foreground.rawValue < 8 ? 30 + style.foreground.rawValue : 82 + style.foreground.rawValue)
+                )
+            }
+            if style.background != .default {
+                codes.append(
+                    String(
+                        style.background.rawValue < 8 ? 40 + style.background.rawValue : 92 + style.background.rawValue)
+                )
+            }
         }
         return "\u{1B}[" + codes.joined(separator: ";") + "m"
     }
@@ -519,13 +544,13 @@ final class PipeWaker: Waker {
     }
 }
 
-private extension String {
+extension String {
     /// "UTF-8" and "utf8" alike become "UTF8".
-    func replacingUTF8Dash() -> String { filter { $0 != "-" } }
+    fileprivate func replacingUTF8Dash() -> String { filter { $0 != "-" } }
 }
 
-private extension Duration {
-    var milliseconds: Int64 {
+extension Duration {
+    fileprivate var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

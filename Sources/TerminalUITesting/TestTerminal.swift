@@ -26,7 +26,10 @@ public final class TestTerminal: Terminal {
     private let wakeups: TestWaker
 
     /// Creates a terminal of `size` that will deliver `events`.
-    public init(size: Size = Size(width: 80, height: 24), capabilities: TerminalCapabilities = TerminalCapabilities(), events: [TerminalEvent] = []) {
+    public init(
+        size: Size = Size(width: 80, height: 24), capabilities: TerminalCapabilities = TerminalCapabilities(),
+        events: [TerminalEvent] = []
+    ) {
         self.size = size
         self.capabilities = capabilities
         self.script = events

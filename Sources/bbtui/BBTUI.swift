@@ -8,9 +8,9 @@ struct BBTUI: AsyncParsableCommand {
         commandName: "bbtui",
         abstract: "A terminal account browser for Bitbucket Cloud.",
         discussion: """
-        Without a subcommand, bbtui opens the full-screen browser (and the login screen when no \
-        account is stored). Try `bbtui demo` for the whole program against a local emulator.
-        """,
+            Without a subcommand, bbtui opens the full-screen browser (and the login screen when no \
+            account is stored). Try `bbtui demo` for the whole program against a local emulator.
+            """,
         version: BuildInfo.versionLine,
         subcommands: [
             BrowseCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self, SwitchCommand.self,
@@ -23,7 +23,8 @@ struct BBTUI: AsyncParsableCommand {
 
 /// `bbtui` / `bbtui browse`: the full-screen browser.
 struct BrowseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "browse", abstract: "Open the full-screen account browser (the default).")
+    static let configuration = CommandConfiguration(
+        commandName: "browse", abstract: "Open the full-screen account browser (the default).")
 
     func run() async throws {
         let status = await TUI.run(environment: ProcessInfo.processInfo.environment)

@@ -26,8 +26,12 @@ struct CLIContext {
             let requestLimit = try settings.requestLimit()
             let store = try TokenStore(paths: settings.paths)
             for notice in store.notices { printError("bbtui: \(notice)") }
-            let transport = AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout)
-            return CLIContext(environment: environment, settings: settings, store: store, transport: transport, commandTimeout: commandTimeout, requestLimit: requestLimit)
+            let transport = AsyncHTTPClientTransport(
+                environment: environment, connectTimeout: min(.seconds(5), requestTimeout),
+                requestTimeout: requestTimeout)
+            return CLIContext(
+                environment: environment, settings: settings, store: store, transport: transport,
+                commandTimeout: commandTimeout, requestLimit: requestLimit)
         } catch {
             printError("bbtui: \(error)")
             throw ExitCode(ExitStatus.failure)
@@ -60,11 +64,15 @@ struct CLIContext {
             throw ExitCode(ExitStatus.failure)
         }
         let announced = Mutex<Set<String>>([])
-        return AccountSession(account: account, store: store, transport: transport, ledger: AccountSession.ledger(for: account, paths: settings.paths, limit: requestLimit), onRetry: { notice in
-            let cause = notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
-            guard announced.withLock({ $0.insert(cause).inserted }) else { return }
-            printError("bbtui: \(cause); retrying with backoff")
-        })
+        return AccountSession(
+            account: account, store: store, transport: transport,
+            ledger: AccountSession.ledger(for: account, paths: settings.paths, limit: requestLimit),
+            onRetry: { notice in
+                let cause =
+                    notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
+                guard announced.withLock({ $0.insert(cause).inserted }) else { return }
+                printError("bbtui: \(cause); retrying with backoff")
+            })
     }
 
     /// Runs the command's network work within `BBTUI_COMMAND_TIMEOUT`; past it, says so and
@@ -74,7 +82,9 @@ struct CLIContext {
         do {
             return try await Deadline.run(within: commandTimeout, timeout: { CommandTimeout(seconds: seconds) }, body)
         } catch let timeout as CommandTimeout {
-            printError("bbtui: gave up after \(timeout.seconds) s: the command did not finish within BBTUI_COMMAND_TIMEOUT. Check the network, or raise the limit.")
+            printError(
+                "bbtui: gave up after \(timeout.seconds) s: the command did not finish within BBTUI_COMMAND_TIMEOUT. Check the network, or raise the limit."
+            )
             throw ExitCode(ExitStatus.failure)
         }
     }
@@ -84,9 +94,16 @@ struct CLIContext {
     static func message(for error: any Error) -> (message: String, status: Int32) {
         let appError = ServiceError(error)
         if appError.needsLogin {
-            return (appError.description + (appError.description.hasSuffix("Log in again.") ? " Run `bbtui login`." : " Log in again with `bbtui login`."), ExitStatus.loginRequired)
+            return (
+                appError.description
+                    + (appError.description.hasSuffix("Log in again.")
+                        ? " Run `bbtui login`." : " Log in again with `bbtui login`."),
+                ExitStatus.loginRequired
+            )
         }
-        let next = appError.isRetryableLater ? " Run the command again in a few minutes." : (appError.isTransient ? " Run the command again." : "")
+        let next =
+            appError.isRetryableLater
+            ? " Run the command again in a few minutes." : (appError.isTransient ? " Run the command again." : "")
         return (appError.description + next, ExitStatus.failure)
     }
 

@@ -14,17 +14,18 @@ enum Completions {
     /// The active account's workspace slugs, from the cache of the last listing.
     static func workspaces(prefix: String) -> [String] {
         guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
-              FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
-              let store = openStore(), let account = try? store.activeAccount(),
-              let cache = try? CacheStore(paths: settings.paths),
-              let workspaces = cache.get([Workspace].self, key: CacheStore.Key.workspaces, accountID: account.id)?.value
+            FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
+            let store = openStore(), let account = try? store.activeAccount(),
+            let cache = try? CacheStore(paths: settings.paths),
+            let workspaces = cache.get([Workspace].self, key: CacheStore.Key.workspaces, accountID: account.id)?.value
         else { return [] }
         return workspaces.map(\.slug).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
     private static func openStore() -> TokenStore? {
         guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
-              FileManager.default.fileExists(atPath: settings.paths.credentialsDatabase) else { return nil }
+            FileManager.default.fileExists(atPath: settings.paths.credentialsDatabase)
+        else { return nil }
         return try? TokenStore(paths: settings.paths)
     }
 }

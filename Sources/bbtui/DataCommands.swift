@@ -4,7 +4,8 @@ import Foundation
 
 /// `bbtui whoami [--json]`.
 struct WhoamiCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the logged-in user's profile.")
+    static let configuration = CommandConfiguration(
+        commandName: "whoami", abstract: "Show the logged-in user's profile.")
 
     @Flag(help: "Print JSON (the API's field names).") var json = false
 
@@ -46,24 +47,36 @@ struct WhoamiCommand: AsyncParsableCommand {
         let context = try CLIContext.load()
         let client = try context.session(for: try context.activeAccount()).client
         let user: User
-        do { user = try await context.withinDeadline { try await client.currentUser() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
+        do { user = try await context.withinDeadline { try await client.currentUser() } } catch let exit as ExitCode {
+            throw exit
+        } catch { throw CLIContext.fail(error) }
         if json {
             printOut(bbtui.json(Output(user)))
             return
         }
-        printOut(table(["", ""], [
-            ["Name", safe(user.displayName)], ["Nickname", safe(user.nickname)], ["Username", safe(user.username)],
-            ["Account ID", safe(user.accountID)], ["UUID", safe(user.uuid)], ["Status", safe(user.accountStatus)],
-            ["Created", Format.day(user.createdOn)], ["Location", safe(user.location)], ["Website", safe(user.website)],
-            ["Two-step", user.hasTwoFactorAuthentication.map { $0 ? "enabled" : "disabled" } ?? "not reported"],
-            ["Scopes", user.grantedScopes.joined(separator: ", ")], ["Profile", safe(user.webURL)],
-        ]))
+        printOut(
+            table(
+                ["", ""],
+                [
+                    ["Name", safe(user.displayName)], ["Nickname", safe(user.nickname)],
+                    ["Username", safe(user.username)],
+                    ["Account ID", safe(user.accountID)], ["UUID", safe(user.uuid)],
+                    ["Status", safe(user.accountStatus)],
+                    ["Created", Format.day(user.createdOn)], ["Location", safe(user.location)],
+                    ["Website", safe(user.website)],
+                    [
+                        "Two-step",
+                        user.hasTwoFactorAuthentication.map { $0 ? "enabled" : "disabled" } ?? "not reported",
+                    ],
+                    ["Scopes", user.grantedScopes.joined(separator: ", ")], ["Profile", safe(user.webURL)],
+                ]))
     }
 }
 
 /// `bbtui emails [--json]`.
 struct EmailsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "emails", abstract: "List the user's email addresses, primary first.")
+    static let configuration = CommandConfiguration(
+        commandName: "emails", abstract: "List the user's email addresses, primary first.")
 
     @Flag(help: "Print JSON (the API's field names).") var json = false
 
@@ -71,25 +84,41 @@ struct EmailsCommand: AsyncParsableCommand {
         let context = try CLIContext.load()
         let client = try context.session(for: try context.activeAccount()).client
         var emails: [Email]
-        do { emails = try await context.withinDeadline { try await client.emails() } } catch let exit as ExitCode { throw exit } catch { throw CLIContext.fail(error) }
-        emails.sort { ($0.isPrimary ? 0 : 1, $0.isConfirmed ? 0 : 1, $0.address) < ($1.isPrimary ? 0 : 1, $1.isConfirmed ? 0 : 1, $1.address) }
+        do { emails = try await context.withinDeadline { try await client.emails() } } catch let exit as ExitCode {
+            throw exit
+        } catch { throw CLIContext.fail(error) }
+        emails.sort {
+            ($0.isPrimary ? 0 : 1, $0.isConfirmed ? 0 : 1, $0.address) < (
+                $1.isPrimary ? 0 : 1, $1.isConfirmed ? 0 : 1, $1.address
+            )
+        }
         if json {
             struct Row: Encodable { var email: String, is_primary: Bool, is_confirmed: Bool }
-            printOut(bbtui.json(emails.map { Row(email: $0.address, is_primary: $0.isPrimary, is_confirmed: $0.isConfirmed) }))
+            printOut(
+                bbtui.json(
+                    emails.map { Row(email: $0.address, is_primary: $0.isPrimary, is_confirmed: $0.isConfirmed) }))
             return
         }
-        printOut(table(["EMAIL", "PRIMARY", "CONFIRMED"], emails.map { [safe($0.address), $0.isPrimary ? "yes" : "no", $0.isConfirmed ? "yes" : "no"] }))
+        printOut(
+            table(
+                ["EMAIL", "PRIMARY", "CONFIRMED"],
+                emails.map { [safe($0.address), $0.isPrimary ? "yes" : "no", $0.isConfirmed ? "yes" : "no"] }))
     }
 }
 
 /// `bbtui repos [--json] [--workspace SLUG] [--limit N]`.
 struct ReposCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "repos", abstract: "List repositories across your workspaces (all pages), most recently updated first.")
+    static let configuration = CommandConfiguration(
+        commandName: "repos",
+        abstract: "List repositories across your workspaces (all pages), most recently updated first.")
 
     @Flag(help: "Print JSON (the API's field names).") var json = false
-    @Option(help: "Only this workspace (its slug).", completion: .custom { _, _, prefix in Completions.workspaces(prefix: prefix) }) var workspace: String?
+    @Option(
+        help: "Only this workspace (its slug).",
+        completion: .custom { _, _, prefix in Completions.workspaces(prefix: prefix) }) var workspace: String?
     @Option(help: "At most this many repositories.") var limit: Int?
-    @Flag(help: "List every page again instead of asking only for what changed since the last complete listing.") var full = false
+    @Flag(help: "List every page again instead of asking only for what changed since the last complete listing.")
+    var full = false
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
@@ -183,8 +212,10 @@ struct ReposCommand: AsyncParsableCommand {
         // A command that runs once and exits: memory it frees is kept for reuse instead of
         // being handed back to the kernel and faulted in again (6% of a listing's CPU went to
         // page faults). The TUI keeps glibc's defaults and trims after a listing.
-        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
-        _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
+        let mmapThreshold: Int32 = -3 // M_MMAP_THRESHOLD
+        let trimThreshold: Int32 = -1 // M_TRIM_THRESHOLD
+        _ = mallopt(mmapThreshold, 32 << 20)
+        _ = mallopt(trimThreshold, 256 << 20)
         let context = try CLIContext.load()
         let account = try context.activeAccount()
         let client = try context.session(for: account).client
@@ -200,37 +231,61 @@ struct ReposCommand: AsyncParsableCommand {
                     workspaces = try await client.workspaces(names: false)
                     // Shell completion offers these slugs for --workspace, from the cache.
                     let cacheStore = try? CacheStore(paths: settings.paths)
-                    try? cacheStore?.put(workspaces, key: CacheStore.Key.workspaces, accountID: accountID, fetchedAt: Date())
+                    try? cacheStore?.put(
+                        workspaces, key: CacheStore.Key.workspaces, accountID: accountID, fetchedAt: Date())
                 }
                 // The last complete listing (`repos` and the TUI share it): a refresh asks only
                 // for what changed since, and a complete listing becomes the next one's start.
                 let cacheStore = try? CacheStore(paths: settings.paths)
-                let complete = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?.value
+                let complete =
+                    full
+                    ? nil
+                    : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?
+                        .value
                 // And what an incomplete listing since got whole (an account too large for one
                 // hour's requests is listed whole over several).
-                let progress = full ? nil : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositoriesProgress, accountID: accountID)?.value
+                let progress =
+                    full
+                    ? nil
+                    : cacheStore?.get(
+                        RepositorySnapshot.self, key: CacheStore.Key.repositoriesProgress, accountID: accountID)?.value
                 let previous = RepositorySnapshot.start(complete: complete, progress: progress)
                 var listing = Listing()
                 for try await batch in client.repositories(in: workspaces, previous: previous) {
-                    if batch.isSnapshot { listing.repositories = batch.repositories } else { listing.repositories.append(contentsOf: batch.repositories) }
+                    if batch.isSnapshot {
+                        listing.repositories = batch.repositories
+                    } else {
+                        listing.repositories.append(contentsOf: batch.repositories)
+                    }
                     listing.failures = batch.failures
                     listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
                     listing.mismatches = batch.mismatches
                     if batch.isFinal { listing.etags = batch.etags }
                 }
                 // Written when complete and changed (an unchanged refresh keeps the same records).
-                let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: listing.repositories, etags: listing.etags)
+                let snapshot = RepositorySnapshot(
+                    workspaces: workspaces.map(\.slug), repositories: listing.repositories, etags: listing.etags)
                 if only == nil, listing.isComplete {
                     if snapshot == complete {
-                        try? cacheStore?.touch(key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                        try? cacheStore?.touch(
+                            key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
                     } else {
-                        try? cacheStore?.put(snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                        try? cacheStore?.put(
+                            snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
                     }
-                    if progress != nil { try? cacheStore?.remove(key: CacheStore.Key.repositoriesProgress, accountID: accountID) }
-                } else if only == nil, let whole = RepositorySnapshot.progress(
-                    of: workspaces.map(\.slug), repositories: listing.repositories, failures: listing.failures, mismatches: listing.mismatches, etags: listing.etags
-                ) {
-                    if (try? cacheStore?.put(whole, key: CacheStore.Key.repositoriesProgress, accountID: accountID, fetchedAt: Date())) != nil {
+                    if progress != nil {
+                        try? cacheStore?.remove(key: CacheStore.Key.repositoriesProgress, accountID: accountID)
+                    }
+                } else if only == nil,
+                    let whole = RepositorySnapshot.progress(
+                        of: workspaces.map(\.slug), repositories: listing.repositories, failures: listing.failures,
+                        mismatches: listing.mismatches, etags: listing.etags
+                    )
+                {
+                    if (try? cacheStore?.put(
+                        whole, key: CacheStore.Key.repositoriesProgress, accountID: accountID, fetchedAt: Date()))
+                        != nil
+                    {
                         listing.keptWhole = whole.workspaces.count
                     }
                 }
@@ -254,9 +309,16 @@ struct ReposCommand: AsyncParsableCommand {
             JSONText.write(repositories, to: STDOUT_FILENO) { text, repository in Output.write(repository, to: &text) }
         } else {
             let now = Date()
-            printOut(table(["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"], repositories.map {
-                [safe($0.fullName), safe($0.workspaceSlug), $0.isPrivate ? "private" : "public", safe($0.language.isEmpty ? "-" : $0.language), Format.age($0.updatedOn, now: now), Format.size($0.size)]
-            }))
+            printOut(
+                table(
+                    ["NAME", "WORKSPACE", "ACCESS", "LANGUAGE", "UPDATED", "SIZE"],
+                    repositories.map {
+                        [
+                            safe($0.fullName), safe($0.workspaceSlug), $0.isPrivate ? "private" : "public",
+                            safe($0.language.isEmpty ? "-" : $0.language), Format.age($0.updatedOn, now: now),
+                            Format.size($0.size),
+                        ]
+                    }))
         }
         if isIncomplete { throw ExitCode(ExitStatus.incomplete) }
     }
@@ -265,20 +327,28 @@ struct ReposCommand: AsyncParsableCommand {
     func report(_ listing: Listing) -> Bool {
         for (slug, error) in listing.failures.sorted(by: { $0.key < $1.key }) {
             let listed = listing.repositories.filter { $0.workspaceSlug == slug }.count
-            printError("bbtui: workspace \(slug): \(CLIContext.message(for: error).message) (\(listed) of its repositories were listed)")
+            printError(
+                "bbtui: workspace \(slug): \(CLIContext.message(for: error).message) (\(listed) of its repositories were listed)"
+            )
         }
         for (slug, mismatch) in listing.mismatches.sorted(by: { $0.key < $1.key }) {
             let cause = mismatch.keptChanging ? "it kept changing while it was listed" : "its pages did not add up"
-            printError("bbtui: workspace \(slug): \(mismatch.listed) repositories listed, Bitbucket reports \(mismatch.reported) (\(cause)).")
+            printError(
+                "bbtui: workspace \(slug): \(mismatch.listed) repositories listed, Bitbucket reports \(mismatch.reported) (\(cause))."
+            )
         }
         let listed = listing.repositories.count
         if listing.keptWhole > 0 {
-            let kept = listing.keptWhole == 1 ? "the workspace listed whole is kept: the next `bbtui repos` refreshes it (one request)"
+            let kept =
+                listing.keptWhole == 1
+                ? "the workspace listed whole is kept: the next `bbtui repos` refreshes it (one request)"
                 : "the \(listing.keptWhole) workspaces listed whole are kept: the next `bbtui repos` refreshes them (one request each)"
             printError("bbtui: \(kept) and lists the rest.")
         }
         if let expected = listing.expectedTotal, listed != expected || !listing.isComplete {
-            printError("bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed.")
+            printError(
+                "bbtui: the listing is incomplete: \(listed) of the \(expected) repositories Bitbucket reported were listed."
+            )
             return true
         }
         return !listing.isComplete

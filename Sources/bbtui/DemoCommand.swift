@@ -8,10 +8,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run bbtui against a built-in Bitbucket emulator (no account needed).",
         discussion: """
-        Starts a private emulator on a free loopback port and a temporary store that is deleted \
-        on exit; your real store is never touched. Log in as on Bitbucket: open the URL (or run \
-        the curl command shown), then paste the redirect.
-        """
+            Starts a private emulator on a free loopback port and a temporary store that is deleted \
+            on exit; your real store is never touched. Log in as on Bitbucket: open the URL (or run \
+            the curl command shown), then paste the redirect.
+            """
     )
 
     @Option(help: "Number of repositories (up to 100000).") var repos = 60
@@ -33,7 +33,9 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.latency = .milliseconds(latency)
         configuration.isHostile = hostile
         configuration.tokenLifetime = tokenTTL
-        configuration.scopes = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.scopes = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         configuration.seed = seed
         let emulator = BitbucketEmulator(configuration: configuration)
         let endpoints: EmulatorEndpoints

@@ -9,12 +9,12 @@ struct KeysCommand: AsyncParsableCommand {
         commandName: "keys",
         abstract: "List the account's SSH keys and say which are usable from this machine.",
         discussion: """
-        Each key on the account is matched, by its SHA256 fingerprint, against this machine's \
-        public keys (~/.ssh/*.pub) and the keys the running ssh-agent offers (SSH_AUTH_SOCK). \
-        A key is usable here when this machine has it and it has not expired. Exits 0 when at \
-        least one key is usable, 4 when none is (cloning over SSH will fail), 3 when not logged \
-        in, 1 on other failures. Needs the consumer's Account: Read permission.
-        """
+            Each key on the account is matched, by its SHA256 fingerprint, against this machine's \
+            public keys (~/.ssh/*.pub) and the keys the running ssh-agent offers (SSH_AUTH_SOCK). \
+            A key is usable here when this machine has it and it has not expired. Exits 0 when at \
+            least one key is usable, 4 when none is (cloning over SSH will fail), 3 when not logged \
+            in, 1 on other failures. Needs the consumer's Account: Read permission.
+            """
     )
 
     @Flag(help: "Print JSON: one object per account key, with usable_here.") var json = false
@@ -61,7 +61,9 @@ struct KeysCommand: AsyncParsableCommand {
         let report: SSHKeyReport
         do {
             report = try await context.withinDeadline {
-                async let local = Task.detached { LocalKeys.find(home: environment["HOME"], agentSocket: environment["SSH_AUTH_SOCK"]) }.value
+                async let local = Task.detached {
+                    LocalKeys.find(home: environment["HOME"], agentSocket: environment["SSH_AUTH_SOCK"])
+                }.value
                 let keys = try await client.sshKeys(user: account.id)
                 return SSHKeyReport(accountKeys: keys, local: await local, now: Date())
             }
@@ -75,18 +77,23 @@ struct KeysCommand: AsyncParsableCommand {
             printOut(bbtui.json(report.rows.map(Output.init)))
         } else if !report.rows.isEmpty {
             let now = Date()
-            printOut(table(["LABEL", "COMMENT", "TYPE", "FINGERPRINT", "CREATED", "LAST USED", "EXPIRES", "HERE"], report.rows.map { row in
-                [
-                    safe(row.key.label.isEmpty ? "-" : row.key.label),
-                    safe(row.key.comment),
-                    [row.typeName, row.bits.map(String.init)].compactMap { $0 }.joined(separator: " "),
-                    row.fingerprint ?? "unreadable key",
-                    Format.day(row.key.createdOn),
-                    row.key.lastUsed.map { Format.age($0, now: now) } ?? "never" + (row.isStale ? " (over a year)" : ""),
-                    row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "-",
-                    row.isUsableHere ? "yes (\(row.localSource ?? ""))" : row.localSource != nil ? "no (expired)" : "no",
-                ]
-            }))
+            printOut(
+                table(
+                    ["LABEL", "COMMENT", "TYPE", "FINGERPRINT", "CREATED", "LAST USED", "EXPIRES", "HERE"],
+                    report.rows.map { row in
+                        [
+                            safe(row.key.label.isEmpty ? "-" : row.key.label),
+                            safe(row.key.comment),
+                            [row.typeName, row.bits.map(String.init)].compactMap { $0 }.joined(separator: " "),
+                            row.fingerprint ?? "unreadable key",
+                            Format.day(row.key.createdOn),
+                            row.key.lastUsed.map { Format.age($0, now: now) } ?? "never"
+                                + (row.isStale ? " (over a year)" : ""),
+                            row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "-",
+                            row.isUsableHere
+                                ? "yes (\(row.localSource ?? ""))" : row.localSource != nil ? "no (expired)" : "no",
+                        ]
+                    }))
         }
         let summary = KeysCommand.summary(report, host: TUI.hostName())
         if report.usableCount > 0 {
@@ -102,13 +109,18 @@ struct KeysCommand: AsyncParsableCommand {
         let usable = report.rows.filter(\.isUsableHere)
         if !usable.isEmpty {
             let sources = Set(usable.compactMap(\.localSource)).sorted().joined(separator: ", ")
-            return "\(usable.count) of the account's \(report.rows.count) SSH keys \(usable.count == 1 ? "is" : "are") usable from \(host) (\(sources)): git clone over SSH will work."
+            return
+                "\(usable.count) of the account's \(report.rows.count) SSH keys \(usable.count == 1 ? "is" : "are") usable from \(host) (\(sources)): git clone over SSH will work."
         }
-        let why = report.rows.isEmpty ? "the account has no SSH key" : "none of the account's \(report.rows.count) SSH keys is on \(host)"
+        let why =
+            report.rows.isEmpty
+            ? "the account has no SSH key" : "none of the account's \(report.rows.count) SSH keys is on \(host)"
         if let key = report.keyToAdd {
-            return "cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(key.source)) in Bitbucket under Personal settings → SSH keys; `bbtui` shows the key to copy in its SSH keys pane."
+            return
+                "cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(key.source)) in Bitbucket under Personal settings → SSH keys; `bbtui` shows the key to copy in its SSH keys pane."
         }
-        return "cloning over SSH from this machine will fail: \(why), and this machine has no SSH key. Create one with `ssh-keygen -t ed25519`, then add ~/.ssh/id_ed25519.pub in Bitbucket under Personal settings → SSH keys."
+        return
+            "cloning over SSH from this machine will fail: \(why), and this machine has no SSH key. Create one with `ssh-keygen -t ed25519`, then add ~/.ssh/id_ed25519.pub in Bitbucket under Personal settings → SSH keys."
     }
 }
 
@@ -117,7 +129,8 @@ struct WorkspacesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspaces",
         abstract: "List your workspaces: name, slug, your role, repository count and projects.",
-        discussion: "Exits 2 when a workspace could not be read (the others are listed), 3 when not logged in, 1 on other failures."
+        discussion:
+            "Exits 2 when a workspace could not be read (the others are listed), 3 when not logged in, 1 on other failures."
     )
 
     @Flag(help: "Print JSON.") var json = false
@@ -148,15 +161,25 @@ struct WorkspacesCommand: AsyncParsableCommand {
             throw CLIContext.fail(error)
         }
         if json {
-            printOut(bbtui.json(details.map {
-                Output(uuid: $0.workspace.uuid, slug: $0.workspace.slug, name: $0.workspace.name, role: $0.role, administrator: $0.workspace.isAdministrator,
-                       repositories: $0.repositoryCount, projects: $0.projects, error: $0.problem)
-            }))
+            printOut(
+                bbtui.json(
+                    details.map {
+                        Output(
+                            uuid: $0.workspace.uuid, slug: $0.workspace.slug, name: $0.workspace.name, role: $0.role,
+                            administrator: $0.workspace.isAdministrator,
+                            repositories: $0.repositoryCount, projects: $0.projects, error: $0.problem)
+                    }))
         } else {
-            printOut(table(["SLUG", "NAME", "ROLE", "REPOS", "PROJECTS"], details.map {
-                [safe($0.workspace.slug), safe($0.workspace.name ?? ""), $0.role, $0.repositoryCount.map(String.init) ?? "?",
-                 $0.projects.map { $0.isEmpty ? "-" : $0.map { safe($0) }.joined(separator: ", ") } ?? "?"]
-            }))
+            printOut(
+                table(
+                    ["SLUG", "NAME", "ROLE", "REPOS", "PROJECTS"],
+                    details.map {
+                        [
+                            safe($0.workspace.slug), safe($0.workspace.name ?? ""), $0.role,
+                            $0.repositoryCount.map(String.init) ?? "?",
+                            $0.projects.map { $0.isEmpty ? "-" : $0.map { safe($0) }.joined(separator: ", ") } ?? "?",
+                        ]
+                    }))
         }
         let failed = details.filter { $0.problem != nil }
         for detail in failed { printError("bbtui: workspace \(detail.workspace.slug): \(detail.problem ?? "")") }

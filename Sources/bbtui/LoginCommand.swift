@@ -8,18 +8,19 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Log in to Bitbucket Cloud (adds an account).",
         discussion: """
-        With --no-tui: prints the authorization URL alone on one line of standard output, then \
-        reads lines from standard input (the code, or the whole redirect URL; a line that is not \
-        one is explained and the next is read) while also accepting the browser's redirect on the \
-        loopback callback: the first valid answer wins at once. Prompts and messages go to \
-        standard error. A code Bitbucket refuses (expired, spent) is explained and the same URL \
-        stays good: approve it again. Exits 0 once the account is stored; 1 when standard input \
-        closes after only unusable lines, when the URL is ten minutes old with no usable answer, \
-        or the exchange fails otherwise.
-        """
+            With --no-tui: prints the authorization URL alone on one line of standard output, then \
+            reads lines from standard input (the code, or the whole redirect URL; a line that is not \
+            one is explained and the next is read) while also accepting the browser's redirect on the \
+            loopback callback: the first valid answer wins at once. Prompts and messages go to \
+            standard error. A code Bitbucket refuses (expired, spent) is explained and the same URL \
+            stays good: approve it again. Exits 0 once the account is stored; 1 when standard input \
+            closes after only unusable lines, when the URL is ten minutes old with no usable answer, \
+            or the exchange fails otherwise.
+            """
     )
 
-    @Flag(name: .customLong("no-tui"), help: "Log in without the full-screen interface (scripts, dumb terminals).") var noTUI = false
+    @Flag(name: .customLong("no-tui"), help: "Log in without the full-screen interface (scripts, dumb terminals).")
+    var noTUI = false
 
     func run() async throws {
         guard noTUI else {
@@ -36,12 +37,16 @@ struct LoginCommand: AsyncParsableCommand {
         let request = AuthorizationRequest.make(configuration: configuration)
         var listener: LoopbackRedirectListener?
         do {
-            listener = try await LoopbackRedirectListener.start(redirectURI: configuration.redirectURI ?? context.settings.listenerRedirectURI, expectedState: request.state)
+            listener = try await LoopbackRedirectListener.start(
+                redirectURI: configuration.redirectURI ?? context.settings.listenerRedirectURI,
+                expectedState: request.state)
         } catch {
             printError("bbtui: \(error.description) Paste the code or the redirect URL instead.")
         }
         printOut(request.url.absoluteString)
-        printError("Open the URL above in any browser and approve. Then paste the code or the whole redirect URL here and press Enter" + (listener.map { " (or let the browser reach 127.0.0.1:\($0.port) — it is listening)" } ?? "") + ":")
+        printError(
+            "Open the URL above in any browser and approve. Then paste the code or the whole redirect URL here and press Enter"
+                + (listener.map { " (or let the browser reach 127.0.0.1:\($0.port) — it is listening)" } ?? "") + ":")
 
         let requestMadeAt = Date()
         let answers = Self.answers(listener: listener, lifetime: .seconds(600))
@@ -57,17 +62,23 @@ struct LoginCommand: AsyncParsableCommand {
                 text = "?" + query
             case .expired:
                 await listener?.stop()
-                printError("bbtui: the login URL is ten minutes old and no usable answer arrived. Run `bbtui login --no-tui` again for a fresh one.")
+                printError(
+                    "bbtui: the login URL is ten minutes old and no usable answer arrived. Run `bbtui login --no-tui` again for a fresh one."
+                )
                 throw ExitCode(ExitStatus.failure)
             case .inputClosed:
                 // A script that fed only unusable lines gets its answer now; with nothing fed at
                 // all, the browser's redirect can still come (until the URL is ten minutes old).
                 if listener == nil || linesRead > 0 {
                     await listener?.stop()
-                    printError("bbtui: no usable code arrived before standard input closed. Run `bbtui login --no-tui` again and paste the redirect URL.")
+                    printError(
+                        "bbtui: no usable code arrived before standard input closed. Run `bbtui login --no-tui` again and paste the redirect URL."
+                    )
                     throw ExitCode(ExitStatus.failure)
                 }
-                printError("Standard input is closed; still waiting for the browser's redirect on 127.0.0.1:\(listener?.port ?? 0).")
+                printError(
+                    "Standard input is closed; still waiting for the browser's redirect on 127.0.0.1:\(listener?.port ?? 0)."
+                )
                 continue
             }
             let code: String
@@ -78,15 +89,21 @@ struct LoginCommand: AsyncParsableCommand {
                 continue
             }
             do {
-                let login = try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: context.transport, store: context.store)
+                let login = try await LoginCompletion.complete(
+                    code: code, request: request, configuration: configuration, transport: context.transport,
+                    store: context.store)
                 listener?.finish(code: code, .loggedIn(login.user.displayName))
                 await listener?.stop()
-                printError("Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase).")
+                printError(
+                    "Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase)."
+                )
                 return
             } catch OAuthError.codeRejected(let detail) where Date().timeIntervalSince(requestMadeAt) < 600 {
                 // A spent or expired code: the request itself is still good, so approving the
                 // same URL again gives a code that fits. Keep waiting.
-                let message = OAuthError.codeRejected(detail).description + " The URL above is still good: approve it again in the browser and paste the new address."
+                let message =
+                    OAuthError.codeRejected(detail).description
+                    + " The URL above is still good: approve it again in the browser and paste the new address."
                 listener?.finish(code: code, .failed(message))
                 printError("bbtui: \(message)")
                 continue

@@ -1,5 +1,5 @@
-import Foundation
 import BitbucketKit
+import Foundation
 import TerminalUI
 
 /// Writes a line to standard error. Messages can carry text from the network (an error body),
@@ -117,7 +117,10 @@ struct JSONText: ~Copyable {
 
     /// Builds the array's text, handing it to `output` whenever `piece` bytes are ready (nil:
     /// once, whole).
-    private static func build<T>(_ items: some Collection<T>, line: Bool, piece: Int?, output: (UnsafeBufferPointer<UInt8>) -> Void, _ write: (inout JSONText, T) -> Void) {
+    private static func build<T>(
+        _ items: some Collection<T>, line: Bool, piece: Int?, output: (UnsafeBufferPointer<UInt8>) -> Void,
+        _ write: (inout JSONText, T) -> Void
+    ) {
         var text = JSONText(capacity: piece.map { $0 + 64 << 10 } ?? items.count * 900)
         if items.isEmpty {
             text.append("[\n\n]")
@@ -278,7 +281,9 @@ struct JSONText: ~Copyable {
             var index = 0
             while index < utf8.count {
                 var run = index
-                while run < utf8.count, utf8[run] >= 0x20, utf8[run] < 0x7F, utf8[run] != UInt8(ascii: "\""), utf8[run] != UInt8(ascii: "\\") { run += 1 }
+                while run < utf8.count, utf8[run] >= 0x20, utf8[run] < 0x7F, utf8[run] != UInt8(ascii: "\""),
+                    utf8[run] != UInt8(ascii: "\\")
+                { run += 1 }
                 if run > index {
                     append(UnsafeBufferPointer(rebasing: utf8[index..<run]))
                     index = run
@@ -293,8 +298,11 @@ struct JSONText: ~Copyable {
                 }
                 // One whole scalar (the text is valid UTF-8).
                 let length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4
-                var value = UInt32(length == 1 ? byte : length == 2 ? byte & 0x1F : length == 3 ? byte & 0x0F : byte & 0x07)
-                for offset in 1..<max(1, length) where index + offset < utf8.count { value = value << 6 | UInt32(utf8[index + offset] & 0x3F) }
+                var value = UInt32(
+                    length == 1 ? byte : length == 2 ? byte & 0x1F : length == 3 ? byte & 0x0F : byte & 0x07)
+                for offset in 1..<max(1, length) where index + offset < utf8.count {
+                    value = value << 6 | UInt32(utf8[index + offset] & 0x3F)
+                }
                 switch value {
                 case 0x0A: append("\\n")
                 case 0x0D: append("\\r")
@@ -304,7 +312,9 @@ struct JSONText: ~Copyable {
                 default:
                     if let scalar = Unicode.Scalar(value), JSONSafety.needsEscape(scalar) {
                         append("\\u")
-                        for shift in stride(from: 12, through: 0, by: -4) { self.byte(JSONText.hex.utf8Start[Int(value >> UInt32(shift) & 0xF)]) }
+                        for shift in stride(from: 12, through: 0, by: -4) {
+                            self.byte(JSONText.hex.utf8Start[Int(value >> UInt32(shift) & 0xF)])
+                        }
                     } else {
                         append(UnsafeBufferPointer(rebasing: utf8[index..<min(utf8.count, index + length)]))
                     }
@@ -367,6 +377,7 @@ struct JSONText: ~Copyable {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
     }
 }

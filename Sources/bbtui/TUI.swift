@@ -47,7 +47,11 @@ enum TUI {
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
             accounts: store,
-            sessions: LiveSessions(store: store, transport: AsyncHTTPClientTransport(environment: environment, connectTimeout: min(.seconds(5), requestTimeout), requestTimeout: requestTimeout), paths: settings.paths, requestLimit: requestLimit),
+            sessions: LiveSessions(
+                store: store,
+                transport: AsyncHTTPClientTransport(
+                    environment: environment, connectTimeout: min(.seconds(5), requestTimeout),
+                    requestTimeout: requestTimeout), paths: settings.paths, requestLimit: requestLimit),
             cache: try? CacheStore(paths: settings.paths),
             paths: settings.paths,
             home: environment["HOME"]
@@ -56,7 +60,9 @@ enum TUI {
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
             let thread = Thread {
-                continuation.resume(returning: runLoop(services: services, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
+                continuation.resume(
+                    returning: runLoop(
+                        services: services, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -72,7 +78,9 @@ enum TUI {
         }
     }
 
-    private static func runLoop(services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool) -> Result<Int32, TerminalError> {
+    private static func runLoop(
+        services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool
+    ) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(environment: environment)
@@ -90,7 +98,8 @@ enum TUI {
             isUnicode: terminal.capabilities.isUnicode
         )
         // `bbtui login` with an account already stored adds another; Esc goes back.
-        let (state, effects) = services.initialState(size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
+        let (state, effects) = services.initialState(
+            size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)

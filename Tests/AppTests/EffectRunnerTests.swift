@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
+import TerminalUI
 import Testing
+
 @testable import App
 @testable import BitbucketKit
-import TerminalUI
 
 // MARK: - Fakes
 
@@ -30,7 +31,9 @@ final class FakeAccounts: AccountStore {
 
     func accounts() throws -> [StoredAccount] {
         try record("accounts")
-        return state.withLock { $0.accounts.sorted { ($0.isActive ? 0 : 1, $0.username) < ($1.isActive ? 0 : 1, $1.username) } }
+        return state.withLock {
+            $0.accounts.sorted { ($0.isActive ? 0 : 1, $0.username) < ($1.isActive ? 0 : 1, $1.username) }
+        }
     }
 
     func activeAccount() throws -> StoredAccount? {
@@ -42,7 +45,9 @@ final class FakeAccounts: AccountStore {
         try record("activate \(accountID)")
         return state.withLock { state in
             guard state.accounts.contains(where: { $0.id == accountID }) else { return false }
-            for index in state.accounts.indices { state.accounts[index].isActive = state.accounts[index].id == accountID }
+            for index in state.accounts.indices {
+                state.accounts[index].isActive = state.accounts[index].id == accountID
+            }
             return true
         }
     }
@@ -51,7 +56,9 @@ final class FakeAccounts: AccountStore {
         try record("remove \(accountID)")
         state.withLock { state in
             state.accounts.removeAll { $0.id == accountID }
-            if !state.accounts.contains(where: \.isActive), !state.accounts.isEmpty { state.accounts[0].isActive = true }
+            if !state.accounts.contains(where: \.isActive), !state.accounts.isEmpty {
+                state.accounts[0].isActive = true
+            }
         }
     }
 }
@@ -66,7 +73,9 @@ final class FakeCache: DataCache {
     }
 
     func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)? {
-        guard let (body, at) = entries.withLock({ $0[accountID + "/" + key] }), let value = try? JSONDecoder().decode(T.self, from: body) else { return nil }
+        guard let (body, at) = entries.withLock({ $0[accountID + "/" + key] }),
+            let value = try? JSONDecoder().decode(T.self, from: body)
+        else { return nil }
         return (value, at)
     }
 
@@ -75,7 +84,9 @@ final class FakeCache: DataCache {
     }
 
     func touch(key: String, accountID: String, fetchedAt: Date) throws {
-        entries.withLock { entries in entries[accountID + "/" + key].map { entries[accountID + "/" + key] = ($0.0, fetchedAt) } }
+        entries.withLock { entries in
+            entries[accountID + "/" + key].map { entries[accountID + "/" + key] = ($0.0, fetchedAt) }
+        }
     }
 
     func remove(key: String, accountID: String) throws {
@@ -108,21 +119,29 @@ final class FakeSessions: SessionProvider {
     let store: TokenStore
     let transport: CannedTransport
 
-    init(result: Result<LoginCompletion.Result, OAuthError>, store: TokenStore, transport: CannedTransport = CannedTransport([:])) {
+    init(
+        result: Result<LoginCompletion.Result, OAuthError>, store: TokenStore,
+        transport: CannedTransport = CannedTransport([:])
+    ) {
         self.result = result
         self.store = store
         self.transport = transport
     }
 
-    func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result {
+    func completeLogin(
+        code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
+    ) async throws -> LoginCompletion.Result {
         try result.get()
     }
 
     func redirect(from url: URL) async throws -> String? {
-        url.host == "demo.example" ? "http://127.0.0.1:8976/callback?code=Demo0123456789ab&state=\(url.query ?? "")" : nil
+        url.host == "demo.example"
+            ? "http://127.0.0.1:8976/callback?code=Demo0123456789ab&state=\(url.query ?? "")" : nil
     }
 
-    func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
+    func session(
+        for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void
+    ) -> AccountSession {
         AccountSession(account: account, store: store, transport: transport, now: { Fixtures.now }, onRetry: onRetry)
     }
 }
@@ -133,8 +152,14 @@ struct CannedTransport: HTTPTransport {
     init(_ answers: [String: String]) { self.answers = answers }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard let body = answers[request.url.path] else { return HTTPResponse(status: 404, headers: ["content-type": "application/json"], body: Array(#"{"type":"error","error":{"message":"no such thing"}}"#.utf8)) }
-        return HTTPResponse(status: 200, headers: ["content-type": "application/json", "x-oauth-scopes": "account, email"], body: Array(body.utf8))
+        guard let body = answers[request.url.path] else {
+            return HTTPResponse(
+                status: 404, headers: ["content-type": "application/json"],
+                body: Array(#"{"type":"error","error":{"message":"no such thing"}}"#.utf8))
+        }
+        return HTTPResponse(
+            status: 200, headers: ["content-type": "application/json", "x-oauth-scopes": "account, email"],
+            body: Array(body.utf8))
     }
 }
 
@@ -148,7 +173,9 @@ final class SentActions: Sendable {
     var send: @Sendable (Action) -> Void { { [continuation] in continuation.yield($0) } }
 
     /// The next action that `matches`, or nil after `timeout`.
-    func next(where matches: @escaping @Sendable (Action) -> Bool = { _ in true }, timeout: Duration = .seconds(10)) async -> Action? {
+    func next(
+        where matches: @escaping @Sendable (Action) -> Bool = { _ in true }, timeout: Duration = .seconds(10)
+    ) async -> Action? {
         let stream = stream
         return try? await Deadline.run(within: timeout, timeout: { CancellationError() }) {
             for await action in stream where matches(action) { return action }
@@ -160,10 +187,16 @@ final class SentActions: Sendable {
 // MARK: - Tests
 
 @Suite struct EffectRunnerTests {
-    static let configuration = OAuthConfiguration(clientID: "k", clientSecret: "s", authorizeURL: URL(string: "http://127.0.0.1:9/authorize")!, tokenURL: URL(string: "http://127.0.0.1:9/token")!, apiURL: URL(string: "http://127.0.0.1:9/2.0")!)
+    static let configuration = OAuthConfiguration(
+        clientID: "k", clientSecret: "s", authorizeURL: URL(string: "http://127.0.0.1:9/authorize")!,
+        tokenURL: URL(string: "http://127.0.0.1:9/token")!, apiURL: URL(string: "http://127.0.0.1:9/2.0")!)
 
     static func stored(_ id: String, _ name: String, active: Bool) -> StoredAccount {
-        StoredAccount(id: id, username: name, displayName: name.capitalized, isActive: active, configuration: configuration, token: Token(accessToken: "a-\(id)", refreshToken: "r", expiresAt: Fixtures.now.addingTimeInterval(3600), scopes: ["account"]))
+        StoredAccount(
+            id: id, username: name, displayName: name.capitalized, isActive: active, configuration: configuration,
+            token: Token(
+                accessToken: "a-\(id)", refreshToken: "r", expiresAt: Fixtures.now.addingTimeInterval(3600),
+                scopes: ["account"]))
     }
 
     struct Rig {
@@ -176,16 +209,25 @@ final class SentActions: Sendable {
         let home: String
     }
 
-    static func rig(accounts: [StoredAccount] = [stored("{a}", "ann", active: true), stored("{b}", "bob", active: false)], login: Result<LoginCompletion.Result, OAuthError> = .failure(.accessDenied), transport: CannedTransport = CannedTransport([:]), openFailure: String? = nil) throws -> Rig {
+    static func rig(
+        accounts: [StoredAccount] = [stored("{a}", "ann", active: true), stored("{b}", "bob", active: false)],
+        login: Result<LoginCompletion.Result, OAuthError> = .failure(.accessDenied),
+        transport: CannedTransport = CannedTransport([:]), openFailure: String? = nil
+    ) throws -> Rig {
         let home = NSTemporaryDirectory() + "bbtui-runner-" + UUID().uuidString
         let paths = StorePaths(configDirectory: home, cacheDirectory: home + "/cache")
         let fakeAccounts = FakeAccounts(accounts)
         let cache = FakeCache()
         let system = FakeSystem(openFailure: openFailure)
         let sessions = FakeSessions(result: login, store: try TokenStore(paths: paths), transport: transport)
-        let services = AppServices(configuration: .success(configuration), listenerRedirectURI: URL(string: "http://127.0.0.1:0/callback")!, accounts: fakeAccounts, sessions: sessions, cache: cache, system: system, paths: paths, home: nil, now: { Fixtures.now })
+        let services = AppServices(
+            configuration: .success(configuration), listenerRedirectURI: URL(string: "http://127.0.0.1:0/callback")!,
+            accounts: fakeAccounts, sessions: sessions, cache: cache, system: system, paths: paths, home: nil,
+            now: { Fixtures.now })
         let sent = SentActions()
-        return Rig(accounts: fakeAccounts, cache: cache, system: system, sent: sent, runner: EffectRunner(services: services, send: sent.send), services: services, home: home)
+        return Rig(
+            accounts: fakeAccounts, cache: cache, system: system, sent: sent,
+            runner: EffectRunner(services: services, send: sent.send), services: services, home: home)
     }
 
     @Test func listingAccountsRunsOffTheCallersThreadAndSendsSummaries() async throws {
@@ -193,7 +235,10 @@ final class SentActions: Sendable {
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         rig.runner.run(.listAccounts)
         let action = await rig.sent.next()
-        guard case .accountsListed(let summaries, let activeID) = action else { Issue.record("got \(String(describing: action))"); return }
+        guard case .accountsListed(let summaries, let activeID) = action else {
+            Issue.record("got \(String(describing: action))")
+            return
+        }
         #expect(summaries.map(\.username) == ["ann", "bob"])
         #expect(activeID == "{a}")
         #expect(rig.accounts.state.withLock { $0.threads } == ["io"])
@@ -205,7 +250,10 @@ final class SentActions: Sendable {
         try rig.cache.put(Fixtures.emails, key: "emails", accountID: "{b}", fetchedAt: Fixtures.now)
         rig.runner.run(.switchAccount(id: "{b}"))
         let action = await rig.sent.next()
-        guard case .accountChanged(let record?) = action else { Issue.record("got \(String(describing: action))"); return }
+        guard case .accountChanged(let record?) = action else {
+            Issue.record("got \(String(describing: action))")
+            return
+        }
         #expect(record.summary.id == "{b}")
         #expect(record.cached.emails == Snapshot(Fixtures.emails, fetchedAt: Fixtures.now, isCached: true))
         #expect(record.cached.user == nil)
@@ -226,7 +274,12 @@ final class SentActions: Sendable {
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         rig.accounts.state.withLock { $0.failure = .writeFailed(path: "/x", reason: "No space left on device") }
         rig.runner.run(.switchAccount(id: "{b}"))
-        #expect(await rig.sent.next() == .failed(.store("Could not write /x: No space left on device. Nothing was changed. Free some space on that file system.")))
+        #expect(
+            await rig.sent.next()
+                == .failed(
+                    .store(
+                        "Could not write /x: No space left on device. Nothing was changed. Free some space on that file system."
+                    )))
     }
 
     @Test func theLoginURLIsWrittenThroughTheSystemPort() async throws {
@@ -235,7 +288,9 @@ final class SentActions: Sendable {
         rig.runner.run(.writeURLFile("https://example/authorize?x=1"))
         #expect(await rig.sent.next() == .wroteURL(.success(rig.home + "/login-url.txt")))
         let written = rig.system.written.withLock { $0 }
-        #expect(written.count == 1 && written[0].0 == rig.home + "/login-url.txt" && written[0].1 == "https://example/authorize?x=1\n")
+        #expect(
+            written.count == 1 && written[0].0 == rig.home + "/login-url.txt"
+                && written[0].1 == "https://example/authorize?x=1\n")
     }
 
     @Test func aFailedOpenSaysWhatToUseInstead() async throws {
@@ -250,9 +305,13 @@ final class SentActions: Sendable {
         let account = Self.stored("{z}", "zoe", active: true)
         let rig = try Self.rig(login: .success(LoginCompletion.Result(account: account, user: Fixtures.user)))
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        rig.runner.run(.exchange(code: "Code0123456789", request: AuthorizationRequest.make(configuration: Self.configuration)))
+        rig.runner.run(
+            .exchange(code: "Code0123456789", request: AuthorizationRequest.make(configuration: Self.configuration)))
         let action = await rig.sent.next()
-        guard case .loginSucceeded(let record, let user, let at) = action else { Issue.record("got \(String(describing: action))"); return }
+        guard case .loginSucceeded(let record, let user, let at) = action else {
+            Issue.record("got \(String(describing: action))")
+            return
+        }
         #expect(record.summary.id == "{z}")
         #expect(user == Fixtures.user)
         #expect(at == Fixtures.now)
@@ -262,22 +321,29 @@ final class SentActions: Sendable {
     @Test func aFailedLoginSaysWhy() async throws {
         let rig = try Self.rig(login: .failure(.codeRejected("The specified code is not valid.")))
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        rig.runner.run(.exchange(code: "Code0123456789", request: AuthorizationRequest.make(configuration: Self.configuration)))
+        rig.runner.run(
+            .exchange(code: "Code0123456789", request: AuthorizationRequest.make(configuration: Self.configuration)))
         #expect(await rig.sent.next() == .loginFailed(.oauth(.codeRejected("The specified code is not valid."))))
     }
 
     @Test func fetchingTheProfileGoesThroughTheSessionAndTheCache() async throws {
-        let body = #"{"type": "user", "uuid": "{z}", "display_name": "Zoë", "nickname": "zoe", "account_id": "1", "links": {}}"#
+        let body =
+            #"{"type": "user", "uuid": "{z}", "display_name": "Zoë", "nickname": "zoe", "account_id": "1", "links": {}}"#
         let rig = try Self.rig(transport: CannedTransport(["/2.0/user": body]))
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         rig.runner.run(.fetchUser)
         let action = await rig.sent.next { if case .userLoaded = $0 { return true } else { return false } }
-        guard case .userLoaded(.success(let user), _) = action else { Issue.record("got \(String(describing: action))"); return }
+        guard case .userLoaded(.success(let user), _) = action else {
+            Issue.record("got \(String(describing: action))")
+            return
+        }
         #expect(user.displayName == "Zoë")
         #expect(user.grantedScopes == ["account", "email"])
         // The cache is written on the I/O queue, after the action.
         let deadline = ContinuousClock.now + .seconds(5)
-        while rig.cache.get(User.self, key: "user", accountID: "{a}") == nil, ContinuousClock.now < deadline { await Task.yield() }
+        while rig.cache.get(User.self, key: "user", accountID: "{a}") == nil, ContinuousClock.now < deadline {
+            await Task.yield()
+        }
         #expect(rig.cache.get(User.self, key: "user", accountID: "{a}")?.value.displayName == "Zoë")
     }
 
@@ -286,7 +352,10 @@ final class SentActions: Sendable {
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         rig.runner.run(.fetchEmails)
         let action = await rig.sent.next()
-        guard case .emailsLoaded(.failure(let error), _) = action else { Issue.record("got \(String(describing: action))"); return }
+        guard case .emailsLoaded(.failure(let error), _) = action else {
+            Issue.record("got \(String(describing: action))")
+            return
+        }
         #expect(error.needsLogin)
     }
 }
@@ -304,7 +373,8 @@ final class SentActions: Sendable {
     @Test func dApprovesOnlyInTheDemo() {
         var demo = Fixtures.state(.login(Fixtures.login()))
         demo.environment = Environment(isSSH: true, hasDisplay: false, hostName: "devbox", isDemo: true)
-        #expect(Update.update(&demo, .event(.key(.character("d")))) == [.approveDemo(Fixtures.request.url.absoluteString)])
+        #expect(
+            Update.update(&demo, .event(.key(.character("d")))) == [.approveDemo(Fixtures.request.url.absoluteString)])
         #expect(Keymap.hints(.login, isDemo: true).map(\.label).contains("approve"))
         var real = Fixtures.state(.login(Fixtures.login()))
         #expect(Update.update(&real, .event(.key(.character("d")))) == [])
@@ -321,7 +391,10 @@ final class SentActions: Sendable {
         let (state, effects) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment())
         #expect(effects == [.fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.account.id == "{a}")
-        #expect(state.browser?.user == .loading(stale: Snapshot(Fixtures.user, fetchedAt: Fixtures.now.addingTimeInterval(-60), isCached: true)))
+        #expect(
+            state.browser?.user
+                == .loading(
+                    stale: Snapshot(Fixtures.user, fetchedAt: Fixtures.now.addingTimeInterval(-60), isCached: true)))
     }
 
     /// The Workspaces and SSH keys panes show their first frame from the cache, like the others.
@@ -329,8 +402,18 @@ final class SentActions: Sendable {
         let rig = try EffectRunnerTests.rig()
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         let fetched = Fixtures.now.addingTimeInterval(-300)
-        let report = SSHKeyReport(accountKeys: [SSHKey(uuid: "{k}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop")], local: LocalKeys.Found(), now: fetched)
-        let details = [WorkspaceDetail(workspace: Workspace(uuid: "{w}", slug: "acme", name: "ACME", isAdministrator: true), projects: ["Main"])]
+        let report = SSHKeyReport(
+            accountKeys: [
+                SSHKey(
+                    uuid: "{k}",
+                    key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh",
+                    label: "laptop")
+            ], local: LocalKeys.Found(), now: fetched)
+        let details = [
+            WorkspaceDetail(
+                workspace: Workspace(uuid: "{w}", slug: "acme", name: "ACME", isAdministrator: true), projects: ["Main"]
+            )
+        ]
         try rig.cache.put(report, key: CacheStore.Key.sshKeys, accountID: "{a}", fetchedAt: fetched)
         try rig.cache.put(details, key: CacheStore.Key.workspaceDetails, accountID: "{a}", fetchedAt: fetched)
         let (state, _) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment())
@@ -350,7 +433,8 @@ final class SentActions: Sendable {
     @Test func addingAnAccountKeepsTheBrowserBehindTheLoginAndEscFetchesIt() throws {
         let rig = try EffectRunnerTests.rig()
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        var (state, effects) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment(), startsWithLogin: true)
+        var (state, effects) = rig.services.initialState(
+            size: Size(width: 80, height: 24), environment: Environment(), startsWithLogin: true)
         #expect(effects == [.prepareLogin])
         #expect(state.login != nil)
         #expect(state.suspendedBrowser?.account.id == "{a}")
@@ -369,7 +453,8 @@ final class SentActions: Sendable {
         var previous = sigset_t()
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        #expect(ChildProcess.run("/bin/sh", ["-c", "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"]) == .exited(0))
+        #expect(
+            ChildProcess.run("/bin/sh", ["-c", "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"]) == .exited(0))
         #expect(ChildProcess.run("/bin/sh", ["-c", "kill -TERM $$"]) == .signalled(SIGTERM))
         #expect(ChildProcess.run("/bin/sh", ["-c", "exit 7"]) == .exited(7))
         #expect(ChildProcess.run("/nonexistent/program", []) == .notStarted("No such file or directory"))
@@ -387,7 +472,9 @@ final class SentActions: Sendable {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "x\n")
         let link = directory + "/link.txt"
         symlink(directory + "/target.txt", link)
-        #expect(LiveSystem().writePrivateFile(link, contents: "y") == .failure(.store("\(link): Too many levels of symbolic links")))
+        #expect(
+            LiveSystem().writePrivateFile(link, contents: "y")
+                == .failure(.store("\(link): Too many levels of symbolic links")))
         #expect(!FileManager.default.fileExists(atPath: directory + "/target.txt"))
     }
 }

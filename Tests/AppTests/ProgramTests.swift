@@ -1,27 +1,32 @@
 import Foundation
-import Testing
-@testable import App
-@testable import BitbucketKit
 import TerminalUI
 import TerminalUITesting
+import Testing
+
+@testable import App
+@testable import BitbucketKit
 
 /// The whole run loop on a `TestTerminal`: scripted events in, frames out.
 @Suite struct ProgramTests {
     @Test func scriptedSessionDrawsEveryStep() {
-        let terminal = TestTerminal(size: Size(width: 80, height: 24), events: [
-            .key(.character("j")),
-            .key(.character("/")),
-            .key(.character("b")),
-            .key(.character("i")),
-            .key(.character("l")),
-            .key(.character("l")),
-            .key(.enter),
-            .resize(Size(width: 40, height: 12)),
-            .key(.character("y")),
-            .key(.character("q")),
-        ])
+        let terminal = TestTerminal(
+            size: Size(width: 80, height: 24),
+            events: [
+                .key(.character("j")),
+                .key(.character("/")),
+                .key(.character("b")),
+                .key(.character("i")),
+                .key(.character("l")),
+                .key(.character("l")),
+                .key(.enter),
+                .resize(Size(width: 40, height: 12)),
+                .key(.character("y")),
+                .key(.character("q")),
+            ])
         let state = Fixtures.state(.browser(Fixtures.browser()))
-        let program = Program(terminal: terminal, state: state, inbox: ActionInbox(waker: terminal.waker), runner: nil, now: { Fixtures.now })
+        let program = Program(
+            terminal: terminal, state: state, inbox: ActionInbox(waker: terminal.waker), runner: nil,
+            now: { Fixtures.now })
         program.run()
         #expect(program.state.shouldQuit)
         // One initial frame, then one per event except the last (q quits before drawing).
@@ -41,12 +46,21 @@ import TerminalUITesting
         let inbox = ActionInbox(waker: terminal.waker)
         var browser = Fixtures.browser(repositories: [])
         browser.repositories.progress = .loading(loaded: 0, total: nil)
-        let program = Program(terminal: terminal, state: Fixtures.state(.browser(browser)), inbox: inbox, runner: nil, now: { Fixtures.now })
+        let program = Program(
+            terminal: terminal, state: Fixtures.state(.browser(browser)), inbox: inbox, runner: nil,
+            now: { Fixtures.now })
         // Two batches queued from another thread merge into one action, then wake the loop.
-        inbox.send(.repositoriesBatch(.init(repositories: Array(Fixtures.repositories.prefix(2)), loaded: 2, expectedTotal: 5, failures: [:])))
-        inbox.send(.repositoriesBatch(.init(repositories: Array(Fixtures.repositories.suffix(3)), loaded: 5, expectedTotal: 5, failures: [:])))
+        inbox.send(
+            .repositoriesBatch(
+                .init(repositories: Array(Fixtures.repositories.prefix(2)), loaded: 2, expectedTotal: 5, failures: [:]))
+        )
+        inbox.send(
+            .repositoriesBatch(
+                .init(repositories: Array(Fixtures.repositories.suffix(3)), loaded: 5, expectedTotal: 5, failures: [:]))
+        )
         #expect(inbox.drain().count == 1)
-        inbox.send(.repositoriesBatch(.init(repositories: Fixtures.repositories, loaded: 5, expectedTotal: 5, failures: [:])))
+        inbox.send(
+            .repositoriesBatch(.init(repositories: Fixtures.repositories, loaded: 5, expectedTotal: 5, failures: [:])))
         program.run()
         #expect(program.state.browser?.repositories.all.count == 5)
         #expect(terminal.lastFrame?.lines[1].contains("Repositories · 5") == true)

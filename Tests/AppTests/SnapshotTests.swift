@@ -1,8 +1,9 @@
 import Foundation
+import TerminalUI
 import Testing
+
 @testable import App
 @testable import BitbucketKit
-import TerminalUI
 
 /// Text snapshots of every screen at 80×24 and 40×12. Re-record with BBTUI_RECORD_SNAPSHOTS=1.
 @Suite struct SnapshotTests {
@@ -17,7 +18,11 @@ import TerminalUI
             // cell holds one.
             #expect(screen.unsanitizedDrops == 0, "\(name): a view drew unsanitised text")
             for cell in screen.cells {
-                #expect(!cell.text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) })
+                #expect(
+                    !cell.text.unicodeScalars.contains {
+                        $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value)
+                            || (0x2066...0x2069).contains($0.value)
+                    })
             }
         }
     }
@@ -39,23 +44,40 @@ import TerminalUI
     @Test func sshKeys() {
         let now = Fixtures.now
         let keys = [
-            SSHKey(uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop\u{1B}[2J", comment: "zoe@laptop", createdOn: now.addingTimeInterval(-400 * 86_400), lastUsed: now.addingTimeInterval(-3 * 86_400)),
-            SSHKey(uuid: "{k2}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3", label: "", comment: "old\u{202E}key", createdOn: now.addingTimeInterval(-2_000 * 86_400), expiresOn: now.addingTimeInterval(-86_400)),
+            SSHKey(
+                uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh",
+                label: "laptop\u{1B}[2J", comment: "zoe@laptop", createdOn: now.addingTimeInterval(-400 * 86_400),
+                lastUsed: now.addingTimeInterval(-3 * 86_400)),
+            SSHKey(
+                uuid: "{k2}",
+                key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3", label: "",
+                comment: "old\u{202E}key", createdOn: now.addingTimeInterval(-2_000 * 86_400),
+                expiresOn: now.addingTimeInterval(-86_400)),
         ]
         let mine = LocalKey(key: SSHPublicKey(line: keys[0].key + " zoe@laptop")!, source: "~/.ssh/id_ed25519.pub")
         check("ssh-keys-usable") { size in
             var browser = Fixtures.browser()
             browser.pane = .sshKeys
-            browser.sshKeys = .loaded(Snapshot(SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: [mine]), now: now), fetchedAt: now))
+            browser.sshKeys = .loaded(
+                Snapshot(
+                    SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: [mine]), now: now), fetchedAt: now))
             var state = Fixtures.state(.browser(browser), size: size)
             state.environment = Environment(isSSH: true, hostName: "devbox")
             return state
         }
-        let other = LocalKey(key: SSHPublicKey(line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGNvbXBsZXRlbHlkaWZmZXJlbnRrZXlmb3J0aGlzbWFjaGluZQ== me")!, source: "ssh-agent")
+        let other = LocalKey(
+            key: SSHPublicKey(
+                line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGNvbXBsZXRlbHlkaWZmZXJlbnRrZXlmb3J0aGlzbWFjaGluZQ== me")!,
+            source: "ssh-agent")
         check("ssh-keys-none-usable") { size in
             var browser = Fixtures.browser()
             browser.pane = .sshKeys
-            browser.sshKeys = .loaded(Snapshot(SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: [other], notes: ["~/.ssh/id_rsa.pub could not be read"]), now: now), fetchedAt: now))
+            browser.sshKeys = .loaded(
+                Snapshot(
+                    SSHKeyReport(
+                        accountKeys: keys,
+                        local: LocalKeys.Found(keys: [other], notes: ["~/.ssh/id_rsa.pub could not be read"]), now: now),
+                    fetchedAt: now))
             var state = Fixtures.state(.browser(browser), size: size)
             state.environment = Environment(isSSH: true, hostName: "devbox")
             return state
@@ -68,21 +90,38 @@ import TerminalUI
             var browser = Fixtures.browser()
             browser.pane = .workspaces
             browser.repositories.progress = .done(fetchedAt: Fixtures.now, isCached: false)
-            browser.workspaceDetails = .loaded(Snapshot([
-                WorkspaceDetail(workspace: Workspace(uuid: "{1}", slug: "acme-platform", name: "ACME \u{1B}]52;c;ZXZpbA==\u{07}Platform", isAdministrator: true), projects: ["Main project", "Core services"]),
-                WorkspaceDetail(workspace: Workspace(uuid: "{2}", slug: "data-science", name: nil, isAdministrator: false), projects: []),
-                WorkspaceDetail(workspace: Workspace(uuid: "{3}", slug: "mobile-guild", name: "Mobile Guild 📱", isAdministrator: false), problem: "Bitbucket failed with HTTP 503."),
-            ], fetchedAt: Fixtures.now))
+            browser.workspaceDetails = .loaded(
+                Snapshot(
+                    [
+                        WorkspaceDetail(
+                            workspace: Workspace(
+                                uuid: "{1}", slug: "acme-platform", name: "ACME \u{1B}]52;c;ZXZpbA==\u{07}Platform",
+                                isAdministrator: true), projects: ["Main project", "Core services"]),
+                        WorkspaceDetail(
+                            workspace: Workspace(uuid: "{2}", slug: "data-science", name: nil, isAdministrator: false),
+                            projects: []),
+                        WorkspaceDetail(
+                            workspace: Workspace(
+                                uuid: "{3}", slug: "mobile-guild", name: "Mobile Guild 📱", isAdministrator: false),
+                            problem: "Bitbucket failed with HTTP 503."),
+                    ], fetchedAt: Fixtures.now))
             return Fixtures.state(.browser(browser), size: size)
         }
     }
 
     @Test func loginExchanging() {
-        check("login-exchanging") { Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")), size: $0) }
+        check("login-exchanging") {
+            Fixtures.state(.login(Fixtures.login(phase: .exchanging, field: "AbCdEf0123456789xy")), size: $0)
+        }
     }
 
     @Test func loginProblem() {
-        check("login-problem") { Fixtures.state(.login(Fixtures.login(field: "nonsense!", problem: PastedAuthorization.Problem.unrecognized.description)), size: $0) }
+        check("login-problem") {
+            Fixtures.state(
+                .login(
+                    Fixtures.login(field: "nonsense!", problem: PastedAuthorization.Problem.unrecognized.description)),
+                size: $0)
+        }
     }
 
     @Test func loginUnconfigured() {
@@ -186,7 +225,9 @@ import TerminalUI
     @Test func longMessage() {
         check("message-long") { size in
             var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
-            state.message = StatusMessage("Sent the SSH clone URL of acme-platform/api-gateway to your terminal's clipboard (OSC 52) through tmux. Nothing arrived? p shows it plainly; see the README for tmux's settings.", kind: .success)
+            state.message = StatusMessage(
+                "Sent the SSH clone URL of acme-platform/api-gateway to your terminal's clipboard (OSC 52) through tmux. Nothing arrived? p shows it plainly; see the README for tmux's settings.",
+                kind: .success)
             return state
         }
     }
@@ -237,15 +278,27 @@ import TerminalUI
         }
         check("accounts") { size in
             var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
-            state.overlay = .accounts(AccountsOverlay(accounts: [Fixtures.account, AccountSummary(id: "{b}", username: "bob", displayName: "Bob", tokenExpiresAt: Fixtures.now, storePath: "")], activeID: "{u}"))
+            state.overlay = .accounts(
+                AccountsOverlay(
+                    accounts: [
+                        Fixtures.account,
+                        AccountSummary(
+                            id: "{b}", username: "bob", displayName: "Bob", tokenExpiresAt: Fixtures.now, storePath: ""),
+                    ], activeID: "{u}"))
             return state
         }
     }
 
     @Test func tooSmall() {
         let screen = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 20, height: 5)))
-        #expect(screen.lines == ["Terminal too small:", "20×5, bbtui needs", "30×8. Enlarge it, or", "press q to quit.", ""])
-        for size in [Size(width: 1, height: 1), Size(width: 0, height: 0), Size(width: 29, height: 100), Size(width: 300, height: 7)] {
+        #expect(
+            screen.lines == [
+                "Terminal too small:", "20×5, bbtui needs", "30×8. Enlarge it, or", "press q to quit.", "",
+            ])
+        for size in [
+            Size(width: 1, height: 1), Size(width: 0, height: 0), Size(width: 29, height: 100),
+            Size(width: 300, height: 7),
+        ] {
             _ = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: size))
             _ = AppView.render(Fixtures.state(.login(Fixtures.login()), size: size))
         }

@@ -1,8 +1,9 @@
 import Foundation
+import TerminalUI
 import Testing
+
 @testable import App
 @testable import BitbucketKit
-import TerminalUI
 
 @Suite struct LoginUpdateTests {
     @Test func pastingARedirectAndPressingEnterExchanges() {
@@ -11,7 +12,10 @@ import TerminalUI
         #expect(Update.update(&state, .event(.paste(url))) == [])
         #expect(state.login?.field.text == url)
         #expect(state.login?.isFieldFocused == true)
-        #expect(Update.update(&state, .event(.key(.enter))) == [.exchange(code: "AbCdEf0123456789xy", request: Fixtures.request)])
+        #expect(
+            Update.update(&state, .event(.key(.enter))) == [
+                .exchange(code: "AbCdEf0123456789xy", request: Fixtures.request)
+            ])
         #expect(state.login?.phase == .exchanging)
     }
 
@@ -60,7 +64,10 @@ import TerminalUI
 
     @Test func theListenerRedirectExchangesToo() {
         var state = Fixtures.state(.login(Fixtures.login()))
-        #expect(Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6&state=st4te")) == [.exchange(code: "Q1w2E3r4T5y6", request: Fixtures.request)])
+        #expect(
+            Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6&state=st4te")) == [
+                .exchange(code: "Q1w2E3r4T5y6", request: Fixtures.request)
+            ])
     }
 
     @Test func aRejectedCodeKeepsTheRequestSoTheRealRedirectStillFits() {
@@ -73,7 +80,10 @@ import TerminalUI
         #expect(effects == [])
         #expect(state.login?.request == Fixtures.request)
         #expect(state.login?.problem?.contains("The URL above is still good") == true)
-        #expect(Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6U7i8O9&state=st4te")) == [.exchange(code: "Q1w2E3r4T5y6U7i8O9", request: Fixtures.request)])
+        #expect(
+            Update.update(&state, .redirectReceived("code=Q1w2E3r4T5y6U7i8O9&state=st4te")) == [
+                .exchange(code: "Q1w2E3r4T5y6U7i8O9", request: Fixtures.request)
+            ])
     }
 
     @Test func aRejectedCodeAfterTenMinutesMakesAFreshURLAndSaysWhy() {
@@ -88,9 +98,11 @@ import TerminalUI
 
     @Test func badPastesAreExplainedWithoutARequestAndTheLoginWaits() {
         var state = Fixtures.state(.login(Fixtures.login()))
-        for (paste, words) in [("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
-                               ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old", "different login attempt"),
-                               ("http://127.0.0.1:8976/callback?error=access_denied&state=st4te", "Access was denied")] {
+        for (paste, words) in [
+            ("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+            ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old", "different login attempt"),
+            ("http://127.0.0.1:8976/callback?error=access_denied&state=st4te", "Access was denied"),
+        ] {
             _ = Update.update(&state, .event(.paste(paste)))
             let effects = Update.update(&state, .event(.key(.enter)))
             #expect(effects == [], "\(paste)")
@@ -102,14 +114,16 @@ import TerminalUI
 
     @Test func misconfiguredConsumerSaysWhatToCheck() {
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
-        #expect(Update.update(&state, .loginFailed(.oauth(.clientMisconfigured("Invalid OAuth client credentials")))) == [])
+        #expect(
+            Update.update(&state, .loginFailed(.oauth(.clientMisconfigured("Invalid OAuth client credentials")))) == [])
         #expect(state.login?.problem?.contains("BITBUCKET_CLIENT_SECRET") == true)
         #expect(state.login?.phase == .waiting)
     }
 
     @Test func successOpensTheBrowserAndFetches() {
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
-        let effects = Update.update(&state, .loginSucceeded(AccountRecord(summary: Fixtures.account), user: Fixtures.user, at: Fixtures.now))
+        let effects = Update.update(
+            &state, .loginSucceeded(AccountRecord(summary: Fixtures.account), user: Fixtures.user, at: Fixtures.now))
         // The profile fetched to learn who logged in is shown; the rest is fetched.
         #expect(effects == [.stopListener, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.user == .loaded(Snapshot(Fixtures.user, fetchedAt: Fixtures.now)))
@@ -122,12 +136,16 @@ import TerminalUI
         browser.emailList.selected = 2
         var state = Fixtures.state(.browser(browser))
         _ = Update.update(&state, .userLoaded(.failure(.api(.unauthorized("Access token expired."))), at: Fixtures.now))
-        guard case .relogin = state.overlay else { Issue.record("no re-login sheet"); return }
+        guard case .relogin = state.overlay else {
+            Issue.record("no re-login sheet")
+            return
+        }
         #expect(Update.update(&state, .event(.key(.enter))) == [.cancelRepositories, .prepareLogin])
         #expect(state.login != nil)
         var renewed = Fixtures.account
         renewed.tokenExpiresAt = Fixtures.now.addingTimeInterval(7200)
-        _ = Update.update(&state, .loginSucceeded(AccountRecord(summary: renewed), user: Fixtures.user, at: Fixtures.now))
+        _ = Update.update(
+            &state, .loginSucceeded(AccountRecord(summary: renewed), user: Fixtures.user, at: Fixtures.now))
         #expect(state.browser?.pane == .emails)
         #expect(state.browser?.emailList.selected == 2)
         #expect(state.browser?.account.tokenExpiresAt == renewed.tokenExpiresAt)
@@ -214,11 +232,28 @@ import TerminalUI
         var state = Fixtures.state(.browser(Fixtures.browser()))
         #expect(Update.update(&state, .event(.key(.enter))) == [])
         #expect(state.browser?.repositories.detail == "{r0}")
-        #expect(Update.update(&state, .event(.key(.character("y")))) == [.copy("git@ssh.bitbucket.org:acme-platform/api-gateway.git", what: "the SSH clone URL of acme-platform/api-gateway")])
-        #expect(Update.update(&state, .event(.key(.character("Y")))) == [.copy("https://zoe@bitbucket.org/acme-platform/api-gateway.git", what: "the HTTPS clone URL of acme-platform/api-gateway")])
-        #expect(Update.update(&state, .event(.key(.character("u")))) == [.copy("https://bitbucket.org/acme-platform/api-gateway", what: "the web URL of acme-platform/api-gateway")])
+        #expect(
+            Update.update(&state, .event(.key(.character("y")))) == [
+                .copy(
+                    "git@ssh.bitbucket.org:acme-platform/api-gateway.git",
+                    what: "the SSH clone URL of acme-platform/api-gateway")
+            ])
+        #expect(
+            Update.update(&state, .event(.key(.character("Y")))) == [
+                .copy(
+                    "https://zoe@bitbucket.org/acme-platform/api-gateway.git",
+                    what: "the HTTPS clone URL of acme-platform/api-gateway")
+            ])
+        #expect(
+            Update.update(&state, .event(.key(.character("u")))) == [
+                .copy(
+                    "https://bitbucket.org/acme-platform/api-gateway", what: "the web URL of acme-platform/api-gateway")
+            ])
         // No display here: `o` shows the URL plainly instead of opening it.
-        #expect(Update.update(&state, .event(.key(.character("o")))) == [.showPlainly("https://bitbucket.org/acme-platform/api-gateway")])
+        #expect(
+            Update.update(&state, .event(.key(.character("o")))) == [
+                .showPlainly("https://bitbucket.org/acme-platform/api-gateway")
+            ])
         _ = Update.update(&state, .event(.key(.escape)))
         #expect(state.browser?.repositories.detail == nil)
     }
@@ -256,18 +291,28 @@ import TerminalUI
         #expect(Update.update(&state, .event(.key(.character("n")))) == [])
         #expect(state.overlay == nil)
         _ = Update.update(&state, .event(.key(.character("L"))))
-        #expect(Update.update(&state, .event(.key(.character("y")))) == [.cancelRepositories, .logout(accountID: "{u}")])
+        #expect(
+            Update.update(&state, .event(.key(.character("y")))) == [.cancelRepositories, .logout(accountID: "{u}")])
     }
 
     @Test func batchesArriveAndKeepTheTopSelection() {
         var browser = BrowserState(account: Fixtures.account)
         _ = BrowserUpdate.startFetchAll(&browser)
         var state = Fixtures.state(.browser(browser))
-        #expect(Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now)) == [.fetchRepositories([]), .fetchWorkspaceDetails([])])
+        #expect(
+            Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now)) == [
+                .fetchRepositories([]), .fetchWorkspaceDetails([]),
+            ])
         let first = Array(Fixtures.repositories.suffix(2))
-        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: first, loaded: 2, expectedTotal: 5, failures: [:])))
+        _ = Update.update(
+            &state, .repositoriesBatch(RepositoryBatch(repositories: first, loaded: 2, expectedTotal: 5, failures: [:]))
+        )
         #expect(state.browser?.repositories.progress == .loading(loaded: 2, total: 5))
-        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: Array(Fixtures.repositories.prefix(3)), loaded: 5, expectedTotal: 5, failures: [:])))
+        _ = Update.update(
+            &state,
+            .repositoriesBatch(
+                RepositoryBatch(
+                    repositories: Array(Fixtures.repositories.prefix(3)), loaded: 5, expectedTotal: 5, failures: [:])))
         #expect(repos(state) == ["api-gateway", "日本語ドキュメント", "🚀 launcher", "billing", "evil\u{1B}[2Jname"])
         #expect(state.browser?.repositories.list.selected == 0)
         _ = Update.update(&state, .repositoriesFinished(nil, at: Fixtures.now))
@@ -281,13 +326,19 @@ import TerminalUI
         _ = Update.update(&state, .event(.key(.character("r"))))
         #expect(state.browser?.repositories.all.count == 5)
         _ = Update.update(&state, .workspacesLoaded(.success([]), at: Fixtures.now))
-        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: [Fixtures.repository(9, name: "fresh")], loaded: 1, expectedTotal: 1, failures: [:])))
+        _ = Update.update(
+            &state,
+            .repositoriesBatch(
+                RepositoryBatch(
+                    repositories: [Fixtures.repository(9, name: "fresh")], loaded: 1, expectedTotal: 1, failures: [:])))
         #expect(repos(state) == ["fresh"])
     }
 
     @Test func errorsStayInTheirPane() {
         var state = Fixtures.state(.browser(Fixtures.browser()))
-        _ = Update.update(&state, .emailsLoaded(.failure(.api(.missingScopes(required: ["email"], granted: ["account"]))), at: Fixtures.now))
+        _ = Update.update(
+            &state,
+            .emailsLoaded(.failure(.api(.missingScopes(required: ["email"], granted: ["account"]))), at: Fixtures.now))
         #expect(state.browser?.emails.error == .api(.missingScopes(required: ["email"], granted: ["account"])))
         #expect(state.browser?.emails.value == Fixtures.emails)
         #expect(state.overlay == nil)
@@ -324,18 +375,30 @@ import TerminalUI
     func everyHintIsAKeyThatWorks(context: KeyContext) {
         for pane in [nil] + Pane.allCases.map(Optional.some) {
             // A pane's own binding is judged in its pane (outside the browser, in none).
-            for binding in (context == .detail ? Keymap.detail : Keymap.table(context)) where binding.hint != nil && (pane == nil ? binding.panes == nil : binding.applies(to: pane)) {
+            for binding in (context == .detail ? Keymap.detail : Keymap.table(context))
+            where binding.hint != nil && (pane == nil ? binding.panes == nil : binding.applies(to: pane)) {
                 let command = Keymap.command(for: binding.keys[0], in: context, pane: pane, isDemo: binding.isDemoOnly)
-                #expect(command == binding.command, "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
+                #expect(
+                    command == binding.command,
+                    "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
             }
         }
     }
 
     @Test func footersShowOnlyKeysThatWorkInThePane() {
         #expect(Keymap.hints(.browser, pane: .profile).map(\.label) == ["pane", "filter", "refresh", "help", "quit"])
-        #expect(Keymap.hints(.browser, pane: .repositories).map(\.label) == ["pane", "details", "filter", "sort", "copy", "refresh", "help", "quit"])
-        #expect(Keymap.hints(.browser, pane: .workspaces).map(\.label) == ["pane", "repositories", "filter", "refresh", "help", "quit"])
-        #expect(Keymap.hints(.browser, pane: .sshKeys).map(\.label) == ["pane", "filter", "copy key", "show key", "refresh", "help", "quit"])
+        #expect(
+            Keymap.hints(.browser, pane: .repositories).map(\.label) == [
+                "pane", "details", "filter", "sort", "copy", "refresh", "help", "quit",
+            ])
+        #expect(
+            Keymap.hints(.browser, pane: .workspaces).map(\.label) == [
+                "pane", "repositories", "filter", "refresh", "help", "quit",
+            ])
+        #expect(
+            Keymap.hints(.browser, pane: .sshKeys).map(\.label) == [
+                "pane", "filter", "copy key", "show key", "refresh", "help", "quit",
+            ])
         #expect(Keymap.hints(.detail).map(\.label) == ["back", "ssh", "https", "web", "open", "plain", "help"])
         #expect(Keymap.buttons(.confirmLogout) == ["y: Log out", "n: Cancel"])
         #expect(Keymap.legend(.browser).map(\.keys) == ["Tab", "/", "?"])
@@ -345,7 +408,10 @@ import TerminalUI
         var state = Fixtures.state(.browser(Fixtures.browser()))
         _ = Update.update(&state, .event(.key(.character("?"))))
         _ = Update.update(&state, .event(.key(.end)))
-        guard case .help(let bottom) = state.overlay else { Issue.record("no help"); return }
+        guard case .help(let bottom) = state.overlay else {
+            Issue.record("no help")
+            return
+        }
         #expect(bottom > 0)
         #expect(bottom == AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size)))
         _ = Update.update(&state, .event(.key(.character("j"))))
@@ -361,7 +427,10 @@ import TerminalUI
     @Test func pShowsTheLastCopiedURLPlainlyInTheBrowser() {
         var state = Fixtures.state(.browser(Fixtures.browser()))
         let copy = Update.update(&state, .event(.key(.character("Y"))))
-        guard case .copy(let url, _)? = copy.first else { Issue.record("no copy: \(copy)"); return }
+        guard case .copy(let url, _)? = copy.first else {
+            Issue.record("no copy: \(copy)")
+            return
+        }
         #expect(Update.update(&state, .event(.key(.character("p")))) == [.showPlainly(url)])
     }
 }
@@ -400,17 +469,28 @@ import TerminalUI
     @Test func aSnapshotBatchReplacesWhatWasShown() {
         var state = Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 120, height: 20))
         let kept = Array(Fixtures.repositories.prefix(2))
-        _ = Update.update(&state, .repositoriesBatch(RepositoryBatch(repositories: kept, loaded: 2, expectedTotal: 2, failures: [:], isSnapshot: true, isFinal: true)))
+        _ = Update.update(
+            &state,
+            .repositoriesBatch(
+                RepositoryBatch(
+                    repositories: kept, loaded: 2, expectedTotal: 2, failures: [:], isSnapshot: true, isFinal: true)))
         #expect(state.browser?.repositories.all.map(\.uuid) == kept.map(\.uuid))
     }
 }
 
 /// The Workspaces and SSH keys panes: what Enter, r, y and p do, and each failure's own words.
 @Suite struct AccountPaneTests {
-    static let workspaces = [Workspace(uuid: "{w1}", slug: "acme", name: "ACME", isAdministrator: true), Workspace(uuid: "{w2}", slug: "ops", name: nil, isAdministrator: false)]
+    static let workspaces = [
+        Workspace(uuid: "{w1}", slug: "acme", name: "ACME", isAdministrator: true),
+        Workspace(uuid: "{w2}", slug: "ops", name: nil, isAdministrator: false),
+    ]
 
     static func report(local: [LocalKey] = []) -> SSHKeyReport {
-        let keys = [SSHKey(uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh", label: "laptop")]
+        let keys = [
+            SSHKey(
+                uuid: "{k1}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh",
+                label: "laptop")
+        ]
         return SSHKeyReport(accountKeys: keys, local: LocalKeys.Found(keys: local), now: Fixtures.now)
     }
 
@@ -418,7 +498,9 @@ import TerminalUI
         var browser = Fixtures.browser()
         browser.pane = .workspaces
         browser.workspaces = .loaded(Snapshot(Self.workspaces, fetchedAt: Fixtures.now))
-        browser.workspaceDetails = .loaded(Snapshot(Self.workspaces.map { WorkspaceDetail(workspace: $0, projects: ["Main"]) }, fetchedAt: Fixtures.now))
+        browser.workspaceDetails = .loaded(
+            Snapshot(
+                Self.workspaces.map { WorkspaceDetail(workspace: $0, projects: ["Main"]) }, fetchedAt: Fixtures.now))
         browser.workspaceList.selected = 1
         var state = Fixtures.state(.browser(browser))
         #expect(Update.update(&state, .event(.key(.character("r")))) == [.fetchWorkspaceDetails(Self.workspaces)])
@@ -436,16 +518,26 @@ import TerminalUI
         #expect(Update.update(&state, .event(.key(.character("y")))) == [])
         #expect(state.message?.text.contains("This machine has no SSH public key") == true)
 
-        let local = LocalKey(key: SSHPublicKey(line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3 me\u{1B}[31m@host")!, source: "~/.ssh/id_ed25519.pub")
+        let local = LocalKey(
+            key: SSHPublicKey(
+                line:
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3 me\u{1B}[31m@host"
+            )!, source: "~/.ssh/id_ed25519.pub")
         browser.sshKeys = .loaded(Snapshot(Self.report(local: [local]), fetchedAt: Fixtures.now))
         state = Fixtures.state(.browser(browser))
         let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3 me␛[31m@host"
         #expect(Update.update(&state, .event(.key(.character("p")))) == [.showPlainly(line)])
-        #expect(Update.update(&state, .event(.key(.character("y")))) == [.copy(line, what: "this machine's public key (\(local.key.fingerprint))")])
+        #expect(
+            Update.update(&state, .event(.key(.character("y")))) == [
+                .copy(line, what: "this machine's public key (\(local.key.fingerprint))")
+            ])
     }
 
     @Test(arguments: [
-        (AppError.api(.missingScopes(required: ["account"], granted: ["email"])), "lacks the account scope needed to read SSH keys"),
+        (
+            AppError.api(.missingScopes(required: ["account"], granted: ["email"])),
+            "lacks the account scope needed to read SSH keys"
+        ),
         (.api(.http(403, "Forbidden")), "Bitbucket refused to show this account's SSH keys (403: Forbidden)"),
     ])
     func eachFailureHasItsOwnWords(error: AppError, words: String) {
@@ -461,7 +553,10 @@ import TerminalUI
         var browser = Fixtures.browser()
         browser.pane = .sshKeys
         var state = Fixtures.state(.browser(browser), size: Size(width: 160, height: 24))
-        _ = Update.update(&state, .sshKeysLoaded(.success(SSHKeyReport(accountKeys: [], local: LocalKeys.Found(), now: Fixtures.now)), at: Fixtures.now))
+        _ = Update.update(
+            &state,
+            .sshKeysLoaded(
+                .success(SSHKeyReport(accountKeys: [], local: LocalKeys.Found(), now: Fixtures.now)), at: Fixtures.now))
         let screen = AppView.render(state).lines.joined(separator: "\n")
         #expect(screen.contains("the account has no SSH key"), "\(screen)")
     }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.stopsEmulators) struct APIContractTests {
     @Test func userHasEveryField() async throws {
@@ -10,7 +10,11 @@ import TestSupport
         let result = try await h.get("/2.0/user", token: try await h.accessToken())
         #expect(result.status == 200)
         let user = result.object
-        #expect(Set(user.keys) == ["display_name", "links", "created_on", "type", "uuid", "has_2fa_enabled", "username", "is_staff", "account_id", "nickname", "account_status", "location", "website"])
+        #expect(
+            Set(user.keys) == [
+                "display_name", "links", "created_on", "type", "uuid", "has_2fa_enabled", "username", "is_staff",
+                "account_id", "nickname", "account_status", "location", "website",
+            ])
         #expect(user["display_name"] as? String == "Zoë Ångström-李")
         #expect(user["type"] as? String == "user")
         #expect(user["account_status"] as? String == "active")
@@ -38,7 +42,10 @@ import TestSupport
         let h = try await EmulatorHarness.start()
         let result = try await h.get("/2.0/user/emails", token: try await h.accessToken())
         let values = try #require(result.object["values"] as? [[String: Any]])
-        #expect(values.map { $0["email"] as? String } == ["zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net"])
+        #expect(
+            values.map { $0["email"] as? String } == [
+                "zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net",
+            ])
         #expect(values.map { $0["is_primary"] as? Bool } == [true, false, false])
         #expect(values.map { $0["is_confirmed"] as? Bool } == [true, true, false])
         #expect(result.object["size"] as? Int == 3)
@@ -65,19 +72,28 @@ import TestSupport
         }
         #expect(pages == 3)
         #expect(slugs == slugs.sorted())
-        #expect(Set(slugs) == ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild", "ops", "research-lab", "design"])
+        #expect(
+            Set(slugs) == [
+                "zoe-angstrom", "acme-platform", "data-science", "mobile-guild", "ops", "research-lab", "design",
+            ])
         let unnamed = try await h.get("/2.0/workspaces/data-science", token: token)
         #expect(unnamed.object["name"] is NSNull)
         let named = try await h.get("/2.0/workspaces/acme-platform", token: token)
         #expect(named.object["name"] as? String == "ACME Platform")
     }
 
-    @Test(arguments: ["/2.0/repositories", "/2.0/workspaces", "/2.0/user/permissions/repositories", "/2.0/user/permissions/workspaces"])
+    @Test(arguments: [
+        "/2.0/repositories", "/2.0/workspaces", "/2.0/user/permissions/repositories",
+        "/2.0/user/permissions/workspaces",
+    ])
     func change2770EndpointsAreGone(path: String) async throws {
         let h = try await EmulatorHarness.start()
         let result = try await h.get(path + "?role=member", token: try await h.accessToken())
         #expect(result.status == 410)
-        #expect(result.body == #"{"type": "error", "error": {"message": "CHANGE-2770 - Functionality has been deprecated", "detail": "Please read the changelog entry for more details.", "data": {"announcement_url": "https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}}}"#)
+        #expect(
+            result.body
+                == #"{"type": "error", "error": {"message": "CHANGE-2770 - Functionality has been deprecated", "detail": "Please read the changelog entry for more details.", "data": {"announcement_url": "https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}}}"#
+        )
     }
 
     @Test func bearerHeaderOnly() async throws {
@@ -99,14 +115,20 @@ import TestSupport
         #expect(try await h.request(.POST, "/_emulator/expire-tokens").status == 200)
         let expired = try await h.get("/2.0/user", token: token)
         #expect(expired.status == 401)
-        #expect(expired.body == #"{"type": "error", "error": {"message": "Access token expired. Use your refresh token to obtain a new access token."}}"#)
+        #expect(
+            expired.body
+                == #"{"type": "error", "error": {"message": "Access token expired. Use your refresh token to obtain a new access token."}}"#
+        )
     }
 
     @Test func missingScopeIs403WithRequiredAndGranted() async throws {
         let h = try await EmulatorHarness.start { $0.scopes = ["account"] }
         let result = try await h.get("/2.0/user/emails", token: try await h.accessToken())
         #expect(result.status == 403)
-        #expect(result.body == #"{"type": "error", "error": {"message": "Your credentials lack one or more required privilege scopes.", "detail": {"required": ["email"], "granted": ["account"]}}}"#)
+        #expect(
+            result.body
+                == #"{"type": "error", "error": {"message": "Your credentials lack one or more required privilege scopes.", "detail": {"required": ["email"], "granted": ["account"]}}}"#
+        )
         #expect(result.headers["x-oauth-scopes"] == "account")
         #expect(result.headers["x-accepted-oauth-scopes"] == "email")
     }

@@ -3,8 +3,8 @@ import BitbucketEmulator
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// One HTTP client for the whole test process; it never follows redirects, so tests see them.
 let testClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
@@ -35,7 +35,9 @@ struct EmulatorHarness {
 
     func stop() async { await emulator.stop() }
 
-    func request(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPResult {
+    func request(
+        _ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> HTTPResult {
         var request = HTTPClientRequest(url: url.hasPrefix("http") ? url : endpoints.baseURL + url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -60,13 +62,17 @@ struct EmulatorHarness {
         ("Authorization", "Basic " + Data("\(endpoints.clientID):\(endpoints.clientSecret)".utf8).base64EncodedString())
     }
 
-    func postToken(_ form: String, auth: Bool = true, contentType: String = "application/x-www-form-urlencoded") async throws -> HTTPResult {
-        try await request(.POST, endpoints.tokenURL, headers: (auth ? [basicAuth] : []) + [("Content-Type", contentType)], body: form)
+    func postToken(
+        _ form: String, auth: Bool = true, contentType: String = "application/x-www-form-urlencoded"
+    ) async throws -> HTTPResult {
+        try await request(
+            .POST, endpoints.tokenURL, headers: (auth ? [basicAuth] : []) + [("Content-Type", contentType)], body: form)
     }
 
     /// Runs the authorize step like a browser would and returns the redirect's query items.
     func authorize(extra: String = "") async throws -> [String: String] {
-        let result = try await request(.GET, endpoints.authorizeURL + "?client_id=\(endpoints.clientID)&response_type=code&state=s1" + extra)
+        let result = try await request(
+            .GET, endpoints.authorizeURL + "?client_id=\(endpoints.clientID)&response_type=code&state=s1" + extra)
         #expect(result.status == 302)
         let location = try #require(result.headers["location"])
         let query = location.split(separator: "?", maxSplits: 1).last.map(String.init) ?? ""

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketEmulator
 
 /// A client written for Bitbucket walks the API through `links`, never by building URLs: every
@@ -26,7 +27,10 @@ import TestSupport
     }
 
     @Test func aLinkFollowingClientFindsEveryRepositoryProjectAndMembership() async throws {
-        let h = try await EmulatorHarness.start { $0.repositoryCount = 90; $0.workspaceCount = 3 }
+        let h = try await EmulatorHarness.start {
+            $0.repositoryCount = 90
+            $0.workspaceCount = 3
+        }
         let token = try await h.accessToken()
         let direct = try await all(h, "/2.0/user/workspaces?pagelen=100", token: token)
         #expect(direct.count == 3)

@@ -1,7 +1,7 @@
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.stopsEmulators) struct OAuthContractTests {
     @Test func authorizeRedirectsWithCodeAndState() async throws {
@@ -17,7 +17,10 @@ import TestSupport
         let badClient = try await h.request(.GET, h.endpoints.authorizeURL + "?client_id=nope&response_type=code")
         #expect(badClient.status == 400)
         #expect(badClient.headers["content-type"]?.hasPrefix("text/html") == true)
-        let badRedirect = try await h.request(.GET, h.endpoints.authorizeURL + "?client_id=\(h.endpoints.clientID)&response_type=code&redirect_uri=http%3A%2F%2Fevil.example%2Fcb")
+        let badRedirect = try await h.request(
+            .GET,
+            h.endpoints.authorizeURL
+                + "?client_id=\(h.endpoints.clientID)&response_type=code&redirect_uri=http%3A%2F%2Fevil.example%2Fcb")
         #expect(badRedirect.status == 400)
         #expect(badRedirect.body.contains("Invalid redirect_uri. This integration is misconfigured"))
         // A redirect_uri that extends the registered one is accepted.
@@ -56,16 +59,28 @@ import TestSupport
     @Test func tokenEndpointErrorsAreTheRealOnes() async throws {
         let h = try await EmulatorHarness.start()
         let code = try #require(try await h.authorize()["code"])
-        let json = try await h.postToken("{\"grant_type\": \"authorization_code\", \"code\": \"\(code)\"}", contentType: "application/json")
+        let json = try await h.postToken(
+            "{\"grant_type\": \"authorization_code\", \"code\": \"\(code)\"}", contentType: "application/json")
         #expect(json.status == 400)
         #expect(json.body == #"{"error_description": "Unsupported grant type: None", "error": "invalid_grant"}"#)
         let noAuth = try await h.postToken("grant_type=authorization_code&code=\(code)", auth: false)
-        #expect(noAuth.body == #"{"error_description": "Requests must be authenticated using OAuth client credentials", "error": "unauthorized_client"}"#)
-        let wrong = try await h.request(.POST, h.endpoints.tokenURL, headers: [("Authorization", "Basic " + Data("\(h.endpoints.clientID):wrong".utf8).base64EncodedString()), ("Content-Type", "application/x-www-form-urlencoded")], body: "grant_type=authorization_code&code=\(code)")
+        #expect(
+            noAuth.body
+                == #"{"error_description": "Requests must be authenticated using OAuth client credentials", "error": "unauthorized_client"}"#
+        )
+        let wrong = try await h.request(
+            .POST, h.endpoints.tokenURL,
+            headers: [
+                ("Authorization", "Basic " + Data("\(h.endpoints.clientID):wrong".utf8).base64EncodedString()),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ], body: "grant_type=authorization_code&code=\(code)")
         #expect(wrong.status == 400)
-        #expect(wrong.body == #"{"error_description": "Invalid OAuth client credentials", "error": "unauthorized_client"}"#)
+        #expect(
+            wrong.body == #"{"error_description": "Invalid OAuth client credentials", "error": "unauthorized_client"}"#)
         // Credentials in the body work too.
-        let inBody = try await h.postToken("grant_type=authorization_code&code=\(code)&client_id=\(h.endpoints.clientID)&client_secret=\(h.endpoints.clientSecret)", auth: false)
+        let inBody = try await h.postToken(
+            "grant_type=authorization_code&code=\(code)&client_id=\(h.endpoints.clientID)&client_secret=\(h.endpoints.clientSecret)",
+            auth: false)
         #expect(inBody.status == 200)
     }
 
@@ -93,7 +108,8 @@ import TestSupport
         let missing = try await h.postToken("grant_type=authorization_code&code=\(code)")
         #expect(missing.object["error"] as? String == "invalid_grant")
         let code2 = try #require(try await h.authorize(extra: "&redirect_uri=\(redirect)")["code"])
-        #expect(try await h.postToken("grant_type=authorization_code&code=\(code2)&redirect_uri=\(redirect)").status == 200)
+        #expect(
+            try await h.postToken("grant_type=authorization_code&code=\(code2)&redirect_uri=\(redirect)").status == 200)
     }
 
     @Test func pkceIsChecked() async throws {
@@ -101,11 +117,15 @@ import TestSupport
         // base64url(SHA-256(verifier)), computed independently with Python's hashlib.
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk"
         let challenge = "bwWFMyPfdG9qreDhH2lmftFx_dFeLDalzcT1gb_j68g"
-        let code = try #require(try await h.authorize(extra: "&code_challenge=\(challenge)&code_challenge_method=S256")["code"])
+        let code = try #require(
+            try await h.authorize(extra: "&code_challenge=\(challenge)&code_challenge_method=S256")["code"])
         let wrong = try await h.postToken("grant_type=authorization_code&code=\(code)&code_verifier=wrong")
         #expect(wrong.object["error"] as? String == "invalid_grant")
-        let code2 = try #require(try await h.authorize(extra: "&code_challenge=\(challenge)&code_challenge_method=S256")["code"])
-        #expect(try await h.postToken("grant_type=authorization_code&code=\(code2)&code_verifier=\(verifier)").status == 200)
+        let code2 = try #require(
+            try await h.authorize(extra: "&code_challenge=\(challenge)&code_challenge_method=S256")["code"])
+        #expect(
+            try await h.postToken("grant_type=authorization_code&code=\(code2)&code_verifier=\(verifier)").status == 200
+        )
     }
 
     @Test func refreshTokensRotate() async throws {
@@ -139,6 +159,8 @@ import TestSupport
         let refresh = try #require(tokens["refresh_token"] as? String)
         #expect(try await h.request(.POST, "/_emulator/revoke").status == 200)
         #expect(try await h.get("/2.0/user", token: access).status == 401)
-        #expect(try await h.postToken("grant_type=refresh_token&refresh_token=\(refresh)").object["error"] as? String == "invalid_grant")
+        #expect(
+            try await h.postToken("grant_type=refresh_token&refresh_token=\(refresh)").object["error"] as? String
+                == "invalid_grant")
     }
 }

@@ -1,12 +1,14 @@
 import AsyncHTTPClient
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.stopsEmulators) struct RepositoryListingTests {
     /// Every repository of a workspace, following `next`.
-    func all(_ h: EmulatorHarness, token: String, _ first: String) async throws -> (values: [[String: Any]], pages: Int, sizes: Set<Int>) {
+    func all(
+        _ h: EmulatorHarness, token: String, _ first: String
+    ) async throws -> (values: [[String: Any]], pages: Int, sizes: Set<Int>) {
         var url: String? = first
         var values: [[String: Any]] = []
         var pages = 0
@@ -26,7 +28,8 @@ import TestSupport
     func everyRepositoryExactlyOnceAcrossPages(sort: String) async throws {
         let h = try await EmulatorHarness.start { $0.repositoryCount = 500 }
         let token = try await h.accessToken()
-        let (values, pages, sizes) = try await all(h, token: token, "/2.0/repositories/acme-platform?role=member&pagelen=25&sort=\(sort)")
+        let (values, pages, sizes) = try await all(
+            h, token: token, "/2.0/repositories/acme-platform?role=member&pagelen=25&sort=\(sort)")
         let uuids = values.compactMap { $0["uuid"] as? String }
         #expect(Set(uuids).count == uuids.count)
         #expect(sizes == [uuids.count])
@@ -77,7 +80,9 @@ import TestSupport
 
     @Test func fieldsSelectsValues() async throws {
         let h = try await EmulatorHarness.start()
-        let page = try await h.get("/2.0/repositories/acme-platform?pagelen=2&fields=next,size,values.full_name,values.links.clone", token: try await h.accessToken())
+        let page = try await h.get(
+            "/2.0/repositories/acme-platform?pagelen=2&fields=next,size,values.full_name,values.links.clone",
+            token: try await h.accessToken())
         #expect(Set(page.object.keys) == ["next", "size", "values"])
         let first = try #require((page.object["values"] as? [[String: Any]])?.first)
         #expect(Set(first.keys) == ["full_name", "links"])
@@ -109,9 +114,14 @@ import TestSupport
         #expect(values.contains { $0["parent"] != nil })
         #expect(values.contains { ($0["description"] as? String)?.isEmpty == true })
         #expect(values.contains { ($0["description"] as? String ?? "").count > 300 })
-        #expect(values.contains { ($0["is_private"] as? Bool) == true } && values.contains { ($0["is_private"] as? Bool) == false })
+        #expect(
+            values.contains { ($0["is_private"] as? Bool) == true }
+                && values.contains { ($0["is_private"] as? Bool) == false })
         #expect(values.contains { ($0["name"] as? String ?? "").unicodeScalars.contains { $0.value > 0x3000 } })
-        #expect(values.contains { ($0["name"] as? String ?? "").contains("🚀") || ($0["name"] as? String ?? "").contains("🎉") })
+        #expect(
+            values.contains {
+                ($0["name"] as? String ?? "").contains("🚀") || ($0["name"] as? String ?? "").contains("🎉")
+            })
         let sizes = values.compactMap { $0["size"] as? Int }
         #expect(sizes.min()! < 4096 && sizes.max()! > 1_073_741_824)
         #expect(Set(values.compactMap { $0["language"] as? String }).count > 8)
@@ -120,7 +130,10 @@ import TestSupport
     }
 
     @Test func hostileDataCarriesEscapes() async throws {
-        let h = try await EmulatorHarness.start { $0.isHostile = true; $0.repositoryCount = 200 }
+        let h = try await EmulatorHarness.start {
+            $0.isHostile = true
+            $0.repositoryCount = 200
+        }
         let token = try await h.accessToken()
         let user = try await h.get("/2.0/user", token: token)
         #expect((user.object["display_name"] as? String)?.contains("\u{1B}[31m") == true)
@@ -152,7 +165,11 @@ import TestSupport
     }
 
     @Test func eightConcurrentClientsPaging5000() async throws {
-        let h = try await EmulatorHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 6; $0.latency = .milliseconds(20) }
+        let h = try await EmulatorHarness.start {
+            $0.repositoryCount = 5000
+            $0.workspaceCount = 6
+            $0.latency = .milliseconds(20)
+        }
         let token = try await h.accessToken()
         let slugs = ["zoe-angstrom", "acme-platform", "data-science", "mobile-guild", "ops", "research-lab"]
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -160,7 +177,8 @@ import TestSupport
                 group.addTask {
                     var uuids = Set<String>()
                     for slug in slugs {
-                        let (values, _, _) = try await all(h, token: token, "/2.0/repositories/\(slug)?pagelen=100&sort=-updated_on")
+                        let (values, _, _) = try await all(
+                            h, token: token, "/2.0/repositories/\(slug)?pagelen=100&sort=-updated_on")
                         for value in values { uuids.insert(value["uuid"] as? String ?? "") }
                     }
                     return uuids.count
@@ -203,7 +221,8 @@ import TestSupport
     @Test func fieldsDropsWithMinusAndQFiltersOnUpdatedOn() async throws {
         let h = try await EmulatorHarness.start()
         let token = try await h.accessToken()
-        let trimmed = try await h.get("/2.0/repositories/acme-platform?pagelen=3&fields=-values.links,-values.owner,-page", token: token)
+        let trimmed = try await h.get(
+            "/2.0/repositories/acme-platform?pagelen=3&fields=-values.links,-values.owner,-page", token: token)
         #expect(trimmed.object["page"] == nil)
         let value = try #require((trimmed.object["values"] as? [[String: Any]])?.first)
         #expect(value["links"] == nil && value["owner"] == nil && value["full_name"] != nil)
@@ -229,10 +248,15 @@ import TestSupport
         #expect(page.object["size"] as? Int == 4)
         #expect(page.object["next"] != nil)
         let keys = try #require(page.object["values"] as? [[String: Any]])
-        #expect(keys.allSatisfy { $0["type"] as? String == "ssh_key" && $0["key"] is String && $0["uuid"] is String && $0["created_on"] is String })
+        #expect(
+            keys.allSatisfy {
+                $0["type"] as? String == "ssh_key" && $0["key"] is String && $0["uuid"] is String
+                    && $0["created_on"] is String
+            })
         #expect(keys[0]["last_used"] is String)
         #expect(keys[0]["expires_on"] == nil, "absent, not null, when unset")
-        let byAccountID = try await h.get("/2.0/users/\(try #require(user.object["account_id"] as? String))/ssh-keys", token: token)
+        let byAccountID = try await h.get(
+            "/2.0/users/\(try #require(user.object["account_id"] as? String))/ssh-keys", token: token)
         #expect(byAccountID.status == 200)
         #expect(try await h.get("/2.0/users/%7Bsomeone-else%7D/ssh-keys", token: token).status == 404)
     }
@@ -245,6 +269,9 @@ import TestSupport
             runs.append(try #require(result.object["changes"] as? [String]))
         }
         #expect(runs[0] == runs[1])
-        #expect(runs[0].map { String($0.prefix { $0 != " " }) } == ["create", "delete", "rename", "update", "move", "create", "delete", "rename", "update", "move"])
+        #expect(
+            runs[0].map { String($0.prefix { $0 != " " }) } == [
+                "create", "delete", "rename", "update", "move", "create", "delete", "rename", "update", "move",
+            ])
     }
 }

@@ -1,8 +1,9 @@
 import BitbucketEmulator
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 /// Cuts every response body in half, as a dropped connection would.
@@ -49,7 +50,11 @@ final class SleepLog: Sendable {
     }
 
     @Test func allRepositoriesInParallelPagesDeduplicated() async throws {
-        let h = try await KitHarness.start { $0.repositoryCount = 5000; $0.workspaceCount = 5; $0.latency = .milliseconds(20) }
+        let h = try await KitHarness.start {
+            $0.repositoryCount = 5000
+            $0.workspaceCount = 5
+            $0.latency = .milliseconds(20)
+        }
         let client = try await loggedIn(h)
         let workspaces = try await client.workspaces()
         var all: [Repository] = []
@@ -68,7 +73,9 @@ final class SleepLog: Sendable {
         // plus one look at the first page again per workspace that took more than one page
         // (the check that nothing changed during the walk).
         let perWorkspace = Dictionary(grouping: all, by: \.workspaceSlug).values.map { ($0.count + 99) / 100 }
-        #expect(h.stats.requests["GET /2.0/repositories/{workspace}"] == perWorkspace.reduce(0) { $0 + $1 + ($1 > 1 ? 1 : 0) })
+        #expect(
+            h.stats.requests["GET /2.0/repositories/{workspace}"]
+                == perWorkspace.reduce(0) { $0 + $1 + ($1 > 1 ? 1 : 0) })
         #expect(perWorkspace.count == 5)
         #expect(h.stats.peakConcurrency > 1)
         let sample = try #require(all.first { $0.parentFullName != nil })
@@ -81,7 +88,11 @@ final class SleepLog: Sendable {
     /// every repository: pages are counted from the response's own `pagelen`.
     @Test(arguments: [7, 33, 100])
     func aPageCapStillListsEverything(cap: Int) async throws {
-        let h = try await KitHarness.start { $0.repositoryCount = 500; $0.workspaceCount = 3; $0.pageCap = cap }
+        let h = try await KitHarness.start {
+            $0.repositoryCount = 500
+            $0.workspaceCount = 3
+            $0.pageCap = cap
+        }
         let client = try await loggedIn(h)
         let workspaces = try await client.workspaces()
         var all: [Repository] = []
@@ -94,45 +105,65 @@ final class SleepLog: Sendable {
         #expect(Set(all.map(\.uuid)).count == 500)
         #expect(last?.expectedTotal == 500)
         let perWorkspace = Dictionary(grouping: all, by: \.workspaceSlug).values.map { ($0.count + cap - 1) / cap }
-        #expect(h.stats.requests["GET /2.0/repositories/{workspace}"] == perWorkspace.reduce(0) { $0 + $1 + ($1 > 1 ? 1 : 0) })
+        #expect(
+            h.stats.requests["GET /2.0/repositories/{workspace}"]
+                == perWorkspace.reduce(0) { $0 + $1 + ($1 > 1 ? 1 : 0) })
     }
 
     @Test func roleFilterGoneFallsBackWithoutRole() async throws {
-        let h = try await KitHarness.start { $0.rejectsRoleFilter = true; $0.repositoryCount = 300 }
+        let h = try await KitHarness.start {
+            $0.rejectsRoleFilter = true
+            $0.repositoryCount = 300
+        }
         let client = try await loggedIn(h)
         var count = 0
-        for try await batch in client.repositories(in: try await client.workspaces()) { count += batch.repositories.count }
+        for try await batch in client.repositories(in: try await client.workspaces()) {
+            count += batch.repositories.count
+        }
         #expect(count == 300)
     }
 
     @Test func missingScopeIsTyped() async throws {
         let h = try await KitHarness.start { $0.scopes = ["account"] }
         let client = try await loggedIn(h)
-        await #expect(throws: APIError.missingScopes(required: ["email"], granted: ["account"])) { try await client.emails() }
+        await #expect(throws: APIError.missingScopes(required: ["email"], granted: ["account"])) {
+            try await client.emails()
+        }
         let error = APIError.missingScopes(required: ["email"], granted: ["account"])
         #expect(error.description.contains("tick Account: Email"))
         await #expect(throws: APIError.missingScopes(required: ["repository"], granted: ["account"])) {
-            for try await _ in client.repositories(in: [Workspace(uuid: "x", slug: "acme-platform", name: nil, isAdministrator: false)]) {}
+            for try await _ in client.repositories(in: [
+                Workspace(uuid: "x", slug: "acme-platform", name: nil, isAdministrator: false)
+            ]) {}
         }
     }
 
     @Test func goneEndpointNamesTheChange() throws {
-        let body = #"{"type": "error", "error": {"message": "CHANGE-2770 - Functionality has been deprecated", "detail": "Please read the changelog entry for more details."}}"#
-        #expect(throws: APIError.gone(change: "CHANGE-2770", message: "CHANGE-2770 - Functionality has been deprecated")) {
-            try BitbucketClient.check(HTTPResponse(status: 410, headers: ["Content-Type": "application/json"], body: Array(body.utf8)))
+        let body =
+            #"{"type": "error", "error": {"message": "CHANGE-2770 - Functionality has been deprecated", "detail": "Please read the changelog entry for more details."}}"#
+        #expect(
+            throws: APIError.gone(change: "CHANGE-2770", message: "CHANGE-2770 - Functionality has been deprecated")
+        ) {
+            try BitbucketClient.check(
+                HTTPResponse(status: 410, headers: ["Content-Type": "application/json"], body: Array(body.utf8)))
         }
     }
 
     @Test func serverErrorsAreRetriedWithBackoffThenReported() async throws {
         let h = try await KitHarness.start { $0.failureRate = 1 }
         let log = SleepLog()
-        let retrying = RetryingTransport(sharedTransport, maxAttempts: 4, initialDelay: .milliseconds(100), maxDelay: .seconds(1), sleep: { log.record($0) }, jitter: { $0 })
+        let retrying = RetryingTransport(
+            sharedTransport, maxAttempts: 4, initialDelay: .milliseconds(100), maxDelay: .seconds(1),
+            sleep: { log.record($0) }, jitter: { $0 })
         let client = try await loggedIn(h, base: retrying)
         do {
             _ = try await client.currentUser()
             Issue.record("expected a server error")
         } catch {
-            guard case .server(let status, _) = error else { Issue.record("got \(error)"); return }
+            guard case .server(let status, _) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect([500, 502, 503].contains(status))
         }
         #expect(log.recorded == [.milliseconds(100), .milliseconds(200), .milliseconds(400)])
@@ -142,7 +173,8 @@ final class SleepLog: Sendable {
     @Test func rateLimitIsRetriedThenReported() async throws {
         let h = try await KitHarness.start { $0.rateLimit = 1 }
         let log = SleepLog()
-        let retrying = RetryingTransport(sharedTransport, maxAttempts: 3, initialDelay: .seconds(1), sleep: { log.record($0) }, jitter: { $0 })
+        let retrying = RetryingTransport(
+            sharedTransport, maxAttempts: 3, initialDelay: .seconds(1), sleep: { log.record($0) }, jitter: { $0 })
         let client = try await loggedIn(h, base: retrying)
         // The first request spends the hour's only allowance, whatever it answers.
         _ = try? await client.repository(fullName: "acme-platform/anything")
@@ -162,7 +194,9 @@ final class SleepLog: Sendable {
     @Test func truncatedBodyIsADecodingErrorWithContext() async throws {
         let h = try await KitHarness.start()
         let client = try await loggedIn(h, base: TruncatingTransport(base: sharedTransport))
-        await #expect(throws: APIError.decoding("emails, page 1: not valid JSON (truncated or not JSON at all)")) { try await client.emails() }
+        await #expect(throws: APIError.decoding("emails, page 1: not valid JSON (truncated or not JSON at all)")) {
+            try await client.emails()
+        }
     }
 
     @Test func connectionRefusedIsQuickAndClear() async throws {
@@ -190,7 +224,10 @@ final class SleepLog: Sendable {
             _ = try await client.workspaces()
             Issue.record("expected a failure")
         } catch {
-            guard case .network(let transport) = error else { Issue.record("got \(error)"); return }
+            guard case .network(let transport) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(transport.kind == .responseTooLarge)
         }
     }
@@ -212,7 +249,9 @@ final class SleepLog: Sendable {
     }
 
     @Test func proxySettings() {
-        let settings = ProxySettings(environment: ["HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".internal,example.org"])
+        let settings = ProxySettings(environment: [
+            "HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".internal,example.org",
+        ])
         #expect(settings.proxy?.host == "proxy.corp")
         #expect(settings.proxy?.port == 3128)
         #expect(settings.applies(to: "api.bitbucket.org"))

@@ -1,8 +1,9 @@
 import BitbucketEmulator
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 /// One transport for the test process (AsyncHTTPClient wants few clients).
@@ -69,13 +70,16 @@ struct KitHarness {
         let location = try await approve(request)
         let code = try PastedAuthorization.code(from: location, expectedState: request.state).get()
         let token = try await tokenClient(now: now).exchange(code: code, for: request)
-        let account = StoredAccount(id: "{user}", username: "zoe", displayName: "Zoë", configuration: configuration, token: token)
+        let account = StoredAccount(
+            id: "{user}", username: "zoe", displayName: "Zoë", configuration: configuration, token: token)
         try store.save(account)
         return account
     }
 
     func client(tokens: any TokenSource, base: any HTTPTransport = sharedTransport) -> BitbucketClient {
-        BitbucketClient(transport: AuthorizedTransport(base: base, tokens: tokens, apiURL: configuration.apiURL), apiURL: configuration.apiURL)
+        BitbucketClient(
+            transport: AuthorizedTransport(base: base, tokens: tokens, apiURL: configuration.apiURL),
+            apiURL: configuration.apiURL)
     }
 
     func post(_ path: String) async throws {

@@ -1,14 +1,16 @@
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 /// The loopback listener takes only the current attempt's redirect, and its browser page tells
 /// the truth about how the login ended.
 @Suite(.stopsEmulators) struct ListenerTests {
     private func start(state: String = "the-state") async throws -> (LoopbackRedirectListener, String) {
-        let listener = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: state, portOverride: 0)
+        let listener = try await LoopbackRedirectListener.start(
+            redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: state, portOverride: 0)
         return (listener, "http://127.0.0.1:\(listener.port)")
     }
 
@@ -116,12 +118,14 @@ import TestSupport
         let h = try await KitHarness.start { $0.redirectURI = redirect }
         var configuration = h.configuration
         configuration.redirectURI = URL(string: redirect)
-        let request = AuthorizationRequest.make(configuration: configuration, state: request0.state, verifier: request0.codeVerifier)
+        let request = AuthorizationRequest.make(
+            configuration: configuration, state: request0.state, verifier: request0.codeVerifier)
         let location = try await h.approve(request)
         async let page = get(location)
         let query = try await listener.nextRedirect()
         let code = try PastedAuthorization.code(from: "?" + query, expectedState: request.state).get()
-        let login = try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: sharedTransport, store: store)
+        let login = try await LoginCompletion.complete(
+            code: code, request: request, configuration: configuration, transport: sharedTransport, store: store)
         listener.finish(code: code, .loggedIn(login.user.displayName))
         #expect(try await page.text.contains("logged in as Zoë Ångström-李."))
         #expect(try store.activeAccount()?.id == login.user.uuid)
@@ -134,9 +138,12 @@ import TestSupport
         ("http://127.0.0.1:8976/x", true), ("http://127.1.2.3/", true), ("http://localhost:1/", true),
         ("http://LOCALHOST/", true), ("http://[::1]:8976/", true), ("http://[0:0:0:0:0:0:0:1]/", true),
         ("http://[::ffff:127.0.0.1]/", true),
-        ("http://127.evil.example/", false), ("http://127.0.0.1.evil.example/", false), ("http://localhost.example/", false),
-        ("http://127.0.0/", false), ("http://127.0.0.256/", false), ("http://0x7f.0.0.1/", false), ("http://128.0.0.1/", false),
-        ("http://[::2]/", false), ("http://example.com/", false), ("http://10.0.0.1/", false), ("http://127.0.0.01a/", false),
+        ("http://127.evil.example/", false), ("http://127.0.0.1.evil.example/", false),
+        ("http://localhost.example/", false),
+        ("http://127.0.0/", false), ("http://127.0.0.256/", false), ("http://0x7f.0.0.1/", false),
+        ("http://128.0.0.1/", false),
+        ("http://[::2]/", false), ("http://example.com/", false), ("http://10.0.0.1/", false),
+        ("http://127.0.0.01a/", false),
     ])
     func loopbackIsParsedNotPrefixed(url: String, expected: Bool) {
         #expect(URL(string: url)!.isLoopback == expected)
@@ -145,10 +152,17 @@ import TestSupport
 
     @Test func plainHTTPToAFakeLoopbackNameIsRefusedBeforeAnyByteIsSent() async throws {
         await #expect(throws: TransportError(.insecureURL, host: "127.evil.example")) {
-            _ = try await sharedTransport.send(HTTPRequest(method: "POST", url: URL(string: "http://127.evil.example/site/oauth2/access_token")!))
+            _ = try await sharedTransport.send(
+                HTTPRequest(method: "POST", url: URL(string: "http://127.evil.example/site/oauth2/access_token")!))
         }
-        var settings = Settings(values: ["BITBUCKET_CLIENT_ID": "k", "BITBUCKET_CLIENT_SECRET": "s", "BBTUI_TOKEN_URL": "http://127.evil.example/token"], sources: [:], paths: TemporaryHome().paths)
-        #expect(throws: ConfigurationError.insecure("BBTUI_TOKEN_URL", "http://127.evil.example/token")) { try settings.oauthConfiguration() }
+        var settings = Settings(
+            values: [
+                "BITBUCKET_CLIENT_ID": "k", "BITBUCKET_CLIENT_SECRET": "s",
+                "BBTUI_TOKEN_URL": "http://127.evil.example/token",
+            ], sources: [:], paths: TemporaryHome().paths)
+        #expect(throws: ConfigurationError.insecure("BBTUI_TOKEN_URL", "http://127.evil.example/token")) {
+            try settings.oauthConfiguration()
+        }
         settings.values["BBTUI_TOKEN_URL"] = "http://127.0.0.1:9/token"
         #expect(throws: Never.self) { try settings.oauthConfiguration() }
     }

@@ -1,7 +1,8 @@
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 @Suite(.stopsEmulators) struct PasteParserTests {
@@ -25,7 +26,10 @@ import TestSupport
         ("", PastedAuthorization.Problem.empty),
         ("   \n ", .empty),
         ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=other", .stateMismatch),
-        ("http://127.0.0.1:8976/callback?error=access_denied&error_description=The+user+denied&state=st4te", .denied("The user denied")),
+        (
+            "http://127.0.0.1:8976/callback?error=access_denied&error_description=The+user+denied&state=st4te",
+            .denied("The user denied")
+        ),
         ("http://127.0.0.1:8976/callback?error=server_error&state=st4te", .providerError("server_error", nil)),
         ("http://127.0.0.1:8976/callback?state=st4te", .missingCode),
         ("https://bitbucket.org/site/oauth2/authorize", .missingCode),
@@ -45,8 +49,12 @@ import TestSupport
 @Suite(.stopsEmulators) struct AuthorizationRequestTests {
     @Test func urlCarriesEverythingButScope() throws {
         var configuration = OAuthConfiguration(clientID: "key", clientSecret: "secret")
-        let request = AuthorizationRequest.make(configuration: configuration, state: "s", verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk")
-        #expect(request.url.absoluteString == "https://bitbucket.org/site/oauth2/authorize?client_id=key&response_type=code&state=s&code_challenge=bwWFMyPfdG9qreDhH2lmftFx_dFeLDalzcT1gb_j68g&code_challenge_method=S256")
+        let request = AuthorizationRequest.make(
+            configuration: configuration, state: "s", verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk")
+        #expect(
+            request.url.absoluteString
+                == "https://bitbucket.org/site/oauth2/authorize?client_id=key&response_type=code&state=s&code_challenge=bwWFMyPfdG9qreDhH2lmftFx_dFeLDalzcT1gb_j68g&code_challenge_method=S256"
+        )
         configuration.redirectURI = URL(string: "http://127.0.0.1:8976/callback")
         let withRedirect = AuthorizationRequest.make(configuration: configuration, state: "s", verifier: "v")
         #expect(withRedirect.url.absoluteString.contains("&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback&"))
@@ -57,7 +65,7 @@ import TestSupport
         let a = AuthorizationRequest.make(configuration: configuration)
         let b = AuthorizationRequest.make(configuration: configuration)
         #expect(a.state != b.state)
-        #expect(a.state.count >= 22)  // 24 random bytes, base64url: 192 bits.
+        #expect(a.state.count >= 22) // 24 random bytes, base64url: 192 bits.
         #expect(a.codeVerifier.count >= 43)
     }
 }
@@ -66,13 +74,20 @@ import TestSupport
     let now = Date(timeIntervalSince1970: 1_000_000)
 
     @Test(arguments: [
-        (#"{"scope": "account email", "access_token": "a", "expires_in": 7200, "token_type": "bearer", "state": "authorization_code", "refresh_token": "r"}"#, ["account", "email"], 7200.0),
-        (#"{"scopes": "repository account", "access_token": "a", "expires_in": 3600, "token_type": "Bearer", "refresh_token": "r"}"#, ["repository", "account"], 3600.0),
+        (
+            #"{"scope": "account email", "access_token": "a", "expires_in": 7200, "token_type": "bearer", "state": "authorization_code", "refresh_token": "r"}"#,
+            ["account", "email"], 7200.0
+        ),
+        (
+            #"{"scopes": "repository account", "access_token": "a", "expires_in": 3600, "token_type": "Bearer", "refresh_token": "r"}"#,
+            ["repository", "account"], 3600.0
+        ),
         (#"{"access_token": "a", "expires_in": "60", "token_type": "BEARER"}"#, [], 60.0),
         (#"{"access_token": "a", "unknown": [1, 2]}"#, [], 7200.0),
     ])
     func tolerant(json: String, scopes: [String], lifetime: Double) throws {
-        let token = try TokenClient.interpret(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(json.utf8)), now: now)
+        let token = try TokenClient.interpret(
+            HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(json.utf8)), now: now)
         #expect(token.scopes == scopes)
         #expect(token.expiresAt == now.addingTimeInterval(lifetime))
         #expect(token.tokenType == "bearer")
@@ -80,8 +95,14 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (400, #"{"error_description": "The specified code is not valid.", "error": "invalid_grant"}"#, OAuthError.invalidGrant("The specified code is not valid.")),
-        (400, #"{"error_description": "Invalid OAuth client credentials", "error": "unauthorized_client"}"#, .clientMisconfigured("Invalid OAuth client credentials")),
+        (
+            400, #"{"error_description": "The specified code is not valid.", "error": "invalid_grant"}"#,
+            OAuthError.invalidGrant("The specified code is not valid.")
+        ),
+        (
+            400, #"{"error_description": "Invalid OAuth client credentials", "error": "unauthorized_client"}"#,
+            .clientMisconfigured("Invalid OAuth client credentials")
+        ),
         (401, #"{"error": "invalid_client"}"#, .clientMisconfigured("invalid_client")),
         (400, #"{"error": "access_denied"}"#, .accessDenied),
         (502, "<html>Bad Gateway</html>", .server(502, "an unexpected body")),
@@ -129,16 +150,21 @@ import TestSupport
     }
 
     @Test func listenerExplainsAPortInUse() async throws {
-        let first = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s", portOverride: 0)
+        let first = try await LoopbackRedirectListener.start(
+            redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s", portOverride: 0)
         EmulatorScope.adopt { await first.stop() }
         await #expect(throws: LoopbackRedirectListener.ListenerError.portInUse(first.port)) {
-            _ = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s", portOverride: first.port)
+            _ = try await LoopbackRedirectListener.start(
+                redirectURI: URL(string: "http://127.0.0.1:8976/callback")!, expectedState: "s",
+                portOverride: first.port)
         }
         await #expect(throws: LoopbackRedirectListener.ListenerError.notLoopback("https://example.com/cb")) {
-            _ = try await LoopbackRedirectListener.start(redirectURI: URL(string: "https://example.com/cb")!, expectedState: "s")
+            _ = try await LoopbackRedirectListener.start(
+                redirectURI: URL(string: "https://example.com/cb")!, expectedState: "s")
         }
         await #expect(throws: LoopbackRedirectListener.ListenerError.notLoopback("http://127.evil.example:8976/cb")) {
-            _ = try await LoopbackRedirectListener.start(redirectURI: URL(string: "http://127.evil.example:8976/cb")!, expectedState: "s")
+            _ = try await LoopbackRedirectListener.start(
+                redirectURI: URL(string: "http://127.evil.example:8976/cb")!, expectedState: "s")
         }
     }
 
@@ -146,6 +172,8 @@ import TestSupport
         let h = try await KitHarness.start { $0.deniesAuthorization = true }
         let request = AuthorizationRequest.make(configuration: h.configuration)
         let location = try await h.approve(request)
-        #expect(PastedAuthorization.code(from: location, expectedState: request.state) == .failure(.denied("The user denied access to the application.")))
+        #expect(
+            PastedAuthorization.code(from: location, expectedState: request.state)
+                == .failure(.denied("The user denied access to the application.")))
     }
 }

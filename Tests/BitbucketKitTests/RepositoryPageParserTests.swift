@@ -1,7 +1,8 @@
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 /// The one-pass parser agrees with `JSONDecoder` and the `Codable` models on every page: where
@@ -16,10 +17,15 @@ import TestSupport
         let fast = RepositoryPageParser.parse(body)
         let slow = codable(body)
         if let fast {
-            #expect(slow != nil, "the parser accepted what the decoder refuses: \(String(decoding: body.prefix(200), as: UTF8.self))", sourceLocation: sourceLocation)
+            #expect(
+                slow != nil,
+                "the parser accepted what the decoder refuses: \(String(decoding: body.prefix(200), as: UTF8.self))",
+                sourceLocation: sourceLocation)
             if let slow {
                 #expect(fast.values == slow.values, comment, sourceLocation: sourceLocation)
-                #expect(fast.next == slow.next && fast.size == slow.size && fast.pagelen == slow.pagelen, sourceLocation: sourceLocation)
+                #expect(
+                    fast.next == slow.next && fast.size == slow.size && fast.pagelen == slow.pagelen,
+                    sourceLocation: sourceLocation)
             }
         }
     }
@@ -28,14 +34,19 @@ import TestSupport
     func pages() async throws -> [[UInt8]] {
         var bodies: [[UInt8]] = []
         for hostile in [false, true] {
-            let h = try await KitHarness.start { $0.isHostile = hostile; $0.repositoryCount = 400 }
+            let h = try await KitHarness.start {
+                $0.isHostile = hostile
+                $0.repositoryCount = 400
+            }
             let request = AuthorizationRequest.make(configuration: h.configuration)
-            let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state).get()
+            let code = try PastedAuthorization.code(from: try await h.approve(request), expectedState: request.state)
+                .get()
             let token = try await h.tokenClient().exchange(code: code, for: request)
             let client = h.client(tokens: StaticTokenSource(token))
             for fields in [[], [("fields", BitbucketClient.repositoryFields)]] {
                 for page in 1...3 {
-                    let url = client.url("/repositories/acme-platform", [("pagelen", "50"), ("page", String(page))] + fields)
+                    let url = client.url(
+                        "/repositories/acme-platform", [("pagelen", "50"), ("page", String(page))] + fields)
                     bodies.append(try await client.get(url, context: "test").body)
                 }
             }
@@ -45,7 +56,8 @@ import TestSupport
 
     @Test func realPagesParseExactlyAsTheDecoderReadsThem() async throws {
         for body in try await pages() {
-            let fast = try #require(RepositoryPageParser.parse(body), "the parser gave up on a page the emulator served")
+            let fast = try #require(
+                RepositoryPageParser.parse(body), "the parser gave up on a page the emulator served")
             #expect(fast.values.count > 0)
             agree(body)
         }
@@ -164,13 +176,17 @@ struct TestRandom {
         func maybe() -> String? { random.int(3) == 0 ? nil : text() }
         let repositories = (0..<500).map { index in
             Repository(
-                uuid: "{\(index)}", name: text(), slug: text(), fullName: text(), workspaceSlug: text(), workspaceName: maybe(),
-                description: text(), isPrivate: random.int(2) == 0, language: text(), size: random.int(3) == 0 ? nil : Int64(random.int(1 << 40)) - 7,
-                createdOn: random.int(3) == 0 ? nil : Date(timeIntervalSince1970: Double(random.int(1 << 31)) + 0.123456),
+                uuid: "{\(index)}", name: text(), slug: text(), fullName: text(), workspaceSlug: text(),
+                workspaceName: maybe(),
+                description: text(), isPrivate: random.int(2) == 0, language: text(),
+                size: random.int(3) == 0 ? nil : Int64(random.int(1 << 40)) - 7,
+                createdOn: random.int(3) == 0
+                    ? nil : Date(timeIntervalSince1970: Double(random.int(1 << 31)) + 0.123456),
                 updatedOn: random.int(3) == 0 ? nil : Date(timeIntervalSince1970: -Double(random.int(1 << 20)) / 7),
                 mainBranch: maybe(), forkPolicy: maybe(), hasIssues: random.int(3) == 0 ? nil : random.int(2) == 0,
                 hasWiki: random.int(3) == 0 ? nil : random.int(2) == 0, projectKey: maybe(), projectName: maybe(),
-                parentFullName: maybe(), parentUUID: maybe(), cloneHTTPS: maybe(), cloneSSH: maybe(), webURL: maybe(), website: maybe()
+                parentFullName: maybe(), parentUUID: maybe(), cloneHTTPS: maybe(), cloneSSH: maybe(), webURL: maybe(),
+                website: maybe()
             )
         }
         // And listings as Bitbucket serves them: links that follow the full name, values that
@@ -180,35 +196,58 @@ struct TestRandom {
             let slug = "repository-number-\(index)"
             let fullName = index % 11 == 0 ? "renamed/\(slug)" : "\(workspace)/\(slug)"
             return Repository(
-                uuid: "{r\(index)}", name: index % 2 == 0 ? slug : "Name \(index)", slug: slug, fullName: fullName, workspaceSlug: workspace,
-                workspaceName: index % 5 == 0 ? nil : "The \(workspace) workspace", language: ["swift", "", "a-language-with-a-long-name"][index / 3 % 3],
-                mainBranch: index % 4 == 0 ? nil : "main", forkPolicy: "allow_forks", projectKey: index % 6 == 0 ? nil : "PROJ",
+                uuid: "{r\(index)}", name: index % 2 == 0 ? slug : "Name \(index)", slug: slug, fullName: fullName,
+                workspaceSlug: workspace,
+                workspaceName: index % 5 == 0 ? nil : "The \(workspace) workspace",
+                language: ["swift", "", "a-language-with-a-long-name"][index / 3 % 3],
+                mainBranch: index % 4 == 0 ? nil : "main", forkPolicy: "allow_forks",
+                projectKey: index % 6 == 0 ? nil : "PROJ",
                 projectName: index % 6 == 0 ? nil : "A project with a long name",
-                cloneHTTPS: index % 9 == 0 ? nil : "https://\(["zoe", "someone-with-a-long-user-name"][index % 2])@bitbucket.org/\(fullName).git",
-                cloneSSH: ["git@ssh.bitbucket.org:\(fullName).git", "git@bitbucket.org:\(fullName).git", nil, "ssh://elsewhere/\(fullName)"][index % 4],
+                cloneHTTPS: index % 9 == 0
+                    ? nil
+                    : "https://\(["zoe", "someone-with-a-long-user-name"][index % 2])@bitbucket.org/\(fullName).git",
+                cloneSSH: [
+                    "git@ssh.bitbucket.org:\(fullName).git", "git@bitbucket.org:\(fullName).git", nil,
+                    "ssh://elsewhere/\(fullName)",
+                ][index % 4],
                 webURL: index % 8 == 0 ? nil : "https://bitbucket.org/\(fullName)"
             )
         }
-        let snapshot = RepositorySnapshot(workspaces: ["a", "b"], repositories: realistic + repositories + realistic.reversed(), etags: ["a": "\"gz[9f8e]\"", "b": "W/\"17\""])
-        try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
-        #expect(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
+        let snapshot = RepositorySnapshot(
+            workspaces: ["a", "b"], repositories: realistic + repositories + realistic.reversed(),
+            etags: ["a": "\"gz[9f8e]\"", "b": "W/\"17\""])
+        try cache.put(
+            snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
+        #expect(
+            cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
         // An empty listing too.
-        try cache.put(RepositorySnapshot(workspaces: [], repositories: []), key: "empty", accountID: "{u}", fetchedAt: Date())
-        #expect(cache.get(RepositorySnapshot.self, key: "empty", accountID: "{u}")?.value == RepositorySnapshot(workspaces: [], repositories: []))
+        try cache.put(
+            RepositorySnapshot(workspaces: [], repositories: []), key: "empty", accountID: "{u}", fetchedAt: Date())
+        #expect(
+            cache.get(RepositorySnapshot.self, key: "empty", accountID: "{u}")?.value
+                == RepositorySnapshot(workspaces: [], repositories: []))
     }
 
     @Test func aDamagedBlobIsRefusedWhole() throws {
-        let encoded = try JSONEncoder().encode(RepositorySnapshot(workspaces: ["w"], repositories: [Repository(uuid: "{1}", name: "n", slug: "s", fullName: "w/s", workspaceSlug: "w")]))
+        let encoded = try JSONEncoder().encode(
+            RepositorySnapshot(
+                workspaces: ["w"],
+                repositories: [Repository(uuid: "{1}", name: "n", slug: "s", fullName: "w/s", workspaceSlug: "w")]))
         var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
         let text = try #require(object["blob"] as? String)
         var blob = try #require(Data(base64Encoded: text))
         for cut in [1, 9, blob.count / 2, blob.count - 1] {
             object["blob"] = Data(blob.prefix(cut)).base64EncodedString()
-            #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil, "cut at \(cut)")
+            #expect(
+                (try? JSONDecoder().decode(
+                    RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil,
+                "cut at \(cut)")
         }
         blob.append(0)
         object["blob"] = blob.base64EncodedString()
-        #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil)
+        #expect(
+            (try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object)))
+                == nil)
         // The old cache format (a bare array) reads as nothing, not as an error.
         #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: Data("[]".utf8))) == nil)
     }
@@ -224,13 +263,17 @@ struct TestRandom {
         ("", "", "https://bitbucket.org/ws/r"),
     ])
     func linksComeBackAsTheyWent(https: String, ssh: String, web: String) {
-        var repository = Repository(uuid: "{u}", name: "r", slug: "r", fullName: "ws/r", workspaceSlug: "ws", cloneHTTPS: https, cloneSSH: ssh, webURL: web)
+        var repository = Repository(
+            uuid: "{u}", name: "r", slug: "r", fullName: "ws/r", workspaceSlug: "ws", cloneHTTPS: https, cloneSSH: ssh,
+            webURL: web)
         #expect(repository.cloneHTTPS == https)
         #expect(repository.cloneSSH == ssh)
         #expect(repository.webURL == web)
         let copy = repository
         repository.fullName = "ws/renamed"
-        #expect(repository.cloneHTTPS == https && repository.cloneSSH == ssh && repository.webURL == web, "a rename keeps the links")
+        #expect(
+            repository.cloneHTTPS == https && repository.cloneSSH == ssh && repository.webURL == web,
+            "a rename keeps the links")
         #expect(copy.fullName == "ws/r", "copies are values")
         repository.cloneSSH = nil
         #expect(repository.cloneSSH == nil)
@@ -243,8 +286,11 @@ extension RepositorySnapshotCacheTests {
         let home = TemporaryHome()
         defer { home.remove() }
         let cache = try CacheStore(paths: home.paths)
-        let snapshot = RepositorySnapshot(workspaces: ["w"], repositories: [Repository(uuid: "{1}", name: "n", slug: "n", fullName: "w/n", workspaceSlug: "w")])
-        try cache.put(snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 100))
+        let snapshot = RepositorySnapshot(
+            workspaces: ["w"],
+            repositories: [Repository(uuid: "{1}", name: "n", slug: "n", fullName: "w/n", workspaceSlug: "w")])
+        try cache.put(
+            snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 100))
         try cache.touch(key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 200))
         let read = try #require(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}"))
         #expect(read.value == snapshot)

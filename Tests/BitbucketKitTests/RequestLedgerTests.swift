@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BitbucketKit
 
 /// The ledger reads only what was appended since it last looked; it must still count exactly
@@ -55,7 +56,9 @@ import Testing
         let clock = Clock()
         let ledger = RequestLedger(directory: home.path, clientID: "c", now: clock.now)
         let now = clock.now().timeIntervalSince1970
-        #expect(FileManager.default.createFile(atPath: ledger.path, contents: lines([now - 10, now - 5]) + Data("\(Int(now))".utf8)))
+        #expect(
+            FileManager.default.createFile(
+                atPath: ledger.path, contents: lines([now - 10, now - 5]) + Data("\(Int(now))".utf8)))
         #expect(ledger.usage().used == 2)
         let handle = try #require(FileHandle(forWritingAtPath: ledger.path))
         try handle.seekToEnd()
@@ -71,7 +74,8 @@ import Testing
         let clock = Clock()
         let ledger = RequestLedger(directory: home.path, clientID: "c", now: clock.now)
         let now = clock.now().timeIntervalSince1970
-        #expect(FileManager.default.createFile(atPath: ledger.path, contents: lines(Array(repeating: now - 1, count: 10))))
+        #expect(
+            FileManager.default.createFile(atPath: ledger.path, contents: lines(Array(repeating: now - 1, count: 10))))
         #expect(ledger.usage().used == 10)
         // Renamed into place by another process's compaction: a new file, fewer lines.
         let temporary = ledger.path + ".other"
@@ -104,7 +108,9 @@ import Testing
         let clock = Clock()
         let ledger = RequestLedger(directory: home.path, clientID: "c", limit: 100, now: clock.now)
         let now = clock.now().timeIntervalSince1970
-        #expect(FileManager.default.createFile(atPath: ledger.path, contents: lines(Array(repeating: now - 7200, count: 401) + [now - 60, now - 30])))
+        #expect(
+            FileManager.default.createFile(
+                atPath: ledger.path, contents: lines(Array(repeating: now - 7200, count: 401) + [now - 60, now - 30])))
         #expect(ledger.usage().used == 2)
         let text = try String(contentsOfFile: ledger.path, encoding: .utf8)
         #expect(text == String(format: "%.3f\n%.3f\n", now - 60, now - 30))
@@ -121,7 +127,8 @@ import Testing
         let contents = lines(Array(repeating: now - 7200, count: 401) + [now - 60, now - 30])
         #expect(FileManager.default.createFile(atPath: ledger.path, contents: contents))
         // Where the compacted file would be written, a directory: the write fails.
-        try FileManager.default.createDirectory(atPath: ledger.path + ".\(getpid()).tmp", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: ledger.path + ".\(getpid()).tmp", withIntermediateDirectories: false)
         #expect(ledger.usage().used == 2)
         #expect(ledger.usage().used == 2)
         #expect(FileManager.default.contents(atPath: ledger.path) == contents)

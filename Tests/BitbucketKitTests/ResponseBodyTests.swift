@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BitbucketKit
 
 /// A server on loopback that answers every request with the same bytes, then closes.
@@ -19,9 +20,13 @@ final class ScriptedServer: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         listen(fd, 8)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         listener = fd
         port = Int(UInt16(bigEndian: address.sin_port))
         Thread { [self] in
@@ -35,10 +40,14 @@ final class ScriptedServer: @unchecked Sendable {
                 // The request's head, then the answer, then the end.
                 var request: [UInt8] = []
                 var byte: UInt8 = 0
-                while !request.suffix(4).elementsEqual("\r\n\r\n".utf8), recv(connection, &byte, 1, 0) == 1 { request.append(byte) }
+                while !request.suffix(4).elementsEqual("\r\n\r\n".utf8), recv(connection, &byte, 1, 0) == 1 {
+                    request.append(byte)
+                }
                 var offset = 0
                 while offset < answer.count {
-                    let sent = answer[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    let sent = answer[offset...].withUnsafeBytes {
+                        send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                    }
                     if sent <= 0 { break }
                     offset += sent
                 }
@@ -85,7 +94,8 @@ final class ScriptedServer: @unchecked Sendable {
         let server = ScriptedServer(answer: answer)
         defer { server.stop() }
         let transport = AsyncHTTPClientTransport(maxResponseBytes: ResponseBodyTests.body.count)
-        let response = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(server.port)/2.0/user")!))
+        let response = try await transport.send(
+            HTTPRequest(url: URL(string: "http://127.0.0.1:\(server.port)/2.0/user")!))
         #expect(response.status == 200)
         #expect(response.body == ResponseBodyTests.body, "\(framing)")
     }
@@ -99,7 +109,8 @@ final class ScriptedServer: @unchecked Sendable {
     func oneByteOverTheCapIsRefused(_ framing: String, _ answer: [UInt8]) async throws {
         let server = ScriptedServer(answer: answer)
         defer { server.stop() }
-        let transport = AsyncHTTPClientTransport(maxResponseBytes: framing == "a small content-length" ? 99 : ResponseBodyTests.body.count - 1)
+        let transport = AsyncHTTPClientTransport(
+            maxResponseBytes: framing == "a small content-length" ? 99 : ResponseBodyTests.body.count - 1)
         do {
             _ = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(server.port)/2.0/user")!))
             Issue.record("an oversized body was accepted (\(framing))")

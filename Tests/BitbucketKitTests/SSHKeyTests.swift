@@ -1,7 +1,8 @@
 import BitbucketEmulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 /// SSH keys: fingerprints and sizes exactly as `ssh-keygen -lf` prints them, this machine's keys
@@ -32,9 +33,13 @@ import TestSupport
 
     func generate(_ type: String, bits: Int? = nil, in directory: String, comment: String) -> String {
         let path = directory + "/id_\(type)_\(bits ?? 0)"
-        let result = CleanSpawn.run("/usr/bin/ssh-keygen", ["-q", "-t", type] + (bits.map { ["-b", String($0)] } ?? []) + ["-N", "", "-C", comment, "-f", path], mergesErrors: true)
+        let result = CleanSpawn.run(
+            "/usr/bin/ssh-keygen",
+            ["-q", "-t", type] + (bits.map { ["-b", String($0)] } ?? []) + ["-N", "", "-C", comment, "-f", path],
+            mergesErrors: true)
         #expect(result.status == 0, "\(result.output)")
-        return (try? String(contentsOfFile: path + ".pub", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return (try? String(contentsOfFile: path + ".pub", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines) ?? ""
     }
 
     @Test func fingerprintsSizesAndTypesAreWhatSshKeygenPrints() async throws {
@@ -47,8 +52,12 @@ import TestSupport
         let accountKeys = try await client.sshKeys(user: user.uuid)
         #expect(accountKeys.count == 8)
         var lines = accountKeys.map(\.key)
-        lines += [generate("ed25519", in: directory, comment: "me@here"), generate("rsa", bits: 2048, in: directory, comment: "rsa key"),
-                  generate("ecdsa", bits: 384, in: directory, comment: ""), generate("ecdsa", bits: 521, in: directory, comment: "big")]
+        lines += [
+            generate("ed25519", in: directory, comment: "me@here"),
+            generate("rsa", bits: 2048, in: directory, comment: "rsa key"),
+            generate("ecdsa", bits: 384, in: directory, comment: ""),
+            generate("ecdsa", bits: 521, in: directory, comment: "big"),
+        ]
         for line in lines {
             let key = try #require(SSHPublicKey(line: line), "\(line)")
             let expected = try keygen(line, in: directory)
@@ -59,7 +68,10 @@ import TestSupport
         }
     }
 
-    @Test(arguments: ["", "ssh-ed25519", "ssh-ed25519 not-base64!", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIGx0", "ssh-ed25519 AAAA", "\u{1B}[2J AAAA"])
+    @Test(arguments: [
+        "", "ssh-ed25519", "ssh-ed25519 not-base64!", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIGx0", "ssh-ed25519 AAAA",
+        "\u{1B}[2J AAAA",
+    ])
     func notAKeyIsNil(_ line: String) {
         #expect(SSHPublicKey(line: line) == nil)
     }
@@ -72,18 +84,23 @@ import TestSupport
         let client = try await loggedIn(h)
         let accountKeys = try await client.sshKeys(user: try await client.currentUser().uuid)
         // This machine has the account's first key in a file, and an unrelated key in its agent.
-        try Data((accountKeys[0].key + " zoe@laptop\n").utf8).write(to: URL(fileURLWithPath: home + "/.ssh/id_ed25519.pub"))
+        try Data((accountKeys[0].key + " zoe@laptop\n").utf8).write(
+            to: URL(fileURLWithPath: home + "/.ssh/id_ed25519.pub"))
         try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: home + "/.ssh/notes.pub"))
         let unrelated = generate("ed25519", in: home, comment: "agent-only")
 
         let socket = home + "/agent.sock"
         let agent = CleanSpawn.run("/usr/bin/ssh-agent", ["-a", socket], mergesErrors: true)
         #expect(agent.status == 0, "\(agent.output)")
-        let pid = agent.output.components(separatedBy: "SSH_AGENT_PID=").dropFirst().first.flatMap { Int32($0.prefix { $0.isNumber }) }
+        let pid = agent.output.components(separatedBy: "SSH_AGENT_PID=").dropFirst().first.flatMap {
+            Int32($0.prefix { $0.isNumber })
+        }
         defer {
             if let pid { kill(pid, SIGTERM) }
         }
-        let added = CleanSpawn.run("/usr/bin/ssh-add", [home + "/id_ed25519_0"], extraEnvironment: ["SSH_AUTH_SOCK=\(socket)"], mergesErrors: true)
+        let added = CleanSpawn.run(
+            "/usr/bin/ssh-add", [home + "/id_ed25519_0"], extraEnvironment: ["SSH_AUTH_SOCK=\(socket)"],
+            mergesErrors: true)
         #expect(added.status == 0, "\(added.output)")
 
         let found = LocalKeys.find(home: home, agentSocket: socket)
@@ -91,7 +108,8 @@ import TestSupport
         #expect(found.keys.map(\.source) == ["~/.ssh/id_ed25519.pub", "ssh-agent"])
         #expect(found.keys.last?.key.fingerprint == SSHPublicKey(line: unrelated)?.fingerprint)
 
-        let report = SSHKeyReport(accountKeys: accountKeys, local: found, now: Date(timeIntervalSince1970: 1_795_000_000))
+        let report = SSHKeyReport(
+            accountKeys: accountKeys, local: found, now: Date(timeIntervalSince1970: 1_795_000_000))
         #expect(report.rows.map(\.isUsableHere) == [true, false, false, false])
         #expect(report.rows[0].localSource == "~/.ssh/id_ed25519.pub")
         #expect(report.rows.map(\.isExpired) == [false, false, true, false])
@@ -105,8 +123,18 @@ import TestSupport
     }
 
     @Test func noLocalKeyMeansNothingIsUsableAndTheKeyToAddIsNamed() {
-        let local = LocalKeys.Found(keys: [LocalKey(key: SSHPublicKey(line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh me")!, source: "~/.ssh/id_ed25519.pub")])
-        let report = SSHKeyReport(accountKeys: [SSHKey(uuid: "{k}", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3")], local: local, now: Date())
+        let local = LocalKeys.Found(keys: [
+            LocalKey(
+                key: SSHPublicKey(
+                    line: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvSj8yD3U2GugmyqiaQnlRcBV1v4F0DyJWw5QZAvPzh me")!,
+                source: "~/.ssh/id_ed25519.pub")
+        ])
+        let report = SSHKeyReport(
+            accountKeys: [
+                SSHKey(
+                    uuid: "{k}",
+                    key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y2V0eXBlZm9yZXZlcmFuZG5ldmVybW9yZTAxMjM0NTY3")
+            ], local: local, now: Date())
         #expect(report.usableCount == 0)
         #expect(report.keyToAdd?.source == "~/.ssh/id_ed25519.pub")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BitbucketKit
 
 @Suite struct StoreTests {
@@ -14,7 +15,9 @@ import Testing
         StoredAccount(
             id: id, username: name, displayName: "Zoë",
             configuration: OAuthConfiguration(clientID: "k", clientSecret: "s"),
-            token: Token(accessToken: "a-\(id)", refreshToken: "r", expiresAt: Date(timeIntervalSince1970: 2_000_000_000), scopes: ["account", "email"])
+            token: Token(
+                accessToken: "a-\(id)", refreshToken: "r", expiresAt: Date(timeIntervalSince1970: 2_000_000_000),
+                scopes: ["account", "email"])
         )
     }
 
@@ -29,7 +32,9 @@ import Testing
         #expect(mode(home.paths.credentialsDatabase) == 0o600)
         #expect(mode(home.paths.cacheDirectory) == 0o700)
         #expect(mode(home.paths.cacheDatabase) == 0o600)
-        let leaked = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { mode(home.path + "/" + $0) & 0o077 != 0 }
+        let leaked = try FileManager.default.contentsOfDirectory(atPath: home.path).filter {
+            mode(home.path + "/" + $0) & 0o077 != 0
+        }
         #expect(leaked.isEmpty)
     }
 
@@ -38,7 +43,8 @@ import Testing
         defer { home.remove() }
         try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true)
         chmod(home.path, 0o755)
-        #expect(throws: StoreError.insecurePermissions(path: home.path, mode: "0755", fix: "chmod 700 '\(home.path)'")) {
+        #expect(throws: StoreError.insecurePermissions(path: home.path, mode: "0755", fix: "chmod 700 '\(home.path)'"))
+        {
             _ = try TokenStore(paths: home.paths)
         }
     }
@@ -48,7 +54,11 @@ import Testing
         defer { home.remove() }
         _ = try TokenStore(paths: home.paths)
         chmod(home.paths.credentialsDatabase, 0o644)
-        #expect(throws: StoreError.insecurePermissions(path: home.paths.credentialsDatabase, mode: "0644", fix: "chmod 600 '\(home.paths.credentialsDatabase)'")) {
+        #expect(
+            throws: StoreError.insecurePermissions(
+                path: home.paths.credentialsDatabase, mode: "0644", fix: "chmod 600 '\(home.paths.credentialsDatabase)'"
+            )
+        ) {
             _ = try TokenStore(paths: home.paths)
         }
     }
@@ -56,13 +66,18 @@ import Testing
     @Test func corruptStoreIsMovedAsideNotOverwritten() throws {
         let home = TemporaryHome()
         defer { home.remove() }
-        try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let garbage = Data(repeating: 0x42, count: 4096)
-        #expect(FileManager.default.createFile(atPath: home.paths.credentialsDatabase, contents: garbage, attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: home.paths.credentialsDatabase, contents: garbage, attributes: [.posixPermissions: 0o600]))
         let store = try TokenStore(paths: home.paths)
         #expect(store.notices.count == 1)
         #expect(store.notices[0].contains("was moved to"))
-        let aside = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { $0.hasPrefix("credentials.sqlite.corrupt-") }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: home.path).filter {
+            $0.hasPrefix("credentials.sqlite.corrupt-")
+        }
         #expect(aside.count == 1)
         #expect(FileManager.default.contents(atPath: home.path + "/" + aside[0]) == garbage)
         #expect(try store.accounts().isEmpty)
@@ -125,7 +140,9 @@ import Testing
         try await a.withRefreshLock {
             order.append("a-in")
             // While a holds the lock, b cannot take it and gives up at its deadline.
-            let attempt = await Task { try await b.withRefreshLock(timeout: .milliseconds(100)) { order.append("b-in") } }.result
+            let attempt = await Task {
+                try await b.withRefreshLock(timeout: .milliseconds(100)) { order.append("b-in") }
+            }.result
             #expect(throws: StoreError.self) { try attempt.get() }
             order.append("a-out")
         }
@@ -145,7 +162,8 @@ final class OrderLog: Sendable {
     @Test func environmentWinsOverTheFile() throws {
         let home = TemporaryHome()
         defer { home.remove() }
-        try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try """
         # bbtui config
         BITBUCKET_CLIENT_ID = "file-key"
@@ -164,7 +182,10 @@ final class OrderLog: Sendable {
     }
 
     @Test func plainHTTPOnlyToLoopback() throws {
-        let environment = ["BBTUI_HOME": "/nonexistent-bbtui", "BITBUCKET_CLIENT_ID": "k", "BITBUCKET_CLIENT_SECRET": "s", "BBTUI_API_URL": "http://api.example.com/2.0"]
+        let environment = [
+            "BBTUI_HOME": "/nonexistent-bbtui", "BITBUCKET_CLIENT_ID": "k", "BITBUCKET_CLIENT_SECRET": "s",
+            "BBTUI_API_URL": "http://api.example.com/2.0",
+        ]
         #expect(throws: ConfigurationError.insecure("BBTUI_API_URL", "http://api.example.com/2.0")) {
             try Settings.load(environment: environment).oauthConfiguration()
         }
@@ -180,8 +201,14 @@ final class OrderLog: Sendable {
     }
 
     @Test func pathsFollowXDG() {
-        #expect(StorePaths.resolve(environment: ["HOME": "/home/z"]) == StorePaths(configDirectory: "/home/z/.config/bbtui", cacheDirectory: "/home/z/.cache/bbtui"))
-        #expect(StorePaths.resolve(environment: ["HOME": "/home/z", "XDG_CONFIG_HOME": "/c", "XDG_CACHE_HOME": "/k"]) == StorePaths(configDirectory: "/c/bbtui", cacheDirectory: "/k/bbtui"))
-        #expect(StorePaths.resolve(environment: ["HOME": "/home/z", "BBTUI_HOME": "/b"]) == StorePaths(configDirectory: "/b", cacheDirectory: "/b/cache"))
+        #expect(
+            StorePaths.resolve(environment: ["HOME": "/home/z"])
+                == StorePaths(configDirectory: "/home/z/.config/bbtui", cacheDirectory: "/home/z/.cache/bbtui"))
+        #expect(
+            StorePaths.resolve(environment: ["HOME": "/home/z", "XDG_CONFIG_HOME": "/c", "XDG_CACHE_HOME": "/k"])
+                == StorePaths(configDirectory: "/c/bbtui", cacheDirectory: "/k/bbtui"))
+        #expect(
+            StorePaths.resolve(environment: ["HOME": "/home/z", "BBTUI_HOME": "/b"])
+                == StorePaths(configDirectory: "/b", cacheDirectory: "/b/cache"))
     }
 }

@@ -1,8 +1,9 @@
 import BitbucketEmulator
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import BitbucketKit
 
 @Suite(.stopsEmulators) struct TokenSourceTests {
@@ -15,7 +16,8 @@ import TestSupport
         let clock = ManualClock()
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store, now: { clock.now })
-        let source = RefreshingTokenSource(account: account, store: store, client: h.tokenClient(now: { clock.now }), leeway: 1, now: { clock.now })
+        let source = RefreshingTokenSource(
+            account: account, store: store, client: h.tokenClient(now: { clock.now }), leeway: 1, now: { clock.now })
         #expect(try await source.token() == account.token)
         #expect(h.stats.grants["refresh_token"] == nil)
         clock.advance(59.5)
@@ -38,7 +40,8 @@ import TestSupport
         let clock = ManualClock()
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store, now: { clock.now })
-        let source = RefreshingTokenSource(account: account, store: store, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+        let source = RefreshingTokenSource(
+            account: account, store: store, client: h.tokenClient(now: { clock.now }), now: { clock.now })
         clock.advance(7200)
         let tokens = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<10 { group.addTask { try await source.token().accessToken } }
@@ -58,8 +61,11 @@ import TestSupport
         // A second store on the same files: its own connection and its own lock descriptor,
         // as a second process would have.
         let storeB = try TokenStore(paths: home.paths)
-        let a = RefreshingTokenSource(account: account, store: storeA, client: h.tokenClient(now: { clock.now }), now: { clock.now })
-        let b = RefreshingTokenSource(account: try #require(try storeB.activeAccount()), store: storeB, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+        let a = RefreshingTokenSource(
+            account: account, store: storeA, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+        let b = RefreshingTokenSource(
+            account: try #require(try storeB.activeAccount()), store: storeB, client: h.tokenClient(now: { clock.now }),
+            now: { clock.now })
         clock.advance(7200)
         async let tokenA = a.token()
         async let tokenB = b.token()
@@ -108,8 +114,10 @@ import TestSupport
     }
 
     @Test func authorizedTransportNeverSendsTheTokenElsewhere() async throws {
-        let source = StaticTokenSource(Token(accessToken: "t", refreshToken: nil, expiresAt: .distantFuture, scopes: []))
-        let transport = AuthorizedTransport(base: sharedTransport, tokens: source, apiURL: URL(string: "http://127.0.0.1:1/2.0")!)
+        let source = StaticTokenSource(
+            Token(accessToken: "t", refreshToken: nil, expiresAt: .distantFuture, scopes: []))
+        let transport = AuthorizedTransport(
+            base: sharedTransport, tokens: source, apiURL: URL(string: "http://127.0.0.1:1/2.0")!)
         await #expect(throws: TransportError.self) {
             _ = try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.2:1/2.0/user")!))
         }

@@ -1,16 +1,23 @@
 import Foundation
 import Testing
+
 @testable import BitbucketKit
 
 /// Errors carry facts, each naming its cause; next steps belong to the front ends.
 @Suite struct WordingTests {
     static let samples: [any Error & CustomStringConvertible] = [
-        APIError.unauthorized("x"), APIError.missingScopes(required: ["email"], granted: ["account"]), APIError.rateLimited,
-        APIError.gone(change: "CHANGE-2770", message: "m"), APIError.notFound("n"), APIError.server(502, "an HTML error page"),
-        APIError.http(418, ""), APIError.network(TransportError(.timedOut, host: "h")), APIError.network(TransportError(.connectionRefused, host: "h")),
-        APIError.decoding("values[0].uuid: missing"), OAuthError.invalidGrant("d"), OAuthError.codeRejected("d"), OAuthError.accessDenied,
-        OAuthError.server(500, ""), OAuthError.network(TransportError(.dnsFailure, host: "h")), PastedAuthorization.Problem.denied(nil),
-        PastedAuthorization.Problem.providerError("invalid_scope", nil), StoreError.writeFailed(path: "/p", reason: "Input/output error"),
+        APIError.unauthorized("x"), APIError.missingScopes(required: ["email"], granted: ["account"]),
+        APIError.rateLimited,
+        APIError.gone(change: "CHANGE-2770", message: "m"), APIError.notFound("n"),
+        APIError.server(502, "an HTML error page"),
+        APIError.http(418, ""), APIError.network(TransportError(.timedOut, host: "h")),
+        APIError.network(TransportError(.connectionRefused, host: "h")),
+        APIError.decoding("values[0].uuid: missing"), OAuthError.invalidGrant("d"), OAuthError.codeRejected("d"),
+        OAuthError.accessDenied,
+        OAuthError.server(500, ""), OAuthError.network(TransportError(.dnsFailure, host: "h")),
+        PastedAuthorization.Problem.denied(nil),
+        PastedAuthorization.Problem.providerError("invalid_scope", nil),
+        StoreError.writeFailed(path: "/p", reason: "Input/output error"),
         LoopbackRedirectListener.ListenerError.portInUse(8976),
     ]
 
@@ -24,15 +31,25 @@ import Testing
     }
 
     @Test func aRedirectFromTheAPIIsNamedWithItsTarget() {
-        #expect(throws: APIError.http(302, "a redirect to https://bitbucket.org/account/signin/, which bbtui does not follow for the API. Check BBTUI_API_URL (it should be https://api.bitbucket.org/2.0)")) {
-            try BitbucketClient.check(HTTPResponse(status: 302, headers: ["Location": "https://bitbucket.org/account/signin/"]))
+        #expect(
+            throws: APIError.http(
+                302,
+                "a redirect to https://bitbucket.org/account/signin/, which bbtui does not follow for the API. Check BBTUI_API_URL (it should be https://api.bitbucket.org/2.0)"
+            )
+        ) {
+            try BitbucketClient.check(
+                HTTPResponse(status: 302, headers: ["Location": "https://bitbucket.org/account/signin/"]))
         }
         #expect(APIError.http(418, "").description == "Bitbucket answered HTTP 418 with no explanation.")
         #expect(throws: APIError.http(418, "an HTML error page")) {
-            try BitbucketClient.check(HTTPResponse(status: 418, headers: ["Content-Type": "text/html"], body: Array("<p>teapot</p>".utf8)))
+            try BitbucketClient.check(
+                HTTPResponse(status: 418, headers: ["Content-Type": "text/html"], body: Array("<p>teapot</p>".utf8)))
         }
         #expect(throws: APIError.http(418, "an unexpected application/octet-stream body")) {
-            try BitbucketClient.check(HTTPResponse(status: 418, headers: ["Content-Type": "application/octet-stream", "X-Padding": "x"], body: [0, 1, 2]))
+            try BitbucketClient.check(
+                HTTPResponse(
+                    status: 418, headers: ["Content-Type": "application/octet-stream", "X-Padding": "x"],
+                    body: [0, 1, 2]))
         }
     }
 
@@ -45,7 +62,13 @@ import Testing
             _ = try await store.withRefreshLock { 1 }
             Issue.record("a symlinked lock was used")
         } catch let error as StoreError {
-            #expect(error == .unusable(path: home.paths.lockFile, reason: "it is a symbolic link, and bbtui does not follow links inside its store. Remove it (bbtui recreates it)"))
+            #expect(
+                error
+                    == .unusable(
+                        path: home.paths.lockFile,
+                        reason:
+                            "it is a symbolic link, and bbtui does not follow links inside its store. Remove it (bbtui recreates it)"
+                    ))
             #expect(!error.description.contains("space"))
         }
     }
@@ -56,7 +79,9 @@ import Testing
         ("Input/output error", ""),
     ])
     func aWriteFailureGivesTheHintThatFitsItsCause(reason: String, hint: String) {
-        #expect(StoreError.writeFailed(path: "/p", reason: reason).description == "Could not write /p: \(reason). Nothing was changed." + hint)
+        #expect(
+            StoreError.writeFailed(path: "/p", reason: reason).description
+                == "Could not write /p: \(reason). Nothing was changed." + hint)
     }
 }
 
@@ -79,7 +104,11 @@ import Testing
         }
         for await _ in held { break }
         // While it is held, a short wait gives up with words that say why.
-        await #expect(throws: StoreError.unusable(path: home.paths.lockFile, reason: "another bbtui process has held the refresh lock for over 0.2 seconds")) {
+        await #expect(
+            throws: StoreError.unusable(
+                path: home.paths.lockFile,
+                reason: "another bbtui process has held the refresh lock for over 0.2 seconds")
+        ) {
             try await second.withRefreshLock(timeout: .milliseconds(200)) { order.append("second got it too early") }
         }
         let waiter = Task { try await second.withRefreshLock(timeout: .seconds(30)) { order.append("second holds") } }

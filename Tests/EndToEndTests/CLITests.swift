@@ -31,11 +31,16 @@ import Testing
         // status: 0, with the store's permissions.
         let status = try await runBBTUI(["status", "--json"], environment: environment)
         #expect(status.status == 0)
-        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let statusJSON = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(statusJSON["logged_in"] as? Bool == true)
         #expect(statusJSON["store_mode"] as? String == "0600")
         #expect(statusJSON["scopes"] as? [String] == ["account", "email", "repository"])
-        #expect(Set(statusJSON.keys) == ["logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "token_checked", "scopes", "api_url", "store", "store_mode", "requests_this_hour", "request_limit"])
+        #expect(
+            Set(statusJSON.keys) == [
+                "logged_in", "uuid", "username", "display_name", "token_expires_at", "token_usable", "token_checked",
+                "scopes", "api_url", "store", "store_mode", "requests_this_hour", "request_limit",
+            ])
         // No request to /repositories yet: nothing spent of the hour's 1,000.
         #expect(statusJSON["requests_this_hour"] as? Int == 0)
         #expect(statusJSON["request_limit"] as? Int == 1000)
@@ -44,7 +49,10 @@ import Testing
         let whoami = try await runBBTUI(["whoami"], environment: environment)
         #expect(whoami.status == 0)
         #expect(whoami.stdout.contains("Name        Zoë Ångström-李"))
-        let whoamiJSON = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["whoami", "--json"], environment: environment).stdout.utf8)) as? [String: Any])
+        let whoamiJSON = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(try await runBBTUI(["whoami", "--json"], environment: environment).stdout.utf8))
+                as? [String: Any])
         #expect(whoamiJSON["display_name"] as? String == "Zoë Ångström-李")
         #expect(whoamiJSON["nickname"] as? String == "zoe")
         #expect(whoamiJSON["account_status"] as? String == "active")
@@ -52,16 +60,32 @@ import Testing
 
         // emails: primary first.
         let emails = try await runBBTUI(["emails"], environment: environment)
-        #expect(emails.stdout.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == ["EMAIL", "zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net"])
-        let emailsJSON = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["emails", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        #expect(
+            emails.stdout.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == [
+                "EMAIL", "zoe@example.com", "zoe.angstrom@work.example.org", "zoe+old@example.net",
+            ])
+        let emailsJSON = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(try await runBBTUI(["emails", "--json"], environment: environment).stdout.utf8))
+                as? [[String: Any]])
         #expect(emailsJSON.map { Set($0.keys) } == Array(repeating: ["email", "is_primary", "is_confirmed"], count: 3))
 
         // repos: every page of every workspace; --workspace and --limit.
-        let all = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["repos", "--json"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        let all = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(try await runBBTUI(["repos", "--json"], environment: environment).stdout.utf8))
+                as? [[String: Any]])
         #expect(all.count == 150)
         #expect(Set(all.compactMap { $0["uuid"] as? String }).count == 150)
-        #expect(Set(all[0].keys).isSuperset(of: ["uuid", "name", "full_name", "is_private", "language", "size", "updated_on", "links"]))
-        let acme = try #require(try JSONSerialization.jsonObject(with: Data(try await runBBTUI(["repos", "--json", "--workspace", "acme-platform"], environment: environment).stdout.utf8)) as? [[String: Any]])
+        #expect(
+            Set(all[0].keys).isSuperset(of: [
+                "uuid", "name", "full_name", "is_private", "language", "size", "updated_on", "links",
+            ]))
+        let acme = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try await runBBTUI(["repos", "--json", "--workspace", "acme-platform"], environment: environment)
+                        .stdout.utf8)) as? [[String: Any]])
         #expect(!acme.isEmpty && acme.allSatisfy { ($0["full_name"] as? String)?.hasPrefix("acme-platform/") == true })
         let limited = try await runBBTUI(["repos", "--limit", "3"], environment: environment)
         #expect(limited.status == 0)
@@ -180,7 +204,9 @@ import Testing
             process.waitUntilExit()
             _ = output.fileHandleForReading.readDataToEndOfFile()
             // The store opens and holds a whole pair: the old one or a new one, never half.
-            let after = try #require(try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache")).activeAccount())
+            let after = try #require(
+                try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+                    .activeAccount())
             #expect(after.token.accessToken.count == 97)
             #expect(after.token.refreshToken?.count == 18)
         }
@@ -197,7 +223,8 @@ import Testing
         let denied = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
         #expect(denied.status == 1)
         #expect(denied.stderr.contains("Access was denied"))
-        let garbage = try await runBBTUI(["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
+        let garbage = try await runBBTUI(
+            ["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("does not look like a code"))
         var unconfigured = emulator.environment(home: home.path)
@@ -223,7 +250,11 @@ import Testing
             let result = try await runBBTUI(command, environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")
             for output in [result.stdout, result.stderr] {
-                #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) }, "\(command) wrote a raw control")
+                #expect(
+                    !output.unicodeScalars.contains {
+                        $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value)
+                            || (0x202A...0x202E).contains($0.value)
+                    }, "\(command) wrote a raw control")
             }
         }
         // JSON keeps the data exactly, escaped.
@@ -249,7 +280,8 @@ import Testing
     }
 
     func truth(_ emulator: EmulatorProcess) async throws -> Set<String> {
-        let response = try await plainTransport.send(HTTPRequest(url: URL(string: emulator.baseURL + "/_emulator/repositories")!))
+        let response = try await plainTransport.send(
+            HTTPRequest(url: URL(string: emulator.baseURL + "/_emulator/repositories")!))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
         return Set(try #require(object["values"] as? [[String: Any]]).compactMap { $0["full_name"] as? String })
     }
@@ -284,13 +316,16 @@ import Testing
         #expect((try await emulator.stats()["not_modified"] as? Int).map { $0 - (notModifiedBefore ?? 0) } == 3)
 
         // Changes between runs (create, delete, rename, update, move): still exact.
-        let churn = try await plainTransport.send(HTTPRequest(method: "POST", url: URL(string: emulator.baseURL + "/_emulator/churn?now=5")!))
+        let churn = try await plainTransport.send(
+            HTTPRequest(method: "POST", url: URL(string: emulator.baseURL + "/_emulator/churn?now=5")!))
         #expect(churn.status == 200)
         before = try await repositoryRequests(emulator)
         let changed = try await runBBTUI(["repos", "--json"], environment: environment)
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(try listed(changed) == (try await truth(emulator)))
-        #expect(try await repositoryRequests(emulator) - before < 20, "far fewer than a full pass of 17 pages per changed workspace")
+        #expect(
+            try await repositoryRequests(emulator) - before < 20,
+            "far fewer than a full pass of 17 pages per changed workspace")
 
         // --full walks every page again.
         before = try await repositoryRequests(emulator)
@@ -308,8 +343,14 @@ import Testing
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         for (key, value, expected) in [
             ("BBTUI_API_URL", "not a url", "BBTUI_API_URL=not a url is not a valid URL"),
-            ("BBTUI_API_URL", "https://api.example.com/2.0", "BBTUI_API_URL is https://api.example.com/2.0, but the account zoe logged in against \(emulator.endpoints["api_url"]!)"),
-            ("BBTUI_TOKEN_URL", "https://example.com/token", "BBTUI_TOKEN_URL is https://example.com/token, but the account zoe"),
+            (
+                "BBTUI_API_URL", "https://api.example.com/2.0",
+                "BBTUI_API_URL is https://api.example.com/2.0, but the account zoe logged in against \(emulator.endpoints["api_url"]!)"
+            ),
+            (
+                "BBTUI_TOKEN_URL", "https://example.com/token",
+                "BBTUI_TOKEN_URL is https://example.com/token, but the account zoe"
+            ),
         ] {
             var changed = environment
             changed[key] = value
@@ -341,7 +382,9 @@ extension ListingCLITests {
         // 175 leaves it incomplete, and each run still has room for the next workspace even when
         // the first 48 requests in flight went to the largest.
         environment["BBTUI_REQUEST_LIMIT"] = "200"
-        let ledger = RequestLedger(directory: StorePaths.resolve(environment: environment).cacheDirectory, clientID: emulator.endpoints["client_id"]!)
+        let ledger = RequestLedger(
+            directory: StorePaths.resolve(environment: environment).cacheDirectory,
+            clientID: emulator.endpoints["client_id"]!)
         var incomplete = 0
         var said: [String] = []
         for run in 1...4 {
@@ -353,8 +396,12 @@ extension ListingCLITests {
                 return
             }
             #expect(result.status == 2, "run \(run): \(result.stderr)")
-            #expect(result.stderr.contains(" listed whole is kept: the next `bbtui repos` refreshes it (one request) and lists the rest.")
-                || result.stderr.contains(" workspaces listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest."), "run \(run): \(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    " listed whole is kept: the next `bbtui repos` refreshes it (one request) and lists the rest.")
+                    || result.stderr.contains(
+                        " workspaces listed whole are kept: the next `bbtui repos` refreshes them (one request each) and lists the rest."
+                    ), "run \(run): \(result.stderr)")
             incomplete += 1
             said.append("run \(run): \(result.stderr)")
         }
@@ -369,9 +416,13 @@ extension ListingCLITests {
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         // 973 requests in the last hour (by this consumer, from any bbtui process).
-        let ledger = RequestLedger(directory: StorePaths.resolve(environment: environment).cacheDirectory, clientID: emulator.endpoints["client_id"]!)
+        let ledger = RequestLedger(
+            directory: StorePaths.resolve(environment: environment).cacheDirectory,
+            clientID: emulator.endpoints["client_id"]!)
         let now = Date().timeIntervalSince1970
-        let lines = (0..<973).map { String(format: "%.3f\n", now - 3000 + Double($0)) }.joined() + String(format: "%.3f\n", now - 7200)
+        let lines =
+            (0..<973).map { String(format: "%.3f\n", now - 3000 + Double($0)) }.joined()
+            + String(format: "%.3f\n", now - 7200)
         #expect(FileManager.default.createFile(atPath: ledger.path, contents: Data(lines.utf8)))
         #expect(ledger.usage().used == 973)
 
@@ -381,7 +432,10 @@ extension ListingCLITests {
         // never sent, and the listing says it is partial.
         #expect(result.status == 2, "\(result.stderr)")
         #expect(try await repositoryRequests(emulator) - before == 2)
-        #expect(result.stderr.contains("bbtui has sent 975 of Bitbucket's 1000 repository requests this hour and stops here rather than run into the limit"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "bbtui has sent 975 of Bitbucket's 1000 repository requests this hour and stops here rather than run into the limit"
+            ), "\(result.stderr)")
         #expect(result.stderr.contains("the listing is incomplete"))
         let status = try await runBBTUI(["status"], environment: environment)
         #expect(status.stdout.contains("975 of 1000 repository requests this hour"), "\(status.stdout)")
@@ -413,7 +467,9 @@ extension ListingCLITests {
     /// A reader that goes away (`| head`): bbtui ends as a pipeline's writer does, by SIGPIPE,
     /// quietly.
     @Test func aReaderThatGoesAwayEndsItQuietly() async throws {
-        let result = try await shell("\"$BBTUI\" repos --json 2>/tmp/bbtui-epipe-$$ | head -c 10 >/dev/null; status=${PIPESTATUS[0]}; cat /tmp/bbtui-epipe-$$; rm -f /tmp/bbtui-epipe-$$; exit $status", repositories: 3000)
+        let result = try await shell(
+            "\"$BBTUI\" repos --json 2>/tmp/bbtui-epipe-$$ | head -c 10 >/dev/null; status=${PIPESTATUS[0]}; cat /tmp/bbtui-epipe-$$; rm -f /tmp/bbtui-epipe-$$; exit $status",
+            repositories: 3000)
         #expect(result.status == 141, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }

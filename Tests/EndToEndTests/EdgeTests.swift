@@ -28,7 +28,10 @@ import Testing
         // Each gets a page saying why it was ignored; none ends the login.
         let forgedCode = try await emulator.approve(url.replacingOccurrences(of: "state=", with: "state=x"))
         let code = try #require(URLComponents(string: forgedCode)?.queryItems?.first { $0.name == "code" }?.value)
-        for forged in ["\(callback)?code=\(code)", "\(callback)?code=\(code)&state=not-this-one", "\(callback)?xcode=1", "\(callback)?error=access_denied"] {
+        for forged in [
+            "\(callback)?code=\(code)", "\(callback)?code=\(code)&state=not-this-one", "\(callback)?xcode=1",
+            "\(callback)?error=access_denied",
+        ] {
             let page = try await plainTransport.send(HTTPRequest(url: URL(string: forged)!))
             #expect(page.status == 400, "\(forged)")
             #expect(page.text.contains("It was ignored; bbtui is still waiting"), "\(forged)")
@@ -61,7 +64,8 @@ import Testing
         environment["BBTUI_REDIRECT_URI"] = nil
         let (process, input, _, errors, url) = try startLoginByCLI(environment: environment)
         let location = try await emulator.approve(url)
-        input.fileHandleForWriting.write(Data("not a code!\n\(location.replacingOccurrences(of: "state=", with: "state=old"))\n\(location)\n".utf8))
+        input.fileHandleForWriting.write(
+            Data("not a code!\n\(location.replacingOccurrences(of: "state=", with: "state=old"))\n\(location)\n".utf8))
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try? input.fileHandleForWriting.close()
@@ -87,7 +91,9 @@ import Testing
         // so six pages are 450 to 600 repositories.
         #expect((450...600).contains(rows.count))
         let failureLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("bbtui: workspace ") }
-        #expect(failureLines.count == Set(failureLines.map { $0.split(separator: ":")[1] }).count, "one line per workspace: \(result.stderr)")
+        #expect(
+            failureLines.count == Set(failureLines.map { $0.split(separator: ":")[1] }).count,
+            "one line per workspace: \(result.stderr)")
         #expect(!failureLines.isEmpty)
         #expect(result.stderr.contains("rate limit"))
         #expect(result.stderr.contains("Run the command again in a few minutes"))
@@ -131,10 +137,16 @@ import Testing
         defer { emulator.stop() }
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        for command in [["repos", "--json"], ["whoami", "--json"], ["emails", "--json"], ["accounts", "--json"], ["status", "--json"]] {
+        for command in [
+            ["repos", "--json"], ["whoami", "--json"], ["emails", "--json"], ["accounts", "--json"],
+            ["status", "--json"],
+        ] {
             let result = try await runBBTUI(command, environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")
-            let raw = result.stdout.unicodeScalars.filter { $0.value == 0x1B || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
+            let raw = result.stdout.unicodeScalars.filter {
+                $0.value == 0x1B || $0.value == 0x7F || (0x80...0x9F).contains($0.value)
+                    || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
+            }
             #expect(raw.isEmpty, "\(command) wrote \(raw.map { String($0.value, radix: 16) })")
             #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [Any] || command[0] != "repos")
         }
@@ -161,7 +173,9 @@ import Testing
         let started = ContinuousClock.now
         let result = try await runBBTUI(["whoami"], environment: environment)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("127.0.0.1 did not answer in time (no complete answer within 1 s)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("127.0.0.1 did not answer in time (no complete answer within 1 s)"),
+            "\(result.stderr)")
         #expect(!result.stderr.contains("Press r"))
         // One request and one retry at most, each bounded.
         #expect(ContinuousClock.now - started < .seconds(15))
@@ -179,7 +193,13 @@ import Testing
     func complete(_ words: [String], script: String, environment: [String: String]) async throws -> [String] {
         var environment = environment
         environment["PATH"] = (Binary.path as NSString).deletingLastPathComponent + ":/usr/bin:/bin"
-        let result = try await runProcess("/bin/bash", ["-c", #"source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _bbtui "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\n" "${COMPREPLY[@]}""#, "_", script] + words, environment: environment)
+        let result = try await runProcess(
+            "/bin/bash",
+            [
+                "-c",
+                #"source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _bbtui "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\n" "${COMPREPLY[@]}""#,
+                "_", script,
+            ] + words, environment: environment)
         return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 
@@ -191,10 +211,12 @@ import Testing
         let environment = emulator.environment(home: home.path)
         #expect(try await loginByCLI(emulator, environment: environment).status == 0)
         let script = home.path + "/bbtui.bash"
-        try await runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(toFile: script, atomically: true, encoding: .utf8)
+        try await runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(
+            toFile: script, atomically: true, encoding: .utf8)
         #expect(try await complete(["bbtui", "switch", "z"], script: script, environment: environment) == ["zoe"])
         // Workspaces are offered once a listing cached them; completing asks no server.
-        #expect(try await complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment).isEmpty)
+        #expect(
+            try await complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment).isEmpty)
         #expect(try await runBBTUI(["repos"], environment: environment).status == 0)
         let before = try await emulator.stats()["requests"] as? [String: Int]
         let slugs = try await complete(["bbtui", "repos", "--workspace", ""], script: script, environment: environment)

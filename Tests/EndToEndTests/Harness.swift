@@ -22,7 +22,9 @@ final class FileEvents {
     func next(until deadline: ContinuousClock.Instant) -> [(name: String, mask: UInt32)]? {
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else { return nil }
-        let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+        let milliseconds = Int32(
+            clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1
+        )
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, milliseconds) > 0 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 16384)
@@ -32,10 +34,13 @@ final class FileEvents {
         var offset = 0
         // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
         while offset + 16 <= count {
-            func word(_ at: Int) -> UInt32 { buffer[(offset + at)..<(offset + at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+            func word(_ at: Int) -> UInt32 {
+                buffer[(offset + at)..<(offset + at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+            }
             let mask = word(4)
             let length = Int(word(12))
-            let name = String(decoding: buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
+            let name = String(
+                decoding: buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
             events.append((name, mask))
             offset += 16 + length
         }
@@ -79,20 +84,27 @@ func runBBTUI(_ arguments: [String], environment: [String: String], stdin: Strin
 /// Runs a program with arguments and an environment, feeding `stdin`. The waiting happens on a
 /// thread of its own: blocking the concurrency pool's two threads here would delay every other
 /// test's timers (a deadline test measured its own deadline 10 s late).
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") async throws -> Finished {
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String = ""
+) async throws -> Finished {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
-            continuation.resume(with: Result { try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin) })
+            continuation.resume(
+                with: Result { try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin) })
         }.start()
     }
 }
 
-private func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String) throws -> Finished {
+private func runProcessBlocking(
+    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String
+) throws -> Finished {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
-    let input = Pipe(), output = Pipe(), errors = Pipe()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
@@ -102,7 +114,9 @@ private func runProcessBlocking(_ executable: String, _ arguments: [String], env
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Finished(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    return Finished(
+        status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self))
 }
 
 /// A `bbtui emulator` process; its endpoints come from the JSON line it prints.
@@ -117,7 +131,8 @@ final class EmulatorProcess {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        endpoints = (try JSONSerialization.jsonObject(with: Data(firstLine(of: output).utf8)) as? [String: String]) ?? [:]
+        endpoints =
+            (try JSONSerialization.jsonObject(with: Data(firstLine(of: output).utf8)) as? [String: String]) ?? [:]
     }
 
     deinit { stop() }
@@ -168,7 +183,8 @@ struct TemporaryDirectory {
     let path: String
     init() {
         path = NSTemporaryDirectory() + "bbtui-e2e-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
@@ -180,7 +196,9 @@ func startLoginByCLI(environment: [String: String]) throws -> (Process, Pipe, Pi
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["login", "--no-tui"]
     process.environment = environment
-    let input = Pipe(), output = Pipe(), errors = Pipe()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
@@ -197,7 +215,9 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
     let rest = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Finished(status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    return Finished(
+        status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self))
 }
 
 /// A listening TCP socket on a free loopback port that never answers (or, closed at once, a
@@ -209,9 +229,13 @@ enum LoopbackSocket {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         Glibc.listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }

@@ -25,7 +25,9 @@ import Testing
         // No key on this machine at all.
         var result = try await keys(environment)
         #expect(result.status == 4, "\(result.stderr)")
-        #expect(result.stderr.contains("cloning over SSH from this machine will fail: none of the account's 4 SSH keys is on"))
+        #expect(
+            result.stderr.contains(
+                "cloning over SSH from this machine will fail: none of the account's 4 SSH keys is on"))
         #expect(result.stderr.contains("this machine has no SSH key. Create one with `ssh-keygen -t ed25519`"))
         let rows = try await accountKeys(environment)
         #expect(rows.count == 4)
@@ -41,7 +43,10 @@ import Testing
         try Data((unrelated + "\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
         result = try await keys(environment)
         #expect(result.status == 4)
-        #expect(result.stderr.contains("Add \(SSHPublicKey(line: unrelated)!.fingerprint) (~/.ssh/id_ed25519.pub) in Bitbucket under Personal settings → SSH keys"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "Add \(SSHPublicKey(line: unrelated)!.fingerprint) (~/.ssh/id_ed25519.pub) in Bitbucket under Personal settings → SSH keys"
+            ), "\(result.stderr)")
 
         // The account's first key on this machine: usable, exit 0.
         let first = try #require(rows.first?["key"] as? String)
@@ -76,7 +81,11 @@ import Testing
         for command in [["keys"], ["keys", "--json"], ["workspaces"], ["workspaces", "--json"]] {
             let result = try await runBBTUI(command, environment: environment)
             for output in [result.stdout, result.stderr] {
-                #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) }, "\(command) wrote a raw control")
+                #expect(
+                    !output.unicodeScalars.contains {
+                        $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value)
+                            || (0x202A...0x202E).contains($0.value)
+                    }, "\(command) wrote a raw control")
             }
         }
     }
@@ -91,10 +100,14 @@ import Testing
         let result = try await runBBTUI(["workspaces", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        #expect(rows.map { $0["slug"] as? String } == ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"])
+        #expect(
+            rows.map { $0["slug"] as? String } == ["acme-platform", "data-science", "mobile-guild", "zoe-angstrom"])
         #expect(rows.map { $0["name"] as? String } == ["ACME Platform", nil, "Mobile Guild 📱", "Zoë Ångström-李"])
         #expect(rows.compactMap { $0["repositories"] as? Int }.reduce(0, +) == 250)
-        #expect(rows.allSatisfy { ($0["role"] as? String) == (($0["administrator"] as? Bool) == true ? "administrator" : "member") })
+        #expect(
+            rows.allSatisfy {
+                ($0["role"] as? String) == (($0["administrator"] as? Bool) == true ? "administrator" : "member")
+            })
         #expect(rows.allSatisfy { !(($0["projects"] as? [String]) ?? []).isEmpty })
         let table = try await runBBTUI(["workspaces"], environment: environment)
         #expect(table.stdout.hasPrefix("SLUG"))

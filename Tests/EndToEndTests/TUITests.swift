@@ -17,8 +17,13 @@ import Testing
     }
 
     /// Starts bbtui in tmux (with `extra` added to its environment) and logs in by pasting the redirect.
-    func startAndLogIn(_ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30, extra: [String: String] = [:]) async throws -> Tmux {
-        let tmux = try Tmux(width: width, height: height, command: Binary.path, environment: emulator.environment(home: home.path).merging(extra) { $1 }, directory: home.path)
+    func startAndLogIn(
+        _ emulator: EmulatorProcess, home: TemporaryDirectory, width: Int = 100, height: Int = 30,
+        extra: [String: String] = [:]
+    ) async throws -> Tmux {
+        let tmux = try Tmux(
+            width: width, height: height, command: Binary.path,
+            environment: emulator.environment(home: home.path).merging(extra) { $1 }, directory: home.path)
         try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
         let url = try #require(loginURL(tmux))
         #expect(url.hasPrefix(emulator.endpoints["authorize_url"]!))
@@ -69,13 +74,15 @@ import Testing
         // Detail, and copying the SSH clone URL emits OSC 52.
         tmux.keys("g", "Enter")
         try #require(tmux.waitFor("SSH clone"))
-        let ssh = try #require(tmux.lines.first { $0.contains("git@ssh.bitbucket.org:") }.flatMap { line in
-            line.range(of: #"git@ssh\.bitbucket\.org:[^ │]+"#, options: .regularExpression).map { String(line[$0]) }
-        })
+        let ssh = try #require(
+            tmux.lines.first { $0.contains("git@ssh.bitbucket.org:") }.flatMap { line in
+                line.range(of: #"git@ssh\.bitbucket\.org:[^ │]+"#, options: .regularExpression).map { String(line[$0]) }
+            })
         tmux.keys("y")
         try #require(tmux.waitFor("Sent the"))
         let encoded = Data(ssh.utf8).base64EncodedString()
-        try #require(tmux.waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
+        try #require(
+            tmux.waitUntil { tmux.raw.contains("\u{1B}]52;c;" + encoded.prefix(20)) }, "OSC 52 not seen for \(ssh)")
         tmux.keys("Escape")
         try #require(tmux.waitFor("Workspace"))
 
@@ -115,7 +122,9 @@ import Testing
         first.kill()
 
         // The next start shows the cached data on its first frame, marked with its age.
-        let second = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let second = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { second.kill() }
         #expect(second.waitFor("cached"), "second: \(second.capture())")
         #expect(second.contains("Repositories · 60"))
@@ -129,7 +138,9 @@ import Testing
         #expect(try store.activeAccount()?.username == "zoe")
 
         // SIGHUP (a dropped SSH connection): the same.
-        let third = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let third = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { third.kill() }
         #expect(third.waitFor("Repositories"))
         let pid3 = try #require(third.programPID)
@@ -146,7 +157,9 @@ import Testing
         defer { emulator.stop() }
         #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
         // An interactive shell with job control, as a person has.
-        let tmux = try Tmux(width: 100, height: 30, command: "exec bash --norc --noprofile -i", environment: emulator.environment(home: home.path).merging(["PS1": "$ "]) { $1 }, directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: "exec bash --norc --noprofile -i",
+            environment: emulator.environment(home: home.path).merging(["PS1": "$ "]) { $1 }, directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("$"))
         tmux.type(Binary.path)
@@ -170,7 +183,9 @@ import Testing
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
         #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("Navigate"))
         #expect(tmux.display("#{alternate_on}") == "1")
@@ -190,7 +205,9 @@ import Testing
         defer { emulator.stop() }
         let login = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
         #expect(login.status == 0, "\(login.stderr)")
-        let tmux = try Tmux(width: 120, height: 40, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let tmux = try Tmux(
+            width: 120, height: 40, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("Repositories · 120"), "\(tmux.capture())")
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
@@ -200,7 +217,9 @@ import Testing
             let escaped = tmux.capture(escapes: true)
             // Only SGR (colour and attribute) sequences, which tmux itself adds for styles.
             let sequences = escaped.matches(of: #/\x1B(\[[0-9;:?]*[A-Za-z]|\][^\x07]*|.)/#).map { String($0.output.0) }
-            #expect(sequences.allSatisfy { $0.hasPrefix("\u{1B}[") && $0.hasSuffix("m") }, "non-SGR sequence on screen: \(sequences.filter { !$0.hasSuffix("m") })")
+            #expect(
+                sequences.allSatisfy { $0.hasPrefix("\u{1B}[") && $0.hasSuffix("m") },
+                "non-SGR sequence on screen: \(sequences.filter { !$0.hasSuffix("m") })")
             let lines = tmux.lines
             #expect(lines.first?.hasPrefix(" bbtui │") == true, "header lost: \(lines.first ?? "")")
             #expect(lines.contains { $0.hasPrefix("┌ Navigate") })
@@ -241,7 +260,10 @@ import Testing
     @Test func aTerminalWithoutCursorAddressingIsRefusedWithTheWayOut() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
-        let tmux = try Tmux(width: 100, height: 30, command: "TERM=dumb " + Binary.path, environment: ["PATH": "/usr/bin:/bin", "HOME": home.path, "BBTUI_HOME": home.path, "LANG": "C.UTF-8"], directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: "TERM=dumb " + Binary.path,
+            environment: ["PATH": "/usr/bin:/bin", "HOME": home.path, "BBTUI_HOME": home.path, "LANG": "C.UTF-8"],
+            directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("EXITED:1"), "\(tmux.capture())")
         #expect(tmux.contains("cannot move the cursor"))
@@ -255,14 +277,18 @@ import Testing
         defer { home.remove() }
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
         let url = try #require(loginURL(tmux))
         let redirect = try await emulator.approve(url)
         // Junk, a cut-off code, a redirect from another attempt: each explained, no new URL.
-        for (junk, words) in [("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
-                              (redirect.replacingOccurrences(of: "state=", with: "state=old"), "different login attempt")] {
+        for (junk, words) in [
+            ("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+            (redirect.replacingOccurrences(of: "state=", with: "state=old"), "different login attempt"),
+        ] {
             tmux.paste(junk)
             tmux.keys("Enter")
             try #require(tmux.waitFor(words), "\(junk): \(tmux.capture())")
@@ -289,8 +315,12 @@ import Testing
     @Test func theDemoLogsInWithOneKey() async throws {
         let home = TemporaryDirectory()
         defer { home.remove() }
-        let environment = ["PATH": "/usr/bin:/bin", "HOME": home.path, "TMPDIR": home.path, "LANG": "C.UTF-8", "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"]
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path + " demo", environment: environment, directory: home.path)
+        let environment = [
+            "PATH": "/usr/bin:/bin", "HOME": home.path, "TMPDIR": home.path, "LANG": "C.UTF-8",
+            "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22",
+        ]
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path + " demo", environment: environment, directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("Press d to approve as the demo user"), "demo login: \(tmux.capture())")
         // Over SSH the demo does not suggest a forward: its Bitbucket is on this machine.
@@ -311,7 +341,8 @@ import Testing
         var environment = emulator.environment(home: home.path)
         environment["LANG"] = "C"
         environment["LC_ALL"] = "C"
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("Zoe Angstrom-?? (zoe)"), "ASCII: \(tmux.capture())")
         #expect(tmux.contains("+ Navigate -"))
@@ -326,7 +357,9 @@ import Testing
         defer { home.remove() }
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"))
         tmux.keys("p")
@@ -347,7 +380,9 @@ import Testing
         defer { home.remove() }
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
-        let tmux = try Tmux(width: 100, height: 30, command: "TERM=vt100 " + Binary.path, environment: emulator.environment(home: home.path), directory: home.path)
+        let tmux = try Tmux(
+            width: 100, height: 30, command: "TERM=vt100 " + Binary.path,
+            environment: emulator.environment(home: home.path), directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"))
         tmux.keys("q")
@@ -363,13 +398,17 @@ import Testing
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
         #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
-        let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path), directory: home.path, extraConfig: "set -g set-clipboard on\n")
+        let tmux = try Tmux(
+            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            directory: home.path, extraConfig: "set -g set-clipboard on\n")
         defer { tmux.kill() }
         try #require(tmux.waitFor("Repositories · 60"))
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
         tmux.keys("g", "Y")
         try #require(tmux.waitFor("Sent the HTTPS clone URL"))
-        try #require(tmux.waitUntil(.seconds(10)) { tmux.buffer().hasPrefix("https://") && tmux.buffer().hasSuffix(".git") }, "buffer: \(tmux.buffer())")
+        try #require(
+            tmux.waitUntil(.seconds(10)) { tmux.buffer().hasPrefix("https://") && tmux.buffer().hasSuffix(".git") },
+            "buffer: \(tmux.buffer())")
     }
 
     /// URLs become OSC 8 hyperlinks when asked for, and never otherwise; the screen's text is
@@ -382,7 +421,8 @@ import Testing
         for (setting, expected) in [("1", true), ("0", false)] {
             var environment = emulator.environment(home: home.path)
             environment["BBTUI_HYPERLINKS"] = setting
-            let tmux = try Tmux(width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
+            let tmux = try Tmux(
+                width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
             defer { tmux.kill() }
             try #require(tmux.waitFor("3. Paste the code"))
             let url = try #require(loginURL(tmux))
@@ -411,7 +451,10 @@ import Testing
         tmux.keys("5")
         try #require(tmux.waitFor("Cloning over SSH from this machine will fail"), "keys: \(tmux.capture())")
         // The verdict wraps inside the pane: read it as one text.
-        let pane = tmux.lines.compactMap { line in line.components(separatedBy: "││").dropFirst().first?.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
+        let pane = tmux.lines.compactMap { line in
+            line.components(separatedBy: "││").dropFirst().first?.trimmingCharacters(
+                in: CharacterSet(charactersIn: "│ "))
+        }.joined(separator: " ")
         #expect(pane.contains("none of the account's 4 keys is on"), "\(pane)")
         #expect(pane.contains("this machine has no SSH key"), "\(pane)")
         #expect(pane.contains("Create one with ssh-keygen -t ed25519"), "\(pane)")
@@ -464,10 +507,12 @@ import Testing
         tmux.keys("/")
         tmux.type("gate")
         // From row 60 of 60 to row 1 of the matches.
-        try #require(tmux.waitUntil {
-            let last = (tmux.lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "").trimmingCharacters(in: .whitespaces)
-            return last.range(of: #" 1/\d+$"#, options: .regularExpression) != nil && !last.hasSuffix("/60")
-        }, "filter: \(tmux.capture())")
+        try #require(
+            tmux.waitUntil {
+                let last = (tmux.lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "")
+                    .trimmingCharacters(in: .whitespaces)
+                return last.range(of: #" 1/\d+$"#, options: .regularExpression) != nil && !last.hasSuffix("/60")
+            }, "filter: \(tmux.capture())")
         tmux.keys("Escape")
         try #require(tmux.waitFor("/60"))
         // Help goes to its end and says when there is more.

@@ -12,21 +12,37 @@ final class Tmux {
     private let output: FileEvents
 
     /// Starts `command` (run by sh in `directory`) in a detached tmux session of the given size.
-    init(width: Int, height: Int, command: String, environment: [String: String], directory: String, extraConfig: String = "") throws {
+    init(
+        width: Int, height: Int, command: String, environment: [String: String], directory: String,
+        extraConfig: String = ""
+    ) throws {
         socket = "bbtui-test-\(UUID().uuidString.prefix(8))"
         self.directory = directory
         rawOutput = directory + "/raw-\(socket).out"
-        guard FileManager.default.createFile(atPath: rawOutput, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        guard FileManager.default.createFile(atPath: rawOutput, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         output = FileEvents(watching: rawOutput, mask: UInt32(IN_MODIFY))
-        let term = Tmux.shell("infocmp tmux-256color >/dev/null 2>&1 && echo tmux-256color || echo screen-256color").trimmingCharacters(in: .whitespacesAndNewlines)
+        let term = Tmux.shell("infocmp tmux-256color >/dev/null 2>&1 && echo tmux-256color || echo screen-256color")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let config = directory + "/tmux-\(socket).conf"
-        try "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n\(extraConfig)".write(toFile: config, atomically: true, encoding: .utf8)
+        try
+            "set -g default-terminal \(term)\nset -g status off\nset -g escape-time 0\nset -g history-limit 100\n\(extraConfig)"
+            .write(toFile: config, atomically: true, encoding: .utf8)
         let script = directory + "/run-\(socket).sh"
-        let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: "\n")
-        try "#!/bin/sh\n\(exports)\n\(command)\necho EXITED:$?\nexec sleep 600\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let exports = environment.sorted { $0.key < $1.key }.map {
+            "export \($0.key)='\($0.value.replacingOccurrences(of: "'", with: "'\\''"))'"
+        }.joined(separator: "\n")
+        try "#!/bin/sh\n\(exports)\n\(command)\necho EXITED:$?\nexec sleep 600\n".write(
+            toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o700)
         // The server forks from this call and would hold an output pipe open forever.
-        Tmux.run("/usr/bin/env", ["tmux", "-L", socket, "-f", config, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), script], capturesOutput: false)
+        Tmux.run(
+            "/usr/bin/env",
+            [
+                "tmux", "-L", socket, "-f", config, "new-session", "-d", "-s", session, "-x", String(width), "-y",
+                String(height), script,
+            ], capturesOutput: false)
         _ = tmux(["pipe-pane", "-o", "-t", session, "cat >> '\(rawOutput)'"])
     }
 
@@ -41,7 +57,11 @@ final class Tmux {
         tmux(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-t", session])
     }
 
-    var lines: [String] { capture().split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) } }
+    var lines: [String] {
+        capture().split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression)
+        }
+    }
 
     func contains(_ text: String) -> Bool { capture().contains(text) }
 

@@ -1,8 +1,10 @@
-import Testing
 import CNcursesw
 import TerminalUI
 import TestSupport
+import Testing
+
 @testable import NcursesTerminal
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,7 +77,8 @@ final class PseudoTerminal {
             try drawsDecodesResizesWakesAndRestoresHere()
             return
         }
-        let child = ChildRun.run(filter: "PseudoTerminalTests/drawsDecodesResizesWakesAndRestores", setting: Self.childVariable)
+        let child = ChildRun.run(
+            filter: "PseudoTerminalTests/drawsDecodesResizesWakesAndRestores", setting: Self.childVariable)
         #expect(child.status == 0, "the child failed:\n\(child.output)")
         // The child really ran the test (a filter that matched nothing would also exit 0).
         #expect(child.output.contains("drawsDecodesResizesWakesAndRestores() passed"), "\(child.output)")
@@ -84,7 +87,8 @@ final class PseudoTerminal {
     private func drawsDecodesResizesWakesAndRestoresHere() throws {
         setlocale(LC_ALL, "C.UTF-8")
         let pty = try PseudoTerminal(width: 24, height: 6)
-        let terminal = try NcursesTerminal(inputFD: pty.slave, outputFD: pty.slave, environment: ["TERM": "xterm-256color"], setsLocale: false)
+        let terminal = try NcursesTerminal(
+            inputFD: pty.slave, outputFD: pty.slave, environment: ["TERM": "xterm-256color"], setsLocale: false)
         #expect(terminal.size == Size(width: 24, height: 6))
         #expect(terminal.capabilities.isUnicode)
 
@@ -166,11 +170,13 @@ enum Thread {
         }
         var thread = pthread_t()
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        pthread_create(
+            &thread, nil,
+            { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                box.body()
+                return nil
+            }, box)
         pthread_detach(thread)
     }
 }
@@ -179,7 +185,9 @@ enum Thread {
 /// status and output.
 enum ChildRun {
     static func run(filter: String, setting variable: String) -> (status: Int32, output: String) {
-        let finished = CleanSpawn.run(CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", filter], extraEnvironment: ["\(variable)=1"], mergesErrors: true)
+        let finished = CleanSpawn.run(
+            CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", filter],
+            extraEnvironment: ["\(variable)=1"], mergesErrors: true)
         return (finished.status, finished.output)
     }
 }

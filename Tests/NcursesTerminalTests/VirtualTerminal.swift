@@ -54,17 +54,32 @@ struct VirtualTerminal {
             case UInt8(ascii: "["): return csi(at: index)
             case UInt8(ascii: "]"), UInt8(ascii: "P"): return stringSequence(at: index)
             case UInt8(ascii: "("), UInt8(ascii: ")"): return index + 2 < pending.count ? 3 : nil
-            case UInt8(ascii: "7"): saved = (x, y); return 2
-            case UInt8(ascii: "8"): (x, y) = saved; pendingWrap = false; return 2
+            case UInt8(ascii: "7"):
+                saved = (x, y)
+                return 2
+            case UInt8(ascii: "8"):
+                (x, y) = saved
+                pendingWrap = false
+                return 2
             case UInt8(ascii: "M"):
                 if y == 0 { scrollDown(from: 0) } else { y -= 1 }
                 return 2
             default: return 2
             }
-        case 0x0D: x = 0; pendingWrap = false; return 1
-        case 0x0A: lineFeed(); return 1
-        case 0x08: x = max(0, x - 1); pendingWrap = false; return 1
-        case 0x09: x = min(width - 1, (x / 8 + 1) * 8); return 1
+        case 0x0D:
+            x = 0
+            pendingWrap = false
+            return 1
+        case 0x0A:
+            lineFeed()
+            return 1
+        case 0x08:
+            x = max(0, x - 1)
+            pendingWrap = false
+            return 1
+        case 0x09:
+            x = min(width - 1, (x / 8 + 1) * 8)
+            return 1
         case 0x00..<0x20: return 1
         default:
             let length: Int
@@ -147,13 +162,15 @@ struct VirtualTerminal {
         guard end < pending.count else { return nil }
         let raw = String(decoding: pending[(index + 2)..<end], as: UTF8.self)
         let isPrivate = raw.hasPrefix("?")
-        let params = raw.drop(while: { $0 == "?" || $0 == ">" }).split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+        let params = raw.drop(while: { $0 == "?" || $0 == ">" }).split(separator: ";", omittingEmptySubsequences: false)
+            .map { Int($0) ?? 0 }
         func p(_ i: Int, _ d: Int) -> Int { i < params.count && params[i] != 0 ? params[i] : d }
         let final = pending[end]
         if final != UInt8(ascii: "m") { pendingWrap = false }
         switch final {
         case UInt8(ascii: "H"), UInt8(ascii: "f"):
-            y = min(height - 1, p(0, 1) - 1); x = min(width - 1, p(1, 1) - 1)
+            y = min(height - 1, p(0, 1) - 1)
+            x = min(width - 1, p(1, 1) - 1)
         case UInt8(ascii: "A"): y = max(0, y - p(0, 1))
         case UInt8(ascii: "B"): y = min(height - 1, y + p(0, 1))
         case UInt8(ascii: "C"): x = min(width - 1, x + p(0, 1))
@@ -180,17 +197,29 @@ struct VirtualTerminal {
         case UInt8(ascii: "b"):
             for _ in 0..<p(0, 1) { print(lastPrinted) }
         case UInt8(ascii: "@"):
-            for _ in 0..<p(0, 1) { grid[y].insert(" ", at: x); grid[y].removeLast() }
+            for _ in 0..<p(0, 1) {
+                grid[y].insert(" ", at: x)
+                grid[y].removeLast()
+            }
         case UInt8(ascii: "P"):
-            for _ in 0..<p(0, 1) { grid[y].remove(at: x); grid[y].append(" ") }
+            for _ in 0..<p(0, 1) {
+                grid[y].remove(at: x)
+                grid[y].append(" ")
+            }
         case UInt8(ascii: "L"):
-            for _ in 0..<p(0, 1) { grid.insert(Array(repeating: " ", count: width), at: y); grid.removeLast() }
+            for _ in 0..<p(0, 1) {
+                grid.insert(Array(repeating: " ", count: width), at: y)
+                grid.removeLast()
+            }
         case UInt8(ascii: "M"):
-            for _ in 0..<p(0, 1) { grid.remove(at: y); grid.append(Array(repeating: " ", count: width)) }
+            for _ in 0..<p(0, 1) {
+                grid.remove(at: y)
+                grid.append(Array(repeating: " ", count: width))
+            }
         case UInt8(ascii: "h") where isPrivate:
-            params.forEach { privateModes.insert($0) }
+            for mode in params { privateModes.insert(mode) }
         case UInt8(ascii: "l") where isPrivate:
-            params.forEach { privateModes.remove($0) }
+            for mode in params { privateModes.remove(mode) }
         default:
             break
         }

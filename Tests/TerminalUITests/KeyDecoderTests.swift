@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TerminalUI
 
 @Suite struct KeyDecoderTests {
@@ -87,7 +88,8 @@ import Testing
 
     @Test func sgrMouse() {
         #expect(decode("\u{1B}[<0;10;5M") == [.mouse(MouseEvent(kind: .press(button: 0), position: Point(x: 9, y: 4)))])
-        #expect(decode("\u{1B}[<0;10;5m") == [.mouse(MouseEvent(kind: .release(button: 0), position: Point(x: 9, y: 4)))])
+        #expect(
+            decode("\u{1B}[<0;10;5m") == [.mouse(MouseEvent(kind: .release(button: 0), position: Point(x: 9, y: 4)))])
         #expect(decode("\u{1B}[<64;1;1M") == [.mouse(MouseEvent(kind: .scrollUp, position: Point(x: 0, y: 0)))])
         #expect(decode("\u{1B}[<65;1;1M") == [.mouse(MouseEvent(kind: .scrollDown, position: Point(x: 0, y: 0)))])
     }
@@ -129,7 +131,10 @@ import Testing
 @Suite struct UnbracketedPasteTests {
     @Test func aBurstWithALineBreakInsideIsAPasteNotEnter() {
         var decoder = KeyDecoder()
-        #expect(decoder.feed(Array("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s".utf8)) == [.paste("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s")])
+        #expect(
+            decoder.feed(Array("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s".utf8)) == [
+                .paste("http://127.0.0.1:8976/callback?code=AbCd\nEf0123&state=s")
+            ])
     }
 
     @Test(arguments: ["j", "abc\r", "\r", "q\r\r", "\u{03}x\ny", "a\u{1B}[A\nb"])

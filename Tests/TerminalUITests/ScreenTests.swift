@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TerminalUI
 
 @Suite struct ScreenTests {
@@ -64,7 +65,10 @@ import Testing
         #expect(rect.splitRows([.fixed(1), .fill(1), .fixed(1)]).map(\.height) == [1, 22, 1])
         #expect(rect.splitColumns([.fixed(20), .fill(1), .fill(2)]).map(\.width) == [20, 20, 40])
         #expect(rect.splitColumns([.fixed(20), .fill(1), .fill(2)]).map(\.x) == [0, 20, 40])
-        #expect(Rect(x: 0, y: 0, width: 10, height: 1).splitColumns([.fill(1), .fill(1), .fill(1)]).map(\.width) == [4, 3, 3])
+        #expect(
+            Rect(x: 0, y: 0, width: 10, height: 1).splitColumns([.fill(1), .fill(1), .fill(1)]).map(\.width) == [
+                4, 3, 3,
+            ])
     }
 
     @Test func tooSmallGivesZeroNotNegative() {
@@ -77,7 +81,8 @@ import Testing
     @Test func centersAndIntersects() {
         let rect = Rect(x: 0, y: 0, width: 80, height: 24)
         #expect(rect.centered(width: 20, height: 4) == Rect(x: 30, y: 10, width: 20, height: 4))
-        #expect(rect.intersection(Rect(x: 70, y: 20, width: 20, height: 20)) == Rect(x: 70, y: 20, width: 10, height: 4))
+        #expect(
+            rect.intersection(Rect(x: 70, y: 20, width: 20, height: 20)) == Rect(x: 70, y: 20, width: 10, height: 4))
     }
 }
 

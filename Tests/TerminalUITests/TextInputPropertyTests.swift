@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TerminalUI
 
 /// A small deterministic generator (SplitMix64), so a failing property run can be replayed from
@@ -19,13 +20,13 @@ struct SeededGenerator: RandomNumberGenerator {
 /// skin-tone modifiers, regional indicators, wide CJK, Hangul jamo, controls, bidi controls.
 enum HostileScalars {
     static let pools: [[UInt32]] = [
-        Array(0x61...0x7A),                       // ASCII letters
+        Array(0x61...0x7A), // ASCII letters
         [0x0300, 0x0301, 0x0308, 0x0327, 0x20DD, 0x0E31, 0x093F], // combining and enclosing marks, vowel signs
-        [0x200D, 0x200C, 0xFE0F, 0xFE0E, 0x200B],  // ZWJ, ZWNJ, variation selectors, zero width space
-        Array(0x1F3FB...0x1F3FF),                 // skin-tone modifiers
-        Array(0x1F1E6...0x1F1FF),                 // regional indicators
+        [0x200D, 0x200C, 0xFE0F, 0xFE0E, 0x200B], // ZWJ, ZWNJ, variation selectors, zero width space
+        Array(0x1F3FB...0x1F3FF), // skin-tone modifiers
+        Array(0x1F1E6...0x1F1FF), // regional indicators
         [0x4E16, 0x754C, 0x3042, 0xAC00, 0xFF21], // wide CJK, Hangul syllable, fullwidth
-        [0x1100, 0x1161, 0x11A8],                 // Hangul jamo (L, V, T): clusters built in pieces
+        [0x1100, 0x1161, 0x11A8], // Hangul jamo (L, V, T): clusters built in pieces
         [0x1F469, 0x1F468, 0x1F467, 0x1F680, 0x2764, 0x1F44D], // emoji bases
         [0x00, 0x07, 0x09, 0x0A, 0x0D, 0x1B, 0x7F, 0x85, 0x9B], // C0, C1, DEL
         [0x202E, 0x202D, 0x2066, 0x2069, 0x200F, 0x061C], // bidi controls
@@ -48,12 +49,12 @@ enum HostileScalars {
     // MARK: - The observed crashes, one by one
 
     @Test(arguments: [
-        ["a", "\u{0301}"],                           // a dead-key accent
-        ["\u{1F1FA}", "\u{1F1F8}"],                  // a flag typed one indicator at a time
-        ["\u{1F44D}", "\u{1F3FD}"],                  // emoji then skin tone
-        ["\u{1F469}", "\u{200D}", "\u{1F4BB}"],      // ZWJ sequence in pieces
-        ["\u{1100}", "\u{1161}", "\u{11A8}"],        // Hangul built from jamo
-        ["e", "\u{0301}", "\u{0327}", "\u{0308}"],   // stacked marks
+        ["a", "\u{0301}"], // a dead-key accent
+        ["\u{1F1FA}", "\u{1F1F8}"], // a flag typed one indicator at a time
+        ["\u{1F44D}", "\u{1F3FD}"], // emoji then skin tone
+        ["\u{1F469}", "\u{200D}", "\u{1F4BB}"], // ZWJ sequence in pieces
+        ["\u{1100}", "\u{1161}", "\u{11A8}"], // Hangul built from jamo
+        ["e", "\u{0301}", "\u{0327}", "\u{0308}"], // stacked marks
     ])
     func scalarsTypedOneAtATimeJoinIntoOneCharacter(keys: [String]) {
         var field = TextFieldState()
@@ -82,9 +83,9 @@ enum HostileScalars {
     }
 
     @Test func indicatorInsertedBeforeAnotherMergesAndTheCursorStaysOnABoundary() {
-        var field = TextFieldState(text: "\u{1F1F8}x")   // a lone indicator, then x
+        var field = TextFieldState(text: "\u{1F1F8}x") // a lone indicator, then x
         field.handle(.home)
-        field.handle(.character("\u{1F1FA}"))        // makes the pair 🇺🇸
+        field.handle(.character("\u{1F1FA}")) // makes the pair 🇺🇸
         #expect(field.text == "\u{1F1FA}\u{1F1F8}x")
         #expect(field.cursor == 1)
         field.handle(.delete)
@@ -112,7 +113,9 @@ enum HostileScalars {
         var generator = SeededGenerator(seed: seed)
         var field = TextFieldState(maxLength: 64)
         let width = Int.random(in: 1...12, using: &generator)
-        let keys: [Key] = [.left, .right, .home, .end, .backspace, .delete, .ctrl("u"), .ctrl("k"), .ctrl("w"), .ctrl("a"), .ctrl("e")]
+        let keys: [Key] = [
+            .left, .right, .home, .end, .backspace, .delete, .ctrl("u"), .ctrl("k"), .ctrl("w"), .ctrl("a"), .ctrl("e"),
+        ]
         for _ in 0..<300 {
             switch Int.random(in: 0..<10, using: &generator) {
             case 0..<6:
@@ -124,7 +127,9 @@ enum HostileScalars {
             }
             #expect(field.cursor >= 0 && field.cursor <= field.text.count, "seed \(seed)")
             #expect(field.text.count <= field.maxLength, "seed \(seed)")
-            #expect(!field.text.unicodeScalars.contains { Sanitizer.placeholder(for: $0) != nil && $0 != " " }, "seed \(seed)")
+            #expect(
+                !field.text.unicodeScalars.contains { Sanitizer.placeholder(for: $0) != nil && $0 != " " },
+                "seed \(seed)")
             var screen = Screen(size: Size(width: width + 4, height: 1))
             let box = Rect(x: 2, y: 0, width: width, height: 1)
             TextField().render(into: &screen, area: box, state: &field)
@@ -168,9 +173,14 @@ enum HostileScalars {
     func randomBytesNeverTrapTheDecoder(seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
         var decoder = KeyDecoder()
-        let alphabet: [UInt8] = [0x1B, 0x5B, 0x4F, 0x3B, 0x3C, 0x7E, 0x32, 0x30, 0x31, 0x4D, 0x6D, 0x03, 0xC3, 0xA9, 0xE4, 0xF0, 0x9F, 0x80, 0xFF, 0x61]
+        let alphabet: [UInt8] = [
+            0x1B, 0x5B, 0x4F, 0x3B, 0x3C, 0x7E, 0x32, 0x30, 0x31, 0x4D, 0x6D, 0x03, 0xC3, 0xA9, 0xE4, 0xF0, 0x9F, 0x80,
+            0xFF, 0x61,
+        ]
         for _ in 0..<200 {
-            let chunk = (0..<Int.random(in: 1...8, using: &generator)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+            let chunk = (0..<Int.random(in: 1...8, using: &generator)).map { _ in
+                alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]
+            }
             _ = decoder.feed(chunk)
             if Bool.random(using: &generator) { _ = decoder.flushPending() }
         }

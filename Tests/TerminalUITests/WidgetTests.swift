@@ -1,6 +1,7 @@
-import Testing
-@testable import TerminalUI
 import TerminalUITesting
+import Testing
+
+@testable import TerminalUI
 
 @Suite struct BoxTests {
     @Test func framesWithTitle() {
@@ -24,8 +25,12 @@ import TerminalUITesting
         var screen = Screen(size: Size(width: 20, height: 4))
         var state = ListState()
         let rows = [["alpha", "1 KB"], ["beta", "20 MB"], ["世界repo", "3 GB"]]
-        Table(columns: columns).render(into: &screen, area: screen.bounds, count: rows.count, state: &state, row: { rows[$0] })
-        #expect(screen.lines == ["Name            Size", "alpha           1 KB", "beta           20 MB", "世界repo        3 GB"])
+        Table(columns: columns).render(
+            into: &screen, area: screen.bounds, count: rows.count, state: &state, row: { rows[$0] })
+        #expect(
+            screen.lines == [
+                "Name            Size", "alpha           1 KB", "beta           20 MB", "世界repo        3 GB",
+            ])
         #expect(screen[0, 1].style == .reverse)
         #expect(screen[0, 2].style == .plain)
     }
@@ -34,10 +39,12 @@ import TerminalUITesting
         var screen = Screen(size: Size(width: 20, height: 6))
         var state = ListState(selected: 50_000)
         var requested: [Int] = []
-        Table(columns: columns).render(into: &screen, area: screen.bounds, count: 100_000, state: &state, row: { index in
-            requested.append(index)
-            return ["row \(index)", ""]
-        })
+        Table(columns: columns).render(
+            into: &screen, area: screen.bounds, count: 100_000, state: &state,
+            row: { index in
+                requested.append(index)
+                return ["row \(index)", ""]
+            })
         #expect(requested == [49_996, 49_997, 49_998, 49_999, 50_000])
         #expect(state.offset == 49_996)
         #expect(screen.line(5).hasPrefix("row 50000"))
@@ -156,8 +163,11 @@ import TerminalUITesting
 @Suite struct OverlayTests {
     @Test func statusBarShowsHintsThatFit() {
         var screen = Screen(size: Size(width: 30, height: 1))
-        StatusBar(hints: [KeyHint("q", "quit"), KeyHint("?", "help"), KeyHint("/", "filter"), KeyHint("r", "refresh")], trailing: "3/9")
-            .render(into: &screen, area: screen.bounds)
+        StatusBar(
+            hints: [KeyHint("q", "quit"), KeyHint("?", "help"), KeyHint("/", "filter"), KeyHint("r", "refresh")],
+            trailing: "3/9"
+        )
+        .render(into: &screen, area: screen.bounds)
         #expect(screen.lines == [" q quit  ? help  / filter 3/9"])
     }
 
@@ -171,38 +181,45 @@ import TerminalUITesting
 
     @Test func helpOverlayListsEveryBinding() {
         var screen = Screen(size: Size(width: 40, height: 10))
-        let help = HelpOverlay(sections: [
-            HelpSection(title: "Move", entries: [HelpEntry(keys: ["j", "↓"], summary: "down"), HelpEntry(keys: ["k"], summary: "up")]),
-            HelpSection(title: "App", entries: [HelpEntry(keys: ["q"], summary: "quit")]),
-        ], closeHint: "Esc closes")
+        let help = HelpOverlay(
+            sections: [
+                HelpSection(
+                    title: "Move",
+                    entries: [HelpEntry(keys: ["j", "↓"], summary: "down"), HelpEntry(keys: ["k"], summary: "up")]),
+                HelpSection(title: "App", entries: [HelpEntry(keys: ["q"], summary: "quit")]),
+            ], closeHint: "Esc closes")
         help.render(into: &screen, area: screen.bounds)
-        #expect(screen.lines == [
-            "",
-            "         ┌ Keys (Esc closes) ┐",
-            "         │ Move              │",
-            "         │ j ↓  down         │",
-            "         │ k    up           │",
-            "         │                   │",
-            "         │ App               │",
-            "         │ q    quit         │",
-            "         └───────────────────┘",
-            "",
-        ])
+        #expect(
+            screen.lines == [
+                "",
+                "         ┌ Keys (Esc closes) ┐",
+                "         │ Move              │",
+                "         │ j ↓  down         │",
+                "         │ k    up           │",
+                "         │                   │",
+                "         │ App               │",
+                "         │ q    quit         │",
+                "         └───────────────────┘",
+                "",
+            ])
     }
 
     @Test func helpThatDoesNotFitSaysHowMuchMoreThereIs() {
         var screen = Screen(size: Size(width: 30, height: 6))
-        let help = HelpOverlay(sections: [HelpSection(title: "Move", entries: (1...6).map { HelpEntry(keys: ["\($0)"], summary: "line \($0)") })])
+        let help = HelpOverlay(sections: [
+            HelpSection(title: "Move", entries: (1...6).map { HelpEntry(keys: ["\($0)"], summary: "line \($0)") })
+        ])
         #expect(help.maxScroll(in: screen.bounds) == 3)
         help.render(into: &screen, area: screen.bounds)
-        #expect(screen.lines == [
-            "        ┌ Keys ─────┐",
-            "        │ Move      │",
-            "        │ 1  line 1 │",
-            "        │ 2  line 2 │",
-            "        │ 3  line 3 │",
-            "        └ 3 more ↓ ─┘",
-        ])
+        #expect(
+            screen.lines == [
+                "        ┌ Keys ─────┐",
+                "        │ Move      │",
+                "        │ 1  line 1 │",
+                "        │ 2  line 2 │",
+                "        │ 3  line 3 │",
+                "        └ 3 more ↓ ─┘",
+            ])
         var scrolled = Screen(size: Size(width: 30, height: 6))
         help.render(into: &scrolled, area: scrolled.bounds, scroll: 3)
         #expect(scrolled.lines.first?.contains("↑") == true)
@@ -212,17 +229,20 @@ import TerminalUITesting
 
     @Test func dialogWrapsAndShowsButtons() {
         var screen = Screen(size: Size(width: 30, height: 7))
-        Dialog(title: "Log out?", message: "Tokens for ada will be deleted.", buttons: ["Yes", "No"], selectedButton: 1)
-            .render(into: &screen, area: screen.bounds, maxWidth: 24)
-        #expect(screen.lines == [
-            "   ┌ Log out? ────────────┐",
-            "   │ Tokens for ada will  │",
-            "   │ be deleted.          │",
-            "   │                      │",
-            "   │ [ Yes ] [ No ]       │",
-            "   └──────────────────────┘",
-            "",
-        ])
+        Dialog(
+            title: "Log out?", message: "Tokens for ada will be deleted.", buttons: ["Yes", "No"], selectedButton: 1
+        )
+        .render(into: &screen, area: screen.bounds, maxWidth: 24)
+        #expect(
+            screen.lines == [
+                "   ┌ Log out? ────────────┐",
+                "   │ Tokens for ada will  │",
+                "   │ be deleted.          │",
+                "   │                      │",
+                "   │ [ Yes ] [ No ]       │",
+                "   └──────────────────────┘",
+                "",
+            ])
         #expect(screen[13, 4].style == .reverse)
         #expect(screen[5, 4].style == .plain)
     }
@@ -240,9 +260,17 @@ import TerminalUITesting
         #expect(Base64.encode(Array("hi".utf8)) == "aGk=")
         #expect(Base64.encode(Array("abc".utf8)) == "YWJj")
         #expect(OSC52.sequences(for: "hi", multiplexer: nil) == ("\u{1B}]52;c;aGk=\u{07}", .osc52))
-        #expect(OSC52.sequences(for: "hi", multiplexer: "tmux") == ("\u{1B}]52;c;aGk=\u{07}\u{1B}Ptmux;\u{1B}\u{1B}]52;c;aGk=\u{07}\u{1B}\\", .osc52Passthrough("tmux")))
-        #expect(OSC52.sequences(for: "hi", multiplexer: "screen") == ("\u{1B}P\u{1B}]52;c;aGk=\u{07}\u{1B}\\", .osc52Passthrough("screen")))
-        #expect(OSC52.sequences(for: String(repeating: "x", count: 60_000), multiplexer: nil).result == .tooLarge(bytes: 60_000))
+        #expect(
+            OSC52.sequences(for: "hi", multiplexer: "tmux") == (
+                "\u{1B}]52;c;aGk=\u{07}\u{1B}Ptmux;\u{1B}\u{1B}]52;c;aGk=\u{07}\u{1B}\\", .osc52Passthrough("tmux")
+            ))
+        #expect(
+            OSC52.sequences(for: "hi", multiplexer: "screen") == (
+                "\u{1B}P\u{1B}]52;c;aGk=\u{07}\u{1B}\\", .osc52Passthrough("screen")
+            ))
+        #expect(
+            OSC52.sequences(for: String(repeating: "x", count: 60_000), multiplexer: nil).result
+                == .tooLarge(bytes: 60_000))
         #expect(OSC52.multiplexer(environment: ["TMUX": "/tmp/t,1,0"]) == "tmux")
         #expect(OSC52.multiplexer(environment: ["STY": "1.pts"]) == "screen")
         #expect(OSC52.multiplexer(environment: [:]) == nil)

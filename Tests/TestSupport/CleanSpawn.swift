@@ -12,7 +12,8 @@ public enum CleanSpawn {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     nonisolated(unsafe) private static let pipe2Function = unsafeBitCast(dlsym(libc, "pipe2")!, to: Pipe2.self)
-    nonisolated(unsafe) private static let addCloseFromFunction = unsafeBitCast(dlsym(libc, "posix_spawn_file_actions_addclosefrom_np")!, to: AddCloseFrom.self)
+    nonisolated(unsafe) private static let addCloseFromFunction = unsafeBitCast(
+        dlsym(libc, "posix_spawn_file_actions_addclosefrom_np")!, to: AddCloseFrom.self)
 
     /// `pipe2(2)`: both ends made close-on-exec atomically.
     public static func pipe2(_ fds: inout [Int32], _ flags: Int32) -> Int32 {
@@ -51,7 +52,10 @@ extension CleanSpawn {
     /// `/dev/null`; standard output (and standard error, with `mergesErrors`) is collected when
     /// `capturesOutput`, else discarded. `extraEnvironment` is added to this process's own.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], extraEnvironment: [String] = [], capturesOutput: Bool = true, mergesErrors: Bool = false) -> Finished {
+    public static func run(
+        _ executable: String, _ arguments: [String], extraEnvironment: [String] = [], capturesOutput: Bool = true,
+        mergesErrors: Bool = false
+    ) -> Finished {
         var fds: [Int32] = [0, 0]
         guard pipe2(&fds, O_CLOEXEC) == 0 else { return Finished(status: -1, output: "pipe failed") }
         var actions = posix_spawn_file_actions_t()
@@ -72,7 +76,7 @@ extension CleanSpawn {
         var attributes = CleanSpawn.attributes()
         defer { posix_spawnattr_destroy(&attributes) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var index = 0
         while let entry = environ[index] {
@@ -80,12 +84,14 @@ extension CleanSpawn {
             index += 1
         }
         environment += extraEnvironment.map { strdup($0) } + [nil]
-        defer { environment.forEach { free($0) } }
+        defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environment)
         close(fds[1])
         defer { close(fds[0]) }
-        guard spawned == 0 else { return Finished(status: -1, output: "spawn failed: \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            return Finished(status: -1, output: "spawn failed: \(String(cString: strerror(spawned)))")
+        }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -97,6 +103,7 @@ extension CleanSpawn {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
         let signal = status & 0x7F
-        return Finished(status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal, output: String(decoding: output, as: UTF8.self))
+        return Finished(
+            status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal, output: String(decoding: output, as: UTF8.self))
     }
 }

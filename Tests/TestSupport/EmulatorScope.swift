@@ -11,7 +11,9 @@ public struct EmulatorScope: SuiteTrait, TestTrait, TestScoping {
     /// Creates the trait.
     public init() {}
 
-    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
         // A suite-level scope call has no test case: only individual test cases get a registry.
         guard testCase != nil else { return try await function() }
         let registry = Registry()

@@ -21,8 +21,10 @@ public struct AppServices: Sendable {
 
     /// Creates the services.
     public init(
-        configuration: Result<OAuthConfiguration, AppError>, listenerRedirectURI: URL, accounts: any AccountStore, sessions: any SessionProvider,
-        cache: (any DataCache)?, system: any SystemServices = LiveSystem(), paths: StorePaths, home: String?, now: @escaping @Sendable () -> Date = Date.init
+        configuration: Result<OAuthConfiguration, AppError>, listenerRedirectURI: URL, accounts: any AccountStore,
+        sessions: any SessionProvider,
+        cache: (any DataCache)?, system: any SystemServices = LiveSystem(), paths: StorePaths, home: String?,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.configuration = configuration
         self.listenerRedirectURI = listenerRedirectURI
@@ -37,7 +39,9 @@ public struct AppServices: Sendable {
 
     /// The header's summary of a stored account.
     public func summary(of account: StoredAccount) -> AccountSummary {
-        AccountSummary(id: account.id, username: account.username, displayName: account.displayName, tokenExpiresAt: account.token.expiresAt, storePath: Format.path(paths.configDirectory, home: home))
+        AccountSummary(
+            id: account.id, username: account.username, displayName: account.displayName,
+            tokenExpiresAt: account.token.expiresAt, storePath: Format.path(paths.configDirectory, home: home))
     }
 
     /// An account with what the cache holds for it: plain values for `update` to build from.
@@ -45,23 +49,30 @@ public struct AppServices: Sendable {
         var cached = CachedData()
         if let cache {
             func read<T: Decodable & Equatable & Sendable>(_ type: T.Type, _ key: String) -> Snapshot<T>? {
-                cache.get(type, key: key, accountID: account.id).map { Snapshot($0.value, fetchedAt: $0.fetchedAt, isCached: true) }
+                cache.get(type, key: key, accountID: account.id).map {
+                    Snapshot($0.value, fetchedAt: $0.fetchedAt, isCached: true)
+                }
             }
             cached.user = read(User.self, CacheKey.user)
             cached.emails = read([Email].self, CacheKey.emails)
             cached.workspaces = read([Workspace].self, CacheKey.workspaces)
             cached.workspaceDetails = read([WorkspaceDetail].self, CacheKey.workspaceDetails)
             cached.sshKeys = read(SSHKeyReport.self, CacheKey.sshKeys)
-            cached.repositories = cache.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: account.id).map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
+            cached.repositories = cache.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: account.id)
+                .map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
         }
         return AccountRecord(summary: summary(of: account), cached: cached)
     }
 
     /// Reads the active account and its cache (once, before the first frame) and lets `update`
     /// make the first state and the effects that start the work.
-    public func initialState(size: TerminalUI.Size, environment: Environment, startsWithLogin: Bool = false) -> (AppState, [Effect]) {
+    public func initialState(
+        size: TerminalUI.Size, environment: Environment, startsWithLogin: Bool = false
+    ) -> (AppState, [Effect]) {
         let active = (try? accounts.activeAccount()).flatMap { $0 }
-        return Update.start(record: active.map(record(for:)), size: size, now: now(), environment: environment, startsWithLogin: startsWithLogin)
+        return Update.start(
+            record: active.map(record(for:)), size: size, now: now(), environment: environment,
+            startsWithLogin: startsWithLogin)
     }
 }
 

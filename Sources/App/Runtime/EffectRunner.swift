@@ -46,25 +46,42 @@ public final class EffectRunner: Sendable {
         case .approveDemo(let url):
             Task { await approveDemo(url) }
         case .fetchUser:
-            fetch(failure: { .userLoaded(.failure($0), at: $1) }) { client, now in .userLoaded(await Self.result { try await client.currentUser() }, at: now()) } cache: { action, accountID in
-                if case .userLoaded(.success(let user), let at) = action { try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at) }
+            fetch(failure: { .userLoaded(.failure($0), at: $1) }) { client, now in
+                .userLoaded(await Self.result { try await client.currentUser() }, at: now())
+            } cache: { action, accountID in
+                if case .userLoaded(.success(let user), let at) = action {
+                    try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at)
+                }
             }
         case .fetchEmails:
-            fetch(failure: { .emailsLoaded(.failure($0), at: $1) }) { client, now in .emailsLoaded(await Self.result { try await client.emails() }, at: now()) } cache: { action, accountID in
-                if case .emailsLoaded(.success(let emails), let at) = action { try? self.services.cache?.put(emails, key: CacheKey.emails, accountID: accountID, fetchedAt: at) }
+            fetch(failure: { .emailsLoaded(.failure($0), at: $1) }) { client, now in
+                .emailsLoaded(await Self.result { try await client.emails() }, at: now())
+            } cache: { action, accountID in
+                if case .emailsLoaded(.success(let emails), let at) = action {
+                    try? self.services.cache?.put(emails, key: CacheKey.emails, accountID: accountID, fetchedAt: at)
+                }
             }
         case .fetchWorkspaces:
-            fetch(failure: { .workspacesLoaded(.failure($0), at: $1) }) { client, now in .workspacesLoaded(await Self.result { try await client.workspaces() }, at: now()) } cache: { action, accountID in
-                if case .workspacesLoaded(.success(let workspaces), let at) = action { try? self.services.cache?.put(workspaces, key: CacheKey.workspaces, accountID: accountID, fetchedAt: at) }
+            fetch(failure: { .workspacesLoaded(.failure($0), at: $1) }) { client, now in
+                .workspacesLoaded(await Self.result { try await client.workspaces() }, at: now())
+            } cache: { action, accountID in
+                if case .workspacesLoaded(.success(let workspaces), let at) = action {
+                    try? self.services.cache?.put(
+                        workspaces, key: CacheKey.workspaces, accountID: accountID, fetchedAt: at)
+                }
             }
         case .fetchRepositories(let workspaces):
             fetchRepositories(workspaces)
         case .fetchWorkspaceDetails(let workspaces):
             // Counts come from the repositories listing: no request per workspace for them here.
             fetch(failure: { .workspaceDetailsLoaded(.failure($0), at: $1) }) { client, now in
-                .workspaceDetailsLoaded(await Self.result { try await client.workspaceDetails(workspaces, counts: false) }, at: now())
+                .workspaceDetailsLoaded(
+                    await Self.result { try await client.workspaceDetails(workspaces, counts: false) }, at: now())
             } cache: { action, accountID in
-                if case .workspaceDetailsLoaded(.success(let details), let at) = action { try? self.services.cache?.put(details, key: CacheKey.workspaceDetails, accountID: accountID, fetchedAt: at) }
+                if case .workspaceDetailsLoaded(.success(let details), let at) = action {
+                    try? self.services.cache?.put(
+                        details, key: CacheKey.workspaceDetails, accountID: accountID, fetchedAt: at)
+                }
             }
         case .fetchSSHKeys:
             let system = services.system
@@ -76,19 +93,31 @@ public final class EffectRunner: Sendable {
                 let found = await local
                 return .sshKeysLoaded(result.map { SSHKeyReport(accountKeys: $0, local: found, now: now()) }, at: now())
             } cache: { action, accountID in
-                if case .sshKeysLoaded(.success(let report), let at) = action { try? self.services.cache?.put(report, key: CacheKey.sshKeys, accountID: accountID, fetchedAt: at) }
+                if case .sshKeysLoaded(.success(let report), let at) = action {
+                    try? self.services.cache?.put(report, key: CacheKey.sshKeys, accountID: accountID, fetchedAt: at)
+                }
             }
         case .cancelRepositories:
             session.withLock { $0.repositoriesTask?.cancel() }
         case .openURL(let url):
-            io.async { self.send(.opened(error: self.services.system.openInBrowser(url).map { $0 + " Use y, p or w instead." })) }
+            io.async {
+                self.send(
+                    .opened(error: self.services.system.openInBrowser(url).map { $0 + " Use y, p or w instead." }))
+            }
         case .writeURLFile(let url):
-            io.async { self.send(.wroteURL(self.services.system.writePrivateFile(self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n"))) }
+            io.async {
+                self.send(
+                    .wroteURL(
+                        self.services.system.writePrivateFile(
+                            self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n")))
+            }
         case .listAccounts:
             io.async {
                 do {
                     let accounts = try self.services.accounts.accounts()
-                    self.send(.accountsListed(accounts.map(self.services.summary), activeID: accounts.first { $0.isActive }?.id))
+                    self.send(
+                        .accountsListed(
+                            accounts.map(self.services.summary), activeID: accounts.first { $0.isActive }?.id))
                 } catch {
                     self.send(.failed(AppError(error)))
                 }
@@ -164,7 +193,8 @@ public final class EffectRunner: Sendable {
     private func approveDemo(_ url: String) async {
         do {
             guard let target = URL(string: url), let location = try await services.sessions.redirect(from: target),
-                  let question = location.firstIndex(of: "?") else {
+                let question = location.firstIndex(of: "?")
+            else {
                 send(.loginFailed(.other("The demo's Bitbucket did not redirect to the callback.")))
                 return
             }
@@ -190,12 +220,14 @@ public final class EffectRunner: Sendable {
         guard case .success(let configuration) = services.configuration else { return }
         let listener = session.withLock { $0.listener }
         do {
-            let login = try await services.sessions.completeLogin(code: code, request: request, configuration: configuration)
+            let login = try await services.sessions.completeLogin(
+                code: code, request: request, configuration: configuration)
             listener?.finish(code: code, .loggedIn(login.user.displayName))
             resetSession()
             let now = services.now()
             let record = await onIO {
-                try? self.services.cache?.put(login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: now)
+                try? self.services.cache?.put(
+                    login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: now)
                 return self.services.record(for: login.account)
             }
             send(.loginSucceeded(record, user: login.user, at: now))
@@ -233,13 +265,18 @@ public final class EffectRunner: Sendable {
 
     /// The client for the active account, made once per account.
     private func client() throws -> (BitbucketClient, RefreshingTokenSource, String) {
-        if let existing = session.withLock({ s in s.client.flatMap { c in s.tokens.map { (c, $0, s.accountID ?? "") } } }) {
-            return existing
+        let existing = session.withLock { state in
+            state.client.flatMap { client in state.tokens.map { (client, $0, state.accountID ?? "") } }
         }
-        guard let account = try services.accounts.activeAccount() else { throw AppError.oauth(.loginRequired("No account is logged in.")) }
-        let made = services.sessions.session(for: account, onRetry: { [send] notice in
-            send(.retrying(status: notice.status, delay: notice.delay))
-        })
+        if let existing { return existing }
+        guard let account = try services.accounts.activeAccount() else {
+            throw AppError.oauth(.loginRequired("No account is logged in."))
+        }
+        let made = services.sessions.session(
+            for: account,
+            onRetry: { [send] notice in
+                send(.retrying(status: notice.status, delay: notice.delay))
+            })
         let (tokens, client, ledger) = (made.tokens, made.client, made.ledger)
         session.withLock { session in
             session.accountID = account.id
@@ -279,10 +316,14 @@ public final class EffectRunner: Sendable {
                 let cache = services.cache
                 let (complete, progress) = await withCheckedContinuation { continuation in
                     io.async {
-                        continuation.resume(returning: (
-                            cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?.value,
-                            cache?.get(RepositorySnapshot.self, key: CacheKey.repositoriesProgress, accountID: accountID)?.value
-                        ))
+                        continuation.resume(
+                            returning: (
+                                cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?
+                                    .value,
+                                cache?.get(
+                                    RepositorySnapshot.self, key: CacheKey.repositoriesProgress, accountID: accountID)?
+                                    .value
+                            ))
                     }
                 }
                 let previous = RepositorySnapshot.start(complete: complete, progress: progress)
@@ -304,20 +345,30 @@ public final class EffectRunner: Sendable {
                     // repositories: the next start would present it as whole. What it got whole
                     // is kept apart, for the next listing to start from.
                     if isComplete {
-                        let snapshot = RepositorySnapshot(workspaces: workspaces.map(\.slug), repositories: all, etags: final?.etags ?? [:])
+                        let snapshot = RepositorySnapshot(
+                            workspaces: workspaces.map(\.slug), repositories: all, etags: final?.etags ?? [:])
                         io.async {
                             // An unchanged refresh keeps the stored listing and only dates it.
                             if snapshot == complete {
                                 try? cache?.touch(key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
                             } else {
-                                try? cache?.put(snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                                try? cache?.put(
+                                    snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
                             }
-                            if progress != nil { try? cache?.remove(key: CacheKey.repositoriesProgress, accountID: accountID) }
+                            if progress != nil {
+                                try? cache?.remove(key: CacheKey.repositoriesProgress, accountID: accountID)
+                            }
                         }
-                    } else if let final, let whole = RepositorySnapshot.progress(
-                        of: workspaces.map(\.slug), repositories: all, failures: final.failures, mismatches: final.mismatches, etags: final.etags
-                    ) {
-                        io.async { try? cache?.put(whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now) }
+                    } else if let final,
+                        let whole = RepositorySnapshot.progress(
+                            of: workspaces.map(\.slug), repositories: all, failures: final.failures,
+                            mismatches: final.mismatches, etags: final.etags
+                        )
+                    {
+                        io.async {
+                            try? cache?.put(
+                                whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now)
+                        }
                     }
                     // A listing leaves freed page bodies and batches behind in the heap; hand
                     // them back to the system rather than keep them as resident memory.

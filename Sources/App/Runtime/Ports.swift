@@ -37,11 +37,15 @@ extension CacheStore: DataCache {}
 /// Logins and API sessions (BitbucketKit's `LoginCompletion` and `AccountSession` in the program).
 public protocol SessionProvider: Sendable {
     /// Exchanges a code, learns whose token it is, and stores the account.
-    func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result
+    func completeLogin(
+        code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
+    ) async throws -> LoginCompletion.Result
     /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
     func redirect(from url: URL) async throws -> String?
     /// The API session for an account; `onRetry` hears about retries.
-    func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession
+    func session(
+        for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void
+    ) -> AccountSession
 }
 
 /// The live sessions: BitbucketKit over the real transport and the token store.
@@ -54,7 +58,10 @@ public struct LiveSessions: SessionProvider {
     let now: @Sendable () -> Date
 
     /// Creates the provider.
-    public init(store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil, requestLimit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil,
+        requestLimit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.transport = transport
         self.paths = paths
@@ -62,12 +69,20 @@ public struct LiveSessions: SessionProvider {
         self.now = now
     }
 
-    public func completeLogin(code: String, request: AuthorizationRequest, configuration: OAuthConfiguration) async throws -> LoginCompletion.Result {
-        try await LoginCompletion.complete(code: code, request: request, configuration: configuration, transport: transport, store: store, now: now)
+    public func completeLogin(
+        code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
+    ) async throws -> LoginCompletion.Result {
+        try await LoginCompletion.complete(
+            code: code, request: request, configuration: configuration, transport: transport, store: store, now: now)
     }
 
-    public func session(for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void) -> AccountSession {
-        AccountSession(account: account, store: store, transport: transport, now: now, ledger: paths.map { AccountSession.ledger(for: account, paths: $0, limit: requestLimit, now: now) }, onRetry: onRetry)
+    public func session(
+        for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void
+    ) -> AccountSession {
+        AccountSession(
+            account: account, store: store, transport: transport, now: now,
+            ledger: paths.map { AccountSession.ledger(for: account, paths: $0, limit: requestLimit, now: now) },
+            onRetry: onRetry)
     }
 
     public func redirect(from url: URL) async throws -> String? {
@@ -159,7 +174,7 @@ enum ChildProcess {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else { return .notStarted(String(cString: strerror(spawned))) }
@@ -198,8 +213,11 @@ public struct CachedData: Equatable, Sendable {
     public var sshKeys: Snapshot<SSHKeyReport>?
 
     /// Creates cached data.
-    public init(user: Snapshot<User>? = nil, emails: Snapshot<[Email]>? = nil, workspaces: Snapshot<[Workspace]>? = nil, repositories: Snapshot<[Repository]>? = nil,
-                workspaceDetails: Snapshot<[WorkspaceDetail]>? = nil, sshKeys: Snapshot<SSHKeyReport>? = nil) {
+    public init(
+        user: Snapshot<User>? = nil, emails: Snapshot<[Email]>? = nil, workspaces: Snapshot<[Workspace]>? = nil,
+        repositories: Snapshot<[Repository]>? = nil,
+        workspaceDetails: Snapshot<[WorkspaceDetail]>? = nil, sshKeys: Snapshot<SSHKeyReport>? = nil
+    ) {
         self.user = user
         self.emails = emails
         self.workspaces = workspaces

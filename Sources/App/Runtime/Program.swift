@@ -61,7 +61,10 @@ public final class Program {
     public private(set) var framesDrawn = 0
 
     /// Creates a program.
-    public init(terminal: any Terminal, state: AppState, inbox: ActionInbox, runner: EffectRunner?, now: @escaping () -> Date = Date.init) {
+    public init(
+        terminal: any Terminal, state: AppState, inbox: ActionInbox, runner: EffectRunner?,
+        now: @escaping () -> Date = Date.init
+    ) {
         self.terminal = terminal
         self.state = state
         self.inbox = inbox
@@ -111,7 +114,10 @@ public final class Program {
             case .copy(let text, let what):
                 dispatch(.copied(terminal.copy(text), what: what))
             case .showPlainly(let text):
-                terminal.showPlainly(text, prompt: "Select the line above to copy it (it is one unbroken line). Press any key to return to bbtui.")
+                terminal.showPlainly(
+                    text,
+                    prompt:
+                        "Select the line above to copy it (it is one unbroken line). Press any key to return to bbtui.")
                 terminal.invalidate()
             case .setMouse(let isEnabled):
                 terminal.setMouseReporting(isEnabled)

@@ -35,7 +35,10 @@ public struct Environment: Equatable, Sendable {
     public var isUnicode: Bool
 
     /// Creates an environment description.
-    public init(isSSH: Bool = false, hasDisplay: Bool = false, hostName: String = "localhost", isDemo: Bool = false, isUnicode: Bool = true) {
+    public init(
+        isSSH: Bool = false, hasDisplay: Bool = false, hostName: String = "localhost", isDemo: Bool = false,
+        isUnicode: Bool = true
+    ) {
         self.isSSH = isSSH
         self.hasDisplay = hasDisplay
         self.hostName = hostName
@@ -45,8 +48,14 @@ public struct Environment: Equatable, Sendable {
 
     /// Whether `o` may open a local browser, or why not.
     public var browserRefusal: String? {
-        if isSSH { return "This is an SSH session: a browser here would open on the remote machine. Use y (copy), p (show plainly) or w (write to a file)." }
-        if !hasDisplay { return "No graphical display here (DISPLAY is not set). Use y (copy), p (show plainly) or w (write to a file)." }
+        if isSSH {
+            return
+                "This is an SSH session: a browser here would open on the remote machine. Use y (copy), p (show plainly) or w (write to a file)."
+        }
+        if !hasDisplay {
+            return
+                "No graphical display here (DISPLAY is not set). Use y (copy), p (show plainly) or w (write to a file)."
+        }
         return nil
     }
 }

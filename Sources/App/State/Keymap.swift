@@ -4,7 +4,8 @@ import TerminalUI
 public enum Command: Equatable, Sendable {
     case quit, help, redraw, suspend
     case up, down, top, bottom, pageUp, pageDown, halfPageDown, halfPageUp
-    case nextPane, previousPane, pane(Pane)
+    case nextPane, previousPane
+    case pane(Pane)
     case open, back
     case filter, cycleSort, reverseSort, cycleWorkspace
     case refreshPane, refreshAll
@@ -70,7 +71,10 @@ public struct KeyBinding: Equatable, Sendable {
     /// Only in `bbtui demo` (the emulator can approve by itself).
     public var isDemoOnly: Bool
 
-    init(_ keys: [Key], _ command: Command, _ summary: String, section: String, hint: String? = nil, hintKeys: String? = nil, legend: String? = nil, panes: Set<Pane>? = nil, isDemoOnly: Bool = false) {
+    init(
+        _ keys: [Key], _ command: Command, _ summary: String, section: String, hint: String? = nil,
+        hintKeys: String? = nil, legend: String? = nil, panes: Set<Pane>? = nil, isDemoOnly: Bool = false
+    ) {
         self.keys = keys
         self.command = command
         self.summary = summary
@@ -109,27 +113,51 @@ public enum Keymap {
         KeyBinding([.pageUp, .ctrl("b")], .pageUp, "page up", section: "Move"),
         KeyBinding([.ctrl("d")], .halfPageDown, "half a page down", section: "Move"),
         KeyBinding([.ctrl("u")], .halfPageUp, "half a page up", section: "Move"),
-        KeyBinding([.tab, .character("l"), .right], .nextPane, "next pane", section: "Panes", hint: "pane", legend: "next pane"),
+        KeyBinding(
+            [.tab, .character("l"), .right], .nextPane, "next pane", section: "Panes", hint: "pane", legend: "next pane"
+        ),
         KeyBinding([.backTab, .character("h"), .left], .previousPane, "previous pane", section: "Panes"),
         KeyBinding([.character("1")], .pane(.profile), "profile", section: "Panes"),
         KeyBinding([.character("2")], .pane(.emails), "emails", section: "Panes"),
         KeyBinding([.character("3")], .pane(.repositories), "repositories", section: "Panes"),
         KeyBinding([.character("4")], .pane(.workspaces), "workspaces", section: "Panes"),
         KeyBinding([.character("5")], .pane(.sshKeys), "SSH keys", section: "Panes"),
-        KeyBinding([.enter], .open, "open the repository's details", section: "Repositories", hint: "details", panes: [.repositories]),
-        KeyBinding([.enter], .open, "show the workspace's repositories", section: "Workspaces", hint: "repositories", panes: [.workspaces]),
+        KeyBinding(
+            [.enter], .open, "open the repository's details", section: "Repositories", hint: "details",
+            panes: [.repositories]),
+        KeyBinding(
+            [.enter], .open, "show the workspace's repositories", section: "Workspaces", hint: "repositories",
+            panes: [.workspaces]),
         KeyBinding([.escape], .back, "back, close, clear the filter", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories", hint: "filter", legend: "filter"),
-        KeyBinding([.character("s")], .cycleSort, "sort by updated, name, size, workspace", section: "Repositories", hint: "sort", panes: [.repositories]),
-        KeyBinding([.character("S")], .reverseSort, "reverse the order", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("w")], .cycleWorkspace, "show one workspace / all", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("y")], .copySSH, "copy the SSH clone URL", section: "Repositories", hint: "copy", panes: [.repositories]),
-        KeyBinding([.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Repositories", panes: [.repositories]),
+        KeyBinding(
+            [.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories",
+            hint: "filter", legend: "filter"),
+        KeyBinding(
+            [.character("s")], .cycleSort, "sort by updated, name, size, workspace", section: "Repositories",
+            hint: "sort", panes: [.repositories]),
+        KeyBinding(
+            [.character("S")], .reverseSort, "reverse the order", section: "Repositories", panes: [.repositories]),
+        KeyBinding(
+            [.character("w")], .cycleWorkspace, "show one workspace / all", section: "Repositories",
+            panes: [.repositories]),
+        KeyBinding(
+            [.character("y")], .copySSH, "copy the SSH clone URL", section: "Repositories", hint: "copy",
+            panes: [.repositories]),
+        KeyBinding(
+            [.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Repositories", panes: [.repositories]),
         KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories", panes: [.repositories]),
-        KeyBinding([.character("y")], .copyLocalKey, "copy this machine's public key (OSC 52), to add in Bitbucket", section: "SSH keys", hint: "copy key", panes: [.sshKeys]),
-        KeyBinding([.character("p")], .showLocalKey, "show this machine's public key plainly, on one line", section: "SSH keys", hint: "show key", panes: [.sshKeys]),
+        KeyBinding(
+            [.character("o")], .openWeb, "open the web URL (or show it)", section: "Repositories",
+            panes: [.repositories]),
+        KeyBinding(
+            [.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories",
+            panes: [.repositories]),
+        KeyBinding(
+            [.character("y")], .copyLocalKey, "copy this machine's public key (OSC 52), to add in Bitbucket",
+            section: "SSH keys", hint: "copy key", panes: [.sshKeys]),
+        KeyBinding(
+            [.character("p")], .showLocalKey, "show this machine's public key plainly, on one line",
+            section: "SSH keys", hint: "show key", panes: [.sshKeys]),
         KeyBinding([.character("r")], .refreshPane, "refresh this pane", section: "Data", hint: "refresh"),
         KeyBinding([.character("R")], .refreshAll, "refresh everything", section: "Data"),
         KeyBinding([.character("a")], .accounts, "accounts: switch, add, log out", section: "Account"),
@@ -137,13 +165,16 @@ public enum Keymap {
         KeyBinding([.character("m")], .toggleMouse, "mouse on/off (off keeps native selection)", section: "Terminal"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
-        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help", legend: "all keys"),
+        KeyBinding(
+            [.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help", legend: "all keys"),
         KeyBinding([.character("q"), .character("Q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
     ]
 
     /// The details view's own keys; the browser's work there too.
     public static let detail: [KeyBinding] = [
-        KeyBinding([.escape, .character("q")], .back, "back to the list (q too, as in tig and lazygit)", section: "Details", hint: "back"),
+        KeyBinding(
+            [.escape, .character("q")], .back, "back to the list (q too, as in tig and lazygit)", section: "Details",
+            hint: "back"),
         KeyBinding([.character("Q")], .quit, "quit from anywhere", section: "Details"),
         KeyBinding([.character("j"), .down], .down, "scroll down", section: "Details"),
         KeyBinding([.character("k"), .up], .up, "scroll up", section: "Details"),
@@ -151,12 +182,15 @@ public enum Keymap {
         KeyBinding([.character("Y")], .copyHTTPS, "copy the HTTPS clone URL", section: "Details", hint: "https"),
         KeyBinding([.character("u")], .copyWebURL, "copy the web URL", section: "Details", hint: "web"),
         KeyBinding([.character("o")], .openWeb, "open the web URL (or show it)", section: "Details", hint: "open"),
-        KeyBinding([.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Details", hint: "plain"),
+        KeyBinding(
+            [.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Details",
+            hint: "plain"),
         KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Details", hint: "help"),
     ]
 
     public static let filter: [KeyBinding] = [
-        KeyBinding([.enter], .acceptFilter, "keep the filter, back to the list", section: "Filter", hint: "keep filter"),
+        KeyBinding(
+            [.enter], .acceptFilter, "keep the filter, back to the list", section: "Filter", hint: "keep filter"),
         KeyBinding([.escape], .clearFilter, "clear the filter", section: "Filter", hint: "clear"),
         KeyBinding([.up], .up, "move up in the list", section: "Filter", hint: "move", hintKeys: "↑↓"),
         KeyBinding([.down], .down, "move down in the list", section: "Filter"),
@@ -167,12 +201,24 @@ public enum Keymap {
     ]
 
     public static let login: [KeyBinding] = [
-        KeyBinding([.character("y")], .copyLoginURL, "copy the URL (OSC 52, works over SSH)", section: "Login", hint: "copy", legend: "copy"),
-        KeyBinding([.character("p")], .showLoginURL, "show the URL plainly, on one line", section: "Login", hint: "show", legend: "show on one line"),
-        KeyBinding([.character("o")], .openLoginURL, "open the URL in a local browser", section: "Login", hint: "open", legend: "open here"),
-        KeyBinding([.character("w")], .writeLoginURL, "write the URL to a private file", section: "Login", hint: "file", legend: "write to a file"),
-        KeyBinding([.character("d")], .approveDemo, "approve as the demo user (bbtui demo only: no browser needed)", section: "Login", hint: "approve", isDemoOnly: true),
-        KeyBinding([.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login", hint: "type"),
+        KeyBinding(
+            [.character("y")], .copyLoginURL, "copy the URL (OSC 52, works over SSH)", section: "Login", hint: "copy",
+            legend: "copy"),
+        KeyBinding(
+            [.character("p")], .showLoginURL, "show the URL plainly, on one line", section: "Login", hint: "show",
+            legend: "show on one line"),
+        KeyBinding(
+            [.character("o")], .openLoginURL, "open the URL in a local browser", section: "Login", hint: "open",
+            legend: "open here"),
+        KeyBinding(
+            [.character("w")], .writeLoginURL, "write the URL to a private file", section: "Login", hint: "file",
+            legend: "write to a file"),
+        KeyBinding(
+            [.character("d")], .approveDemo, "approve as the demo user (bbtui demo only: no browser needed)",
+            section: "Login", hint: "approve", isDemoOnly: true),
+        KeyBinding(
+            [.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login",
+            hint: "type"),
         KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Login"),
         KeyBinding([.escape], .back, "leave the field / cancel re-login", section: "Login"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
@@ -190,7 +236,9 @@ public enum Keymap {
     ]
 
     public static let help: [KeyBinding] = [
-        KeyBinding([.escape, .character("q"), .character("?"), .function(1), .enter], .back, "close the help", section: "Help", hint: "close"),
+        KeyBinding(
+            [.escape, .character("q"), .character("?"), .function(1), .enter], .back, "close the help", section: "Help",
+            hint: "close"),
         KeyBinding([.character("j"), .down], .down, "scroll down", section: "Help"),
         KeyBinding([.character("k"), .up], .up, "scroll up", section: "Help"),
         KeyBinding([.pageDown, .ctrl("f")], .pageDown, "page down", section: "Help"),
@@ -201,8 +249,11 @@ public enum Keymap {
     ]
 
     public static let confirmLogout: [KeyBinding] = [
-        KeyBinding([.character("y"), .character("Y"), .enter], .confirm, "log out", section: "Log out?", hint: "Log out"),
-        KeyBinding([.character("n"), .character("N"), .escape, .character("q")], .back, "cancel", section: "Log out?", hint: "Cancel"),
+        KeyBinding(
+            [.character("y"), .character("Y"), .enter], .confirm, "log out", section: "Log out?", hint: "Log out"),
+        KeyBinding(
+            [.character("n"), .character("N"), .escape, .character("q")], .back, "cancel", section: "Log out?",
+            hint: "Cancel"),
         KeyBinding([.character("Q")], .quit, "quit bbtui", section: "Log out?"),
     ]
 
@@ -237,7 +288,9 @@ public enum Keymap {
     }
 
     /// The command bound to `key` in a context (and pane), if any; demo-only keys only in the demo.
-    public static func command(for key: Key, in context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> Command? {
+    public static func command(
+        for key: Key, in context: KeyContext, pane: Pane? = nil, isDemo: Bool = false
+    ) -> Command? {
         table(context).first { $0.keys.contains(key) && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }?.command
     }
 
@@ -245,7 +298,9 @@ public enum Keymap {
     public static func hints(_ context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> [KeyHint] {
         let own = context == .detail ? detail : table(context)
         return own.filter { $0.hint != nil && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }.map {
-            KeyHint($0.hintKeys ?? $0.keys[0].description, $0.hint ?? "", isPinned: $0.command == .help || $0.command == .quit)
+            KeyHint(
+                $0.hintKeys ?? $0.keys[0].description, $0.hint ?? "",
+                isPinned: $0.command == .help || $0.command == .quit)
         }
     }
 

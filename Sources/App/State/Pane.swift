@@ -1,6 +1,7 @@
 /// The panes, in navigation order (keys 1–5).
 public enum Pane: Int, CaseIterable, Equatable, Sendable {
-    case profile = 0, emails, repositories, workspaces, sshKeys
+    case profile = 0
+    case emails, repositories, workspaces, sshKeys
 
     /// The pane's name in the navigation.
     public var title: String {

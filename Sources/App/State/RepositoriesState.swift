@@ -4,7 +4,8 @@ import TerminalUI
 
 /// How the repository list is ordered.
 public enum RepositorySort: Int, CaseIterable, Equatable, Sendable {
-    case updated = 0, name, size, workspace
+    case updated = 0
+    case name, size, workspace
 
     /// The name shown in the pane.
     public var title: String {
@@ -196,7 +197,9 @@ public struct RepositoriesState: Equatable, Sendable {
         all += repositories
         for repository in repositories {
             countsByWorkspace[repository.workspaceSlug, default: 0] += 1
-            search.append(repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}" + repository.language)
+            search.append(
+                repository.name + "\u{1F}" + repository.fullName + "\u{1F}" + repository.description + "\u{1F}"
+                    + repository.language)
             // Most names are lower case already: share the name's storage then.
             let lowered = repository.name.lowercased()
             sortNames.append(lowered == repository.name ? repository.name : lowered)
@@ -240,7 +243,9 @@ public struct RepositoriesState: Equatable, Sendable {
             ascending = { a, b in sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b }
         case .workspace:
             ascending = { a, b in
-                if repos[a].workspaceSlug != repos[b].workspaceSlug { return repos[a].workspaceSlug < repos[b].workspaceSlug }
+                if repos[a].workspaceSlug != repos[b].workspaceSlug {
+                    return repos[a].workspaceSlug < repos[b].workspaceSlug
+                }
                 return names[a] != names[b] ? names[a] < names[b] : a < b
             }
         }

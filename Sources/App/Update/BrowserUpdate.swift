@@ -46,7 +46,8 @@ enum BrowserUpdate {
             guard let record = next else {
                 state.suspendedBrowser = nil
                 state.page = .login(LoginState())
-                Update.say("Logged out. Log in to continue, or press \(Keymap.key(for: .quit, in: .login)) to quit.", &state)
+                Update.say(
+                    "Logged out. Log in to continue, or press \(Keymap.key(for: .quit, in: .login)) to quit.", &state)
                 return [.prepareLogin]
             }
             var browser = browser(for: record)
@@ -104,7 +105,8 @@ enum BrowserUpdate {
             browser.repositories.mismatches = batch.mismatches
             browser.repositories.progress = .loading(loaded: batch.loaded, total: batch.expectedTotal)
             browser.repositories.failures = batch.failures.mapValues(AppError.api)
-            browser.repositories.list.clamp(count: browser.repositories.visible.count, visible: Layout(size: state.size).repositoryRows)
+            browser.repositories.list.clamp(
+                count: browser.repositories.visible.count, visible: Layout(size: state.size).repositoryRows)
         case .repositoriesFinished(let error, let at):
             if let error {
                 browser.repositories.progress = .failed(error)
@@ -201,7 +203,8 @@ enum BrowserUpdate {
             return []
         }
 
-        let context: KeyContext = browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
+        let context: KeyContext =
+            browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
         guard let command = Keymap.command(for: key, in: context, pane: browser.pane) else { return [] }
         if let effects = Update.shared(command, &state) { return effects }
         var effects: [Effect] = []
@@ -219,7 +222,8 @@ enum BrowserUpdate {
                 browser.repositories.detail = selected.uuid
                 browser.repositories.detailScroll = 0
             } else if browser.pane == .workspaces, let details = browser.workspaceDetails.value,
-                      let row = browser.workspaceList.selected, row < details.count {
+                let row = browser.workspaceList.selected, row < details.count
+            {
                 // The workspace's repositories, in the Repositories pane.
                 let slug = details[row].workspace.slug
                 browser.pane = .repositories
@@ -246,7 +250,10 @@ enum BrowserUpdate {
             browser.repositories.toggleReverse()
         case .cycleWorkspace:
             browser.repositories.cycleWorkspace()
-            Update.say(browser.repositories.workspaceFilter.map { "Showing workspace \(Sanitizer.sanitize($0)) only (w: next)." } ?? "Showing every workspace.", &state)
+            Update.say(
+                browser.repositories.workspaceFilter.map {
+                    "Showing workspace \(Sanitizer.sanitize($0)) only (w: next)."
+                } ?? "Showing every workspace.", &state)
         case .refreshPane:
             switch browser.pane {
             case .profile:
@@ -280,13 +287,18 @@ enum BrowserUpdate {
             state.overlay = .confirmLogout(accountID: browser.account.id, name: browser.account.username)
         case .toggleMouse:
             state.isMouseEnabled.toggle()
-            Update.say(state.isMouseEnabled ? "Mouse on: wheel scrolls, click selects (m turns it off for native selection)." : "Mouse off: your terminal's own selection works again.", &state)
+            Update.say(
+                state.isMouseEnabled
+                    ? "Mouse on: wheel scrolls, click selects (m turns it off for native selection)."
+                    : "Mouse off: your terminal's own selection works again.", &state)
             effects = [.setMouse(state.isMouseEnabled)]
         case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
             effects = repositoryAction(command, browser, &state)
         case .copyLocalKey, .showLocalKey:
             guard let key = browser.sshKeys.value?.keyToAdd else {
-                Update.say("This machine has no SSH public key (~/.ssh/*.pub or ssh-agent). Create one with ssh-keygen -t ed25519.", &state, kind: .warning)
+                Update.say(
+                    "This machine has no SSH public key (~/.ssh/*.pub or ssh-agent). Create one with ssh-keygen -t ed25519.",
+                    &state, kind: .warning)
                 break
             }
             // A key read from this machine: its comment is still made inert before it is shown.
@@ -310,8 +322,12 @@ enum BrowserUpdate {
         return effects
     }
 
-    private static func repositoryAction(_ command: Command, _ browser: BrowserState, _ state: inout AppState) -> [Effect] {
-        guard browser.pane == .repositories, let repository = browser.repositories.detailRepository ?? browser.repositories.selected else {
+    private static func repositoryAction(
+        _ command: Command, _ browser: BrowserState, _ state: inout AppState
+    ) -> [Effect] {
+        guard browser.pane == .repositories,
+            let repository = browser.repositories.detailRepository ?? browser.repositories.selected
+        else {
             Update.say("Select a repository first (pane 3).", &state, kind: .warning)
             return []
         }
@@ -344,18 +360,28 @@ enum BrowserUpdate {
         switch browser.pane {
         case .repositories:
             if browser.repositories.detail != nil {
-                browser.repositories.detailScroll = scrolled(browser.repositories.detailScroll, command, page: layout.mainInner.height, times: times)
+                browser.repositories.detailScroll = scrolled(
+                    browser.repositories.detailScroll, command, page: layout.mainInner.height, times: times)
                 return
             }
-            apply(command, to: &browser.repositories.list, count: browser.repositories.visible.count, visible: layout.repositoryRows, times: times)
+            apply(
+                command, to: &browser.repositories.list, count: browser.repositories.visible.count,
+                visible: layout.repositoryRows, times: times)
         case .emails:
-            apply(command, to: &browser.emailList, count: browser.emails.value?.count ?? 0, visible: layout.emailRows, times: times)
+            apply(
+                command, to: &browser.emailList, count: browser.emails.value?.count ?? 0, visible: layout.emailRows,
+                times: times)
         case .workspaces:
-            apply(command, to: &browser.workspaceList, count: browser.workspaceDetails.value?.count ?? 0, visible: layout.emailRows, times: times)
+            apply(
+                command, to: &browser.workspaceList, count: browser.workspaceDetails.value?.count ?? 0,
+                visible: layout.emailRows, times: times)
         case .sshKeys:
-            apply(command, to: &browser.keyList, count: browser.sshKeys.value?.rows.count ?? 0, visible: layout.keyRows, times: times)
+            apply(
+                command, to: &browser.keyList, count: browser.sshKeys.value?.rows.count ?? 0, visible: layout.keyRows,
+                times: times)
         case .profile:
-            browser.profileScroll = scrolled(browser.profileScroll, command, page: layout.mainInner.height, times: times)
+            browser.profileScroll = scrolled(
+                browser.profileScroll, command, page: layout.mainInner.height, times: times)
         }
     }
 

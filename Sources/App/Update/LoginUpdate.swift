@@ -42,9 +42,11 @@ enum LoginUpdate {
                     // The code is spent or expired, but the request stays good for a while: the
                     // same URL can be approved again, so a pasted redirect from it still fits.
                     if let made = login.requestMadeAt, now.timeIntervalSince(made) < LoginState.requestLifetime {
-                        text += " The URL above is still good: approve it again in the browser and paste the new address."
+                        text +=
+                            " The URL above is still good: approve it again in the browser and paste the new address."
                     } else {
-                        text += " The login URL was over ten minutes old, so a fresh one was made above: approve that one."
+                        text +=
+                            " The login URL was over ten minutes old, so a fresh one was made above: approve that one."
                         login.phase = .preparing
                         effects = [.prepareLogin]
                     }
@@ -70,7 +72,9 @@ enum LoginUpdate {
         modify(&state) { login in
             login.field.paste(text)
             login.isFieldFocused = true
-            if login.field.wasTruncated { login.problem = "That paste was longer than any code or redirect URL; it was cut." }
+            if login.field.wasTruncated {
+                login.problem = "That paste was longer than any code or redirect URL; it was cut."
+            }
         }
         return []
     }

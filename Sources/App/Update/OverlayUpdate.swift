@@ -12,12 +12,18 @@ enum OverlayUpdate {
         case .help(let scroll):
             switch Keymap.command(for: key, in: .help) {
             case .back?: state.overlay = nil
-            case .down?: state.overlay = .help(scroll: min(scroll + 1, AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size))))
+            case .down?:
+                state.overlay = .help(
+                    scroll: min(scroll + 1, AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size))))
             case .up?: state.overlay = .help(scroll: max(0, scroll - 1))
-            case .pageDown?: state.overlay = .help(scroll: min(scroll + helpPage(state), AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size))))
+            case .pageDown?:
+                state.overlay = .help(
+                    scroll: min(
+                        scroll + helpPage(state), AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size))))
             case .pageUp?: state.overlay = .help(scroll: max(0, scroll - helpPage(state)))
             case .top?: state.overlay = .help(scroll: 0)
-            case .bottom?: state.overlay = .help(scroll: AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size)))
+            case .bottom?:
+                state.overlay = .help(scroll: AppView.helpOverlay(state).maxScroll(in: Rect(size: state.size)))
             default: break
             }
             return []
@@ -54,7 +60,8 @@ enum OverlayUpdate {
                 return [.prepareLogin]
             case .logout?:
                 if let index = accounts.list.selected, index < count {
-                    state.overlay = .confirmLogout(accountID: accounts.accounts[index].id, name: accounts.accounts[index].username)
+                    state.overlay = .confirmLogout(
+                        accountID: accounts.accounts[index].id, name: accounts.accounts[index].username)
                 }
             default: break
             }

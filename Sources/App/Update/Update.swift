@@ -14,9 +14,13 @@ public enum Update {
     /// from its cache while everything is fetched again, or the login screen. `startsWithLogin`
     /// (`bbtui login` with an account stored) adds an account: the browser waits behind the
     /// login screen, and Esc goes back to it.
-    public static func start(record: AccountRecord?, size: Size, now: Date, environment: Environment, startsWithLogin: Bool = false) -> (AppState, [Effect]) {
+    public static func start(
+        record: AccountRecord?, size: Size, now: Date, environment: Environment, startsWithLogin: Bool = false
+    ) -> (AppState, [Effect]) {
         guard let record else {
-            return (AppState(page: .login(LoginState()), size: size, now: now, environment: environment), [.prepareLogin])
+            return (
+                AppState(page: .login(LoginState()), size: size, now: now, environment: environment), [.prepareLogin]
+            )
         }
         var browser = BrowserUpdate.browser(for: record)
         if startsWithLogin {
@@ -49,7 +53,11 @@ public enum Update {
             say(copyMessage(result, what: what), &state, kind: isSuccess(result) ? .success : .error)
             return []
         case .opened(let error):
-            if let error { say(error, &state, kind: .error) } else { say("Opened in your browser.", &state, kind: .success) }
+            if let error {
+                say(error, &state, kind: .error)
+            } else {
+                say("Opened in your browser.", &state, kind: .success)
+            }
             return []
         case .failed(let error):
             if error.needsLogin, state.browser != nil {
@@ -59,7 +67,8 @@ public enum Update {
             }
             return []
         case .retrying(let status, let delay):
-            let seconds = max(1, Int((Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18).rounded()))
+            let seconds = max(
+                1, Int((Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18).rounded()))
             let why: String
             switch status {
             case 429?: why = "Rate limited by Bitbucket"
@@ -108,7 +117,8 @@ public enum Update {
             // Esc and a key pressed quickly arrive as Alt-key; bbtui binds no Alt key, so it is
             // what the person typed: Esc, then the key.
             if case .alt(let character) = key, !isBound(key, state) {
-                return handle(.key(.escape), &state) + (state.shouldQuit ? [] : handle(.key(.character(character)), &state))
+                return handle(.key(.escape), &state)
+                    + (state.shouldQuit ? [] : handle(.key(.character(character)), &state))
             }
             if state.overlay != nil { return OverlayUpdate.key(key, &state) }
             if state.login != nil { return LoginUpdate.key(key, &state) }
@@ -128,7 +138,9 @@ public enum Update {
             if let login = state.login {
                 context = login.isFieldFocused ? .loginField : .login
             } else if let browser = state.browser {
-                context = browser.repositories.isEditingFilter ? .filter : (browser.repositories.detail != nil ? .detail : .browser)
+                context =
+                    browser.repositories.isEditingFilter
+                    ? .filter : (browser.repositories.detail != nil ? .detail : .browser)
             } else {
                 return false
             }
@@ -174,9 +186,11 @@ public enum Update {
         case .osc52:
             return "Sent \(what) to your terminal's clipboard (OSC 52). Nothing arrived? p shows it plainly."
         case .osc52Passthrough(let multiplexer):
-            return "Sent \(what) to your terminal's clipboard (OSC 52) through \(multiplexer). Nothing arrived? p shows it plainly; see the README for \(multiplexer)'s settings."
+            return
+                "Sent \(what) to your terminal's clipboard (OSC 52) through \(multiplexer). Nothing arrived? p shows it plainly; see the README for \(multiplexer)'s settings."
         case .tooLarge(let bytes):
-            return "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes): p shows it plainly."
+            return
+                "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes): p shows it plainly."
         case .unavailable:
             return "This terminal has no clipboard bbtui can use: p shows the text plainly."
         }

@@ -8,13 +8,20 @@ enum AccountPaneViews {
 
     static func workspaces(_ browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
         let details = browser.workspaceDetails.value ?? []
-        let inner = Box(title: PaneViews.title("Workspaces", browser.workspaceDetails, count: browser.workspaceDetails.value?.count, now: state.now)).render(into: &screen, area: area).inset(left: 1, right: 1)
+        let inner = Box(
+            title: PaneViews.title(
+                "Workspaces", browser.workspaceDetails, count: browser.workspaceDetails.value?.count, now: state.now)
+        ).render(into: &screen, area: area).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
-        if let error = browser.workspaceDetails.error { top = PaneViews.drawError(error, in: inner, startingAt: top, into: &screen) + 1 }
+        if let error = browser.workspaceDetails.error {
+            top = PaneViews.drawError(error, in: inner, startingAt: top, into: &screen) + 1
+        }
         guard browser.workspaceDetails.value != nil else {
             if browser.workspaceDetails.isLoading || browser.workspaceDetails == .idle {
-                PaneViews.drawLoading("Loading workspaces…", state: state, in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
+                PaneViews.drawLoading(
+                    "Loading workspaces…", state: state,
+                    in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
             }
             return
         }
@@ -24,7 +31,9 @@ enum AccountPaneViews {
         }
         // Repository counts come from the listing, once it is whole.
         let counts = browser.repositories.countsByWorkspace
-        let countsAreWhole = !browser.repositories.isLoading && browser.repositories.failures.isEmpty && browser.repositories.mismatches.isEmpty && !browser.repositories.all.isEmpty
+        let countsAreWhole =
+            !browser.repositories.isLoading && browser.repositories.failures.isEmpty
+            && browser.repositories.mismatches.isEmpty && !browser.repositories.all.isEmpty
         let narrow = inner.width < 70
         let table = Table(columns: [
             TableColumn("Name", width: .fill(2)),
@@ -34,24 +43,35 @@ enum AccountPaneViews {
             TableColumn("Projects", width: .fill(3)),
         ])
         var list = browser.workspaceList
-        table.render(into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), count: details.count, state: &list, row: { index in
-            let detail = details[index]
-            let role = detail.workspace.isAdministrator ? (narrow ? "admin" : "administrator") : "member"
-            let repos = countsAreWhole ? String(counts[detail.workspace.slug] ?? 0) : counts[detail.workspace.slug].map { "\($0)…" } ?? "…"
-            let projects: String
-            if let problem = detail.problem {
-                projects = "could not be read: " + Sanitizer.sanitize(problem)
-            } else {
-                projects = (detail.projects ?? []).map { Sanitizer.sanitize($0) }.joined(separator: ", ")
-            }
-            return [Sanitizer.sanitize(detail.workspace.title), Sanitizer.sanitize(detail.workspace.slug), role, repos, projects.isEmpty ? "—" : projects]
-        }, style: { details[$0].problem == nil ? .plain : Style(foreground: .red) })
+        table.render(
+            into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top),
+            count: details.count, state: &list,
+            row: { index in
+                let detail = details[index]
+                let role = detail.workspace.isAdministrator ? (narrow ? "admin" : "administrator") : "member"
+                let repos =
+                    countsAreWhole
+                    ? String(counts[detail.workspace.slug] ?? 0) : counts[detail.workspace.slug].map { "\($0)…" } ?? "…"
+                let projects: String
+                if let problem = detail.problem {
+                    projects = "could not be read: " + Sanitizer.sanitize(problem)
+                } else {
+                    projects = (detail.projects ?? []).map { Sanitizer.sanitize($0) }.joined(separator: ", ")
+                }
+                return [
+                    Sanitizer.sanitize(detail.workspace.title), Sanitizer.sanitize(detail.workspace.slug), role, repos,
+                    projects.isEmpty ? "—" : projects,
+                ]
+            }, style: { details[$0].problem == nil ? .plain : Style(foreground: .red) })
     }
 
     // MARK: - SSH keys
 
     static func sshKeys(_ browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
-        let inner = Box(title: PaneViews.title("SSH keys", browser.sshKeys, count: browser.sshKeys.value?.rows.count, now: state.now)).render(into: &screen, area: area).inset(left: 1, right: 1)
+        let inner = Box(
+            title: PaneViews.title(
+                "SSH keys", browser.sshKeys, count: browser.sshKeys.value?.rows.count, now: state.now)
+        ).render(into: &screen, area: area).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
         if let error = browser.sshKeys.error {
@@ -59,7 +79,9 @@ enum AccountPaneViews {
         }
         guard let report = browser.sshKeys.value else {
             if browser.sshKeys.isLoading || browser.sshKeys == .idle {
-                PaneViews.drawLoading("Loading the account's SSH keys and this machine's…", state: state, in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
+                PaneViews.drawLoading(
+                    "Loading the account's SSH keys and this machine's…", state: state,
+                    in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
             }
             return
         }
@@ -93,30 +115,42 @@ enum AccountPaneViews {
         columns.append(TableColumn("Here", width: .fill(width >= 60 ? 2 : 1)))
         let yes = state.environment.isUnicode ? "✓ " : "yes "
         var list = browser.keyList
-        Table(columns: columns).render(into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), count: report.rows.count, state: &list, row: { index in
-            let row = report.rows[index]
-            let label = row.key.label.isEmpty ? row.key.comment : row.key.label
-            var cells = [Sanitizer.sanitize(label.isEmpty ? "—" : label)]
-            if width >= 90 { cells.append([row.typeName, width >= 120 ? row.bits.map(String.init) : nil].compactMap { $0 }.joined(separator: " ")) }
-            cells.append(row.fingerprint ?? "unreadable key")
-            if width >= 150 {
-                cells.append(Sanitizer.sanitize(row.key.label.isEmpty ? "" : row.key.comment))
-                cells.append(Format.day(row.key.createdOn))
-            }
-            if width >= 60 {
-                var lastUsed = row.key.lastUsed.map { Format.age($0, now: state.now) } ?? "never"
-                if row.isStale { lastUsed += " old" }
-                cells.append(lastUsed)
-                cells.append(row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "—")
-            }
-            cells.append(Sanitizer.sanitize(row.isUsableHere ? yes + (row.localSource ?? "") : row.localSource != nil ? "expired" : (row.isExpired ? "expired" : "")))
-            return cells
-        }, style: { index in
-            let row = report.rows[index]
-            if row.isUsableHere { return Style(foreground: .green) }
-            if row.isExpired || row.isStale { return .dim }
-            return .plain
-        })
+        Table(columns: columns).render(
+            into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top),
+            count: report.rows.count, state: &list,
+            row: { index in
+                let row = report.rows[index]
+                let label = row.key.label.isEmpty ? row.key.comment : row.key.label
+                var cells = [Sanitizer.sanitize(label.isEmpty ? "—" : label)]
+                if width >= 90 {
+                    cells.append(
+                        [row.typeName, width >= 120 ? row.bits.map(String.init) : nil].compactMap { $0 }.joined(
+                            separator: " "))
+                }
+                cells.append(row.fingerprint ?? "unreadable key")
+                if width >= 150 {
+                    cells.append(Sanitizer.sanitize(row.key.label.isEmpty ? "" : row.key.comment))
+                    cells.append(Format.day(row.key.createdOn))
+                }
+                if width >= 60 {
+                    var lastUsed = row.key.lastUsed.map { Format.age($0, now: state.now) } ?? "never"
+                    if row.isStale { lastUsed += " old" }
+                    cells.append(lastUsed)
+                    cells.append(row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "—")
+                }
+                cells.append(
+                    Sanitizer.sanitize(
+                        row.isUsableHere
+                            ? yes + (row.localSource ?? "")
+                            : row.localSource != nil ? "expired" : (row.isExpired ? "expired" : "")))
+                return cells
+            },
+            style: { index in
+                let row = report.rows[index]
+                if row.isUsableHere { return Style(foreground: .green) }
+                if row.isExpired || row.isStale { return .dim }
+                return .plain
+            })
     }
 
     /// "✓ 1 of 4 keys is usable from host (~/.ssh/id_ed25519.pub)" or what to add where.
@@ -125,14 +159,26 @@ enum AccountPaneViews {
         if !usable.isEmpty {
             let sources = Set(usable.compactMap(\.localSource)).sorted().joined(separator: ", ")
             let mark = unicode ? "✓ " : ""
-            return ("\(mark)\(usable.count) of \(report.rows.count) keys \(usable.count == 1 ? "is" : "are") usable from \(Sanitizer.sanitize(host)) (\(Sanitizer.sanitize(sources))): git clone over SSH will work.", Style(foreground: .green, attributes: .bold))
+            return (
+                "\(mark)\(usable.count) of \(report.rows.count) keys \(usable.count == 1 ? "is" : "are") usable from \(Sanitizer.sanitize(host)) (\(Sanitizer.sanitize(sources))): git clone over SSH will work.",
+                Style(foreground: .green, attributes: .bold)
+            )
         }
         let mark = unicode ? "✗ " : ""
-        let why = report.rows.isEmpty ? "the account has no SSH key" : "none of the account's \(report.rows.count) keys is on \(Sanitizer.sanitize(host))"
+        let why =
+            report.rows.isEmpty
+            ? "the account has no SSH key"
+            : "none of the account's \(report.rows.count) keys is on \(Sanitizer.sanitize(host))"
         if let key = report.keyToAdd {
-            return ("\(mark)Cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(Sanitizer.sanitize(key.source))) in Personal settings → SSH keys (y copies it, p shows it).", Style(foreground: .red, attributes: .bold))
+            return (
+                "\(mark)Cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(Sanitizer.sanitize(key.source))) in Personal settings → SSH keys (y copies it, p shows it).",
+                Style(foreground: .red, attributes: .bold)
+            )
         }
-        return ("\(mark)Cloning over SSH from this machine will fail: \(why), and this machine has no SSH key (~/.ssh/*.pub, ssh-agent). Create one with ssh-keygen -t ed25519, then add it in Personal settings → SSH keys.", Style(foreground: .red, attributes: .bold))
+        return (
+            "\(mark)Cloning over SSH from this machine will fail: \(why), and this machine has no SSH key (~/.ssh/*.pub, ssh-agent). Create one with ssh-keygen -t ed25519, then add it in Personal settings → SSH keys.",
+            Style(foreground: .red, attributes: .bold)
+        )
     }
 }
 
@@ -141,9 +187,13 @@ extension AppError {
     init(keyError error: AppError) {
         switch error {
         case .api(.missingScopes(let required, let granted)):
-            self = .configuration("The OAuth consumer lacks the \(required.joined(separator: ", ")) scope needed to read SSH keys (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer, tick Account: Read, then log in again.")
+            self = .configuration(
+                "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope needed to read SSH keys (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer, tick Account: Read, then log in again."
+            )
         case .api(.http(403, let message)):
-            self = .configuration("Bitbucket refused to show this account's SSH keys (403\(message.isEmpty ? "" : ": " + message)). Keys may be managed by your organisation's admin; ask them, or check Personal settings → SSH keys in a browser.")
+            self = .configuration(
+                "Bitbucket refused to show this account's SSH keys (403\(message.isEmpty ? "" : ": " + message)). Keys may be managed by your organisation's admin; ask them, or check Personal settings → SSH keys in a browser."
+            )
         default:
             self = error
         }

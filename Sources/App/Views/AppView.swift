@@ -32,7 +32,8 @@ public enum AppView {
     }
 
     static func drawTooSmall(_ size: Size, into screen: inout Screen) {
-        let text = "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press \(Keymap.key(for: .quit, in: .browser)) to quit."
+        let text =
+            "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press \(Keymap.key(for: .quit, in: .browser)) to quit."
         for (row, line) in TextLayout.wrap(text, width: max(1, size.width)).prefix(size.height).enumerated() {
             screen.put(line, x: 0, y: row)
         }
@@ -44,11 +45,20 @@ public enum AppView {
         case .help(let scroll):
             helpOverlay(state).render(into: &screen, area: area, scroll: scroll)
         case .confirmLogout(_, let name):
-            Dialog(title: "Log out?", message: "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).", buttons: Keymap.buttons(.confirmLogout), selectedButton: 1)
-                .render(into: &screen, area: area)
+            Dialog(
+                title: "Log out?",
+                message:
+                    "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).",
+                buttons: Keymap.buttons(.confirmLogout), selectedButton: 1
+            )
+            .render(into: &screen, area: area)
         case .relogin(let reason):
-            Dialog(title: "Session ended", message: Sanitizer.sanitize(reason, newlines: .keep) + "\n\nAfter logging in again you come back to this screen.", buttons: Keymap.buttons(.relogin))
-                .render(into: &screen, area: area)
+            Dialog(
+                title: "Session ended",
+                message: Sanitizer.sanitize(reason, newlines: .keep)
+                    + "\n\nAfter logging in again you come back to this screen.", buttons: Keymap.buttons(.relogin)
+            )
+            .render(into: &screen, area: area)
         case .accounts(let accounts):
             drawAccounts(accounts, into: &screen, area: area)
         }
@@ -74,7 +84,9 @@ public enum AppView {
         guard !inner.isEmpty else { return }
         var state = overlay.list
         Table(columns: [TableColumn("", width: .fill(1))], showsHeader: false)
-            .render(into: &screen, area: Rect(x: inner.x, y: inner.y, width: inner.width, height: max(0, inner.height - 2)), count: lines.count, state: &state, row: { [lines[$0]] })
+            .render(
+                into: &screen, area: Rect(x: inner.x, y: inner.y, width: inner.width, height: max(0, inner.height - 2)),
+                count: lines.count, state: &state, row: { [lines[$0]] })
         if lines.isEmpty { screen.put("No accounts yet.", x: inner.x, y: inner.y, width: inner.width, style: .dim) }
         screen.put(footer, x: inner.x, y: inner.maxY - 1, width: inner.width, style: .dim)
     }
@@ -84,7 +96,8 @@ public enum AppView {
 
     /// The status bar for any screen. A message too long for the bar is wrapped onto the rows
     /// just above it (over the content, for the message's lifetime), never cut at the edge.
-    static func drawStatus(_ state: AppState, hints: [KeyHint], trailing: String, area: Rect, into screen: inout Screen) {
+    static func drawStatus(_ state: AppState, hints: [KeyHint], trailing: String, area: Rect, into screen: inout Screen)
+    {
         guard let raw = state.message else {
             StatusBar(hints: hints, message: nil, trailing: trailing).render(into: &screen, area: area)
             return
@@ -94,13 +107,15 @@ public enum AppView {
         var lines = TextLayout.wrap(text, width: room)
         if lines.count > maxMessageRows {
             lines = Array(lines.prefix(maxMessageRows))
-            lines[maxMessageRows - 1] = TextLayout.truncate(lines[maxMessageRows - 1] + " " + screen.glyphs.ellipsis, to: room, ellipsis: screen.glyphs.ellipsis)
+            lines[maxMessageRows - 1] = TextLayout.truncate(
+                lines[maxMessageRows - 1] + " " + screen.glyphs.ellipsis, to: room, ellipsis: screen.glyphs.ellipsis)
         }
         let extra = min(lines.count - 1, max(0, area.y))
         for (offset, line) in lines.prefix(extra).enumerated() {
             let row = Rect(x: area.x, y: area.y - extra + offset, width: area.width, height: 1)
             StatusBar(hints: [], message: StatusMessage(line, kind: raw.kind)).render(into: &screen, area: row)
         }
-        StatusBar(hints: hints, message: StatusMessage(lines.last ?? "", kind: raw.kind), trailing: trailing).render(into: &screen, area: area)
+        StatusBar(hints: hints, message: StatusMessage(lines.last ?? "", kind: raw.kind), trailing: trailing).render(
+            into: &screen, area: area)
     }
 }

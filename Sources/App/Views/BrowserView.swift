@@ -21,7 +21,9 @@ enum BrowserView {
             }
         }
         var trailing = ""
-        if browser.pane == .repositories, browser.repositories.detail == nil, let selected = browser.repositories.list.selected {
+        if browser.pane == .repositories, browser.repositories.detail == nil,
+            let selected = browser.repositories.list.selected
+        {
             trailing = "\(selected + 1)/\(browser.repositories.visible.count)"
         }
         let context: KeyContext
@@ -70,7 +72,9 @@ enum BrowserView {
             let count = counts[pane].map { $0 + " " } ?? ""
             let countWidth = DisplayWidth.of(count)
             let title = pane == .repositories && inner.width < 22 + countWidth ? "Repos" : pane.title
-            screen.put(" \(pane.rawValue + 1) \(title)", x: inner.x, y: y, width: max(0, inner.width - countWidth), style: style)
+            screen.put(
+                " \(pane.rawValue + 1) \(title)", x: inner.x, y: y, width: max(0, inner.width - countWidth),
+                style: style)
             screen.put(count, x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
         }
         let entries = Keymap.legend(.browser)
@@ -99,7 +103,8 @@ enum BrowserView {
                 return " \(pane.rawValue + 1) \(title)\(count) "
             }
         }
-        let chosen = (0...2).lazy.map(labels).first { $0.reduce(0) { $0 + DisplayWidth.of($1) } <= area.width } ?? labels(2)
+        let chosen =
+            (0...2).lazy.map(labels).first { $0.reduce(0) { $0 + DisplayWidth.of($1) } <= area.width } ?? labels(2)
         var x = area.x
         for (pane, label) in zip(Pane.allCases, chosen) {
             let style: Style = pane == browser.pane ? Style(attributes: [.reverse, .bold]) : .dim

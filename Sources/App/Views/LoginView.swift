@@ -23,16 +23,20 @@ enum LoginView {
         let width = state.size.width
         let height = state.size.height
         screen.fill(Rect(x: 0, y: 0, width: width, height: 1), style: .reverse)
-        screen.put(" bbtui · log in to Bitbucket Cloud", x: 0, y: 0, width: width, style: Style(attributes: [.reverse, .bold]))
+        screen.put(
+            " bbtui · log in to Bitbucket Cloud", x: 0, y: 0, width: width, style: Style(attributes: [.reverse, .bold]))
 
         var top: [Row] = []
         var bottom: [Row] = []
         func wrapped(_ text: String, style: Style = .plain, indent: Int = 0, optional: Bool = false) -> [Row] {
-            TextLayout.wrap(text, width: max(1, width - indent)).map { Row(text: $0, style: style, indent: indent, isOptional: optional) }
+            TextLayout.wrap(text, width: max(1, width - indent)).map {
+                Row(text: $0, style: style, indent: indent, isOptional: optional)
+            }
         }
 
         if let request = login.request {
-            top += wrapped("1. Open this URL in any browser, on any machine, and approve:", style: .bold, optional: true)
+            top += wrapped(
+                "1. Open this URL in any browser, on any machine, and approve:", style: .bold, optional: true)
             // The URL itself: plain rows from column 0, cut at the edge, nothing else on them.
             var rest = Substring(Sanitizer.sanitize(request.url.absoluteString))
             while !rest.isEmpty {
@@ -40,24 +44,35 @@ enum LoginView {
                 top.append(Row(text: String(piece), style: Style(foreground: .cyan), link: request.url.absoluteString))
                 rest = rest.dropFirst(piece.count)
             }
-            top += wrapped(Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), style: .dim, indent: 3, optional: true)
+            top += wrapped(
+                Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), style: .dim, indent: 3,
+                optional: true)
             top.append(Row(text: "", isOptional: true))
-            top += wrapped("2. Bitbucket then sends the browser to the callback address, carrying a code.", style: .bold, optional: true)
+            top += wrapped(
+                "2. Bitbucket then sends the browser to the callback address, carrying a code.", style: .bold,
+                optional: true)
             switch login.listener {
             case .listening(let port):
-                top += wrapped("bbtui is listening on 127.0.0.1:\(port): with a browser on this machine, that is all.", style: .dim, indent: 3, optional: true)
+                top += wrapped(
+                    "bbtui is listening on 127.0.0.1:\(port): with a browser on this machine, that is all.",
+                    style: .dim, indent: 3, optional: true)
                 // The demo's Bitbucket runs on this machine too: a forward would not help there.
                 if state.environment.isSSH, !state.environment.isDemo {
-                    top += wrapped("Browser on your own computer? Connect with: ssh -L \(port):127.0.0.1:\(port) \(Sanitizer.sanitize(state.environment.hostName))", style: .dim, indent: 3, optional: true)
+                    top += wrapped(
+                        "Browser on your own computer? Connect with: ssh -L \(port):127.0.0.1:\(port) \(Sanitizer.sanitize(state.environment.hostName))",
+                        style: .dim, indent: 3, optional: true)
                 }
             case .unavailable(let reason):
-                top += wrapped(Sanitizer.sanitize(reason) + " Paste the code or the redirect URL below instead.", style: .dim, indent: 3, optional: true)
+                top += wrapped(
+                    Sanitizer.sanitize(reason) + " Paste the code or the redirect URL below instead.", style: .dim,
+                    indent: 3, optional: true)
             case .off:
                 break
             }
             if state.environment.isDemo {
                 let approve = Keymap.key(for: .approveDemo, in: .login)
-                let text = state.environment.isSSH
+                let text =
+                    state.environment.isSSH
                     ? "This is the demo, and its Bitbucket runs on this machine, where your browser cannot reach it. Press \(approve) to approve as the demo user; no browser is needed."
                     : "This is the demo: press \(approve) to approve as the demo user, no browser needed (or open the URL, or curl -sI it and paste its Location)."
                 top += wrapped(text, style: Style(foreground: .yellow), indent: 3, optional: true)
@@ -71,7 +86,9 @@ enum LoginView {
         }
         bottom.append(Row(text: "", isField: true))
         if login.phase == .exchanging {
-            bottom += wrapped(Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " Exchanging the code for tokens…", style: Style(foreground: .yellow))
+            bottom += wrapped(
+                Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " Exchanging the code for tokens…",
+                style: Style(foreground: .yellow))
         } else if let problem = login.problem {
             bottom += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
         }
@@ -93,18 +110,24 @@ enum LoginView {
             if row.isField {
                 drawField(login, state: state, y: y, into: &screen)
             } else {
-                screen.putLink(row.text, url: row.link, x: row.indent, y: y, width: width - row.indent, style: row.style)
+                screen.putLink(
+                    row.text, url: row.link, x: row.indent, y: y, width: width - row.indent, style: row.style)
             }
             y += 1
         }
         let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
-        AppView.drawStatus(state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
+        AppView.drawStatus(
+            state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }
 
     private static func drawField(_ login: LoginState, state: AppState, y: Int, into screen: inout Screen) {
         screen.put("> ", x: 0, y: y, style: .bold)
         var field = login.field
-        TextField(placeholder: login.isFieldFocused ? "" : "paste here (or press \(Keymap.key(for: .focusField, in: .login)) to type)", isFocused: login.isFieldFocused && state.overlay == nil)
-            .render(into: &screen, area: Rect(x: 2, y: y, width: max(0, state.size.width - 3), height: 1), state: &field)
+        TextField(
+            placeholder: login.isFieldFocused
+                ? "" : "paste here (or press \(Keymap.key(for: .focusField, in: .login)) to type)",
+            isFocused: login.isFieldFocused && state.overlay == nil
+        )
+        .render(into: &screen, area: Rect(x: 2, y: y, width: max(0, state.size.width - 3), height: 1), state: &field)
     }
 }

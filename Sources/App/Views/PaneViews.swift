@@ -25,7 +25,8 @@ enum PaneViews {
     @discardableResult
     static func drawError(_ error: AppError, in area: Rect, startingAt y: Int, into screen: inout Screen) -> Int {
         var row = y
-        for line in TextLayout.wrap(Sanitizer.sanitize(error.screenText, newlines: .keep), width: max(1, area.width)) where row < area.maxY {
+        for line in TextLayout.wrap(Sanitizer.sanitize(error.screenText, newlines: .keep), width: max(1, area.width))
+        where row < area.maxY {
             screen.put(line, x: area.x, y: row, width: area.width, style: Style(foreground: .red, attributes: .bold))
             row += 1
         }
@@ -34,18 +35,26 @@ enum PaneViews {
 
     static func drawLoading(_ text: String, state: AppState, in area: Rect, into screen: inout Screen) {
         guard !area.isEmpty else { return }
-        screen.put(Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " " + text, x: area.x, y: area.y, width: area.width, style: .dim)
+        screen.put(
+            Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " " + text, x: area.x, y: area.y,
+            width: area.width, style: .dim)
     }
 
     // MARK: - Profile
 
     static func profile(_ browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
-        let inner = Box(title: title("Profile", browser.user, count: nil, now: state.now)).render(into: &screen, area: area).inset(left: 1, right: 1)
+        let inner = Box(title: title("Profile", browser.user, count: nil, now: state.now)).render(
+            into: &screen, area: area
+        ).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
         if let error = browser.user.error { top = drawError(error, in: inner, startingAt: top, into: &screen) + 1 }
         guard let user = browser.user.value else {
-            if browser.user.isLoading || browser.user == .idle { drawLoading("Loading your profile…", state: state, in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen) }
+            if browser.user.isLoading || browser.user == .idle {
+                drawLoading(
+                    "Loading your profile…", state: state,
+                    in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
+            }
             return
         }
         let twoFactor = user.hasTwoFactorAuthentication.map { $0 ? "enabled" : "disabled" } ?? "not reported"
@@ -76,12 +85,17 @@ enum PaneViews {
 
     static func emails(_ browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
         let emails = browser.sortedEmails
-        let inner = Box(title: title("Emails", browser.emails, count: browser.emails.value?.count, now: state.now)).render(into: &screen, area: area).inset(left: 1, right: 1)
+        let inner = Box(title: title("Emails", browser.emails, count: browser.emails.value?.count, now: state.now))
+            .render(into: &screen, area: area).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
         if let error = browser.emails.error { top = drawError(error, in: inner, startingAt: top, into: &screen) + 1 }
         guard browser.emails.value != nil else {
-            if browser.emails.isLoading || browser.emails == .idle { drawLoading("Loading email addresses…", state: state, in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen) }
+            if browser.emails.isLoading || browser.emails == .idle {
+                drawLoading(
+                    "Loading email addresses…", state: state,
+                    in: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), into: &screen)
+            }
             return
         }
         if emails.isEmpty {
@@ -96,10 +110,16 @@ enum PaneViews {
         ])
         var list = browser.emailList
         let yes = state.environment.isUnicode ? "✓" : "yes"
-        table.render(into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top), count: emails.count, state: &list, row: { index in
-            let email = emails[index]
-            return [Sanitizer.sanitize(email.address), email.isPrimary ? yes : "", email.isConfirmed ? yes : (narrow ? "no" : "unconfirmed")]
-        }, style: { emails[$0].isConfirmed ? .plain : .dim })
+        table.render(
+            into: &screen, area: Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top),
+            count: emails.count, state: &list,
+            row: { index in
+                let email = emails[index]
+                return [
+                    Sanitizer.sanitize(email.address), email.isPrimary ? yes : "",
+                    email.isConfirmed ? yes : (narrow ? "no" : "unconfirmed"),
+                ]
+            }, style: { emails[$0].isConfirmed ? .plain : .dim })
     }
 
     // MARK: - Repositories
@@ -111,7 +131,8 @@ enum PaneViews {
             heading.append("cached " + Format.age(cachedAt, now: state.now))
             if repositories.isLoading { heading.append("refreshing") }
         }
-        let inner = Box(title: heading.joined(separator: " · ")).render(into: &screen, area: layout.main).inset(left: 1, right: 1)
+        let inner = Box(title: heading.joined(separator: " · ")).render(into: &screen, area: layout.main).inset(
+            left: 1, right: 1)
         guard !inner.isEmpty else { return }
         drawInfoLine(repositories, state: state, area: inner.row(0), into: &screen)
         let listArea = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
@@ -121,9 +142,13 @@ enum PaneViews {
             } else if repositories.isLoading || repositories.progress == .idle {
                 drawLoading("Loading repositories…", state: state, in: listArea, into: &screen)
             } else if !repositories.filter.isEmpty || repositories.workspaceFilter != nil {
-                screen.put("No repository matches. \(Keymap.key(for: .clearFilter, in: .filter)) clears the filter.", x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
+                screen.put(
+                    "No repository matches. \(Keymap.key(for: .clearFilter, in: .filter)) clears the filter.",
+                    x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
             } else {
-                screen.put("No repositories in your workspaces.", x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
+                screen.put(
+                    "No repositories in your workspaces.", x: listArea.x, y: listArea.y, width: listArea.width,
+                    style: .dim)
             }
             return
         }
@@ -133,41 +158,61 @@ enum PaneViews {
         let withDescription = listArea.width >= PaneViews.descriptionColumnFrom
         let columns: [TableColumn]
         if withDescription {
-            columns = [TableColumn("Name", width: .fixed(28)), TableColumn("Workspace", width: .fixed(18)), TableColumn("Access", width: .fixed(7)),
-                       TableColumn("Language", width: .fixed(10)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right),
-                       TableColumn("Description", width: .fill(1))]
+            columns = [
+                TableColumn("Name", width: .fixed(28)), TableColumn("Workspace", width: .fixed(18)),
+                TableColumn("Access", width: .fixed(7)),
+                TableColumn("Language", width: .fixed(10)), TableColumn("Updated", width: .fixed(9)),
+                TableColumn("Size", width: .fixed(8), alignment: .right),
+                TableColumn("Description", width: .fill(1)),
+            ]
         } else if wide {
-            columns = [TableColumn("Name", width: .fill(3)), TableColumn("Workspace", width: .fill(2)), TableColumn("Access", width: .fixed(7)),
-                       TableColumn("Language", width: .fixed(listArea.width >= 90 ? 10 : 8)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+            columns = [
+                TableColumn("Name", width: .fill(3)), TableColumn("Workspace", width: .fill(2)),
+                TableColumn("Access", width: .fixed(7)),
+                TableColumn("Language", width: .fixed(listArea.width >= 90 ? 10 : 8)),
+                TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right),
+            ]
         } else {
-            columns = [TableColumn("Name", width: .fill(1)), TableColumn("Updated", width: .fixed(9)), TableColumn("Size", width: .fixed(8), alignment: .right)]
+            columns = [
+                TableColumn("Name", width: .fill(1)), TableColumn("Updated", width: .fixed(9)),
+                TableColumn("Size", width: .fixed(8), alignment: .right),
+            ]
         }
         var list = repositories.list
         let all = repositories.all
         let visible = repositories.visible
         let now = state.now
-        Table(columns: columns).render(into: &screen, area: listArea, count: visible.count, state: &list, row: { row in
-            let repository = all[visible[row]]
-            let updated = Format.age(repository.updatedOn, now: now)
-            if wide {
-                var cells = [
-                    Sanitizer.sanitize(repository.name), Sanitizer.sanitize(repository.workspaceName ?? repository.workspaceSlug),
-                    repository.isPrivate ? "private" : "public", Sanitizer.sanitize(repository.language.isEmpty ? "—" : repository.language),
-                    updated, Format.size(repository.size),
-                ]
-                if withDescription { cells.append(Sanitizer.sanitize(repository.description)) }
-                return cells
-            }
-            return [Sanitizer.sanitize(repository.name), updated, Format.size(repository.size)]
-        })
+        Table(columns: columns).render(
+            into: &screen, area: listArea, count: visible.count, state: &list,
+            row: { row in
+                let repository = all[visible[row]]
+                let updated = Format.age(repository.updatedOn, now: now)
+                if wide {
+                    var cells = [
+                        Sanitizer.sanitize(repository.name),
+                        Sanitizer.sanitize(repository.workspaceName ?? repository.workspaceSlug),
+                        repository.isPrivate ? "private" : "public",
+                        Sanitizer.sanitize(repository.language.isEmpty ? "—" : repository.language),
+                        updated, Format.size(repository.size),
+                    ]
+                    if withDescription { cells.append(Sanitizer.sanitize(repository.description)) }
+                    return cells
+                }
+                return [Sanitizer.sanitize(repository.name), updated, Format.size(repository.size)]
+            })
     }
 
-    static func drawInfoLine(_ repositories: RepositoriesState, state: AppState, area: Rect, into screen: inout Screen) {
-        let arrow = repositories.isReversed ? (state.environment.isUnicode ? "↑" : "^") : (state.environment.isUnicode ? "↓" : "v")
+    static func drawInfoLine(_ repositories: RepositoriesState, state: AppState, area: Rect, into screen: inout Screen)
+    {
+        let arrow =
+            repositories.isReversed
+            ? (state.environment.isUnicode ? "↑" : "^") : (state.environment.isUnicode ? "↓" : "v")
         let scope = repositories.workspaceFilter.map { "in " + Sanitizer.sanitize($0) } ?? "all workspaces"
         var right = "\(repositories.sort.title) \(arrow) · \(scope)"
         // What this consumer spent of Bitbucket's 1,000 repository requests an hour.
-        if let usage = state.browser?.requestUsage, usage.used > 0 { right = "\(usage.used)/\(usage.limit) req/h · " + right }
+        if let usage = state.browser?.requestUsage, usage.used > 0 {
+            right = "\(usage.used)/\(usage.limit) req/h · " + right
+        }
         let rightWidth = min(area.width / 2, DisplayWidth.of(right))
         screen.put(right, x: area.maxX - rightWidth, y: area.y, width: rightWidth, style: .dim, alignment: .right)
         let leftArea = Rect(x: area.x, y: area.y, width: max(0, area.width - rightWidth - 1), height: 1)
@@ -175,14 +220,19 @@ enum PaneViews {
             screen.put("/", x: leftArea.x, y: leftArea.y, style: .bold)
             var field = repositories.filterField
             TextField(placeholder: "type to filter", isFocused: state.overlay == nil)
-                .render(into: &screen, area: Rect(x: leftArea.x + 1, y: leftArea.y, width: max(0, leftArea.width - 1), height: 1), state: &field)
+                .render(
+                    into: &screen,
+                    area: Rect(x: leftArea.x + 1, y: leftArea.y, width: max(0, leftArea.width - 1), height: 1),
+                    state: &field)
             return
         }
         var left: String
         var style = Style.dim
         switch repositories.progress {
         case .loading(let loaded, let total):
-            left = Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " loaded \(loaded)" + (total.map { " of \($0)" } ?? "")
+            left =
+                Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " loaded \(loaded)"
+                + (total.map { " of \($0)" } ?? "")
             style = Style(foreground: .yellow)
         case .failed(let error) where !repositories.all.isEmpty:
             left = "refresh failed: " + Sanitizer.sanitize(error.screenText)
@@ -199,12 +249,16 @@ enum PaneViews {
             let listed = repositories.mismatches.values.reduce(0) { $0 + $1.listed }
             let reported = repositories.mismatches.values.reduce(0) { $0 + $1.reported }
             let names = repositories.mismatches.keys.sorted().map { Sanitizer.sanitize($0) }.joined(separator: ", ")
-            let cause = repositories.mismatches.values.contains(where: \.keptChanging) ? "changed while listed" : "count differs"
+            let cause =
+                repositories.mismatches.values.contains(where: \.keptChanging)
+                ? "changed while listed" : "count differs"
             left += (left.isEmpty ? "" : " · ") + "partial: \(names) \(cause), \(listed) of \(reported)"
             style = Style(foreground: .red)
         }
         if !repositories.filter.isEmpty {
-            left += (left.isEmpty ? "" : " · ") + "filter: " + Sanitizer.sanitize(repositories.filter) + " (\(repositories.visible.count))"
+            left +=
+                (left.isEmpty ? "" : " · ") + "filter: " + Sanitizer.sanitize(repositories.filter)
+                + " (\(repositories.visible.count))"
             if style == .dim { style = Style(foreground: .cyan) }
         }
         screen.put(left, x: leftArea.x, y: leftArea.y, width: leftArea.width, style: style)
@@ -212,8 +266,11 @@ enum PaneViews {
 
     // MARK: - Detail
 
-    static func detail(_ repository: Repository, browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen) {
-        let inner = Box(title: Sanitizer.sanitize(repository.fullName)).render(into: &screen, area: area).inset(left: 1, right: 1)
+    static func detail(
+        _ repository: Repository, browser: BrowserState, state: AppState, area: Rect, into screen: inout Screen
+    ) {
+        let inner = Box(title: Sanitizer.sanitize(repository.fullName)).render(into: &screen, area: area).inset(
+            left: 1, right: 1)
         guard !inner.isEmpty else { return }
         let keyWidth = min(14, inner.width / 3)
         let valueWidth = max(1, inner.width - keyWidth)
@@ -234,11 +291,18 @@ enum PaneViews {
         add("Created", repository.createdOn.map { Format.day($0) + " (" + Format.age($0, now: state.now) + ")" })
         add("Updated", repository.updatedOn.map { Format.day($0) + " (" + Format.age($0, now: state.now) + ")" })
         add("Main branch", repository.mainBranch ?? "none (empty repository)")
-        add("Project", [repository.projectName, repository.projectKey.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
-        add("Workspace", repository.workspaceName.map { "\($0) (\(repository.workspaceSlug))" } ?? repository.workspaceSlug)
+        add(
+            "Project",
+            [repository.projectName, repository.projectKey.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
+        add(
+            "Workspace",
+            repository.workspaceName.map { "\($0) (\(repository.workspaceSlug))" } ?? repository.workspaceSlug)
         add("Fork of", repository.parentFullName ?? "not a fork")
         add("Fork policy", repository.forkPolicy.map { $0.replacingOccurrences(of: "_", with: " ") })
-        add("Issues, wiki", "\(repository.hasIssues == true ? "issues" : "no issues"), \(repository.hasWiki == true ? "wiki" : "no wiki")")
+        add(
+            "Issues, wiki",
+            "\(repository.hasIssues == true ? "issues" : "no issues"), \(repository.hasWiki == true ? "wiki" : "no wiki")"
+        )
         add("SSH clone", repository.cloneSSH, style: Style(foreground: .cyan))
         add("HTTPS clone", repository.cloneHTTPS, style: Style(foreground: .cyan), isLink: true)
         add("Web", repository.webURL, style: Style(foreground: .cyan), isLink: true)
@@ -258,7 +322,9 @@ enum PaneViews {
                 screen.put(line.1, x: inner.x, y: y, width: inner.width)
             } else {
                 screen.put(line.0, x: inner.x, y: y, width: keyWidth, style: .bold)
-                screen.putLink(line.1, url: linkTargets[offset + first], x: inner.x + keyWidth, y: y, width: valueWidth, style: line.2)
+                screen.putLink(
+                    line.1, url: linkTargets[offset + first], x: inner.x + keyWidth, y: y, width: valueWidth,
+                    style: line.2)
             }
         }
     }

@@ -27,12 +27,15 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
             return "Not authorised: \(message)"
         case .missingScopes(let required, let granted):
             let boxes = required.map(APIError.permissionName).joined(separator: ", ")
-            return "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
+            return
+                "The OAuth consumer lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). In Bitbucket, edit the consumer and tick \(boxes), then log in again."
         case .rateLimited:
-            return "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded is kept."
+            return
+                "Bitbucket's rate limit was reached (1,000 requests an hour for repositories) and did not lift while bbtui backed off and retried. What was loaded is kept."
         case .budgetSpent(let used, let limit, let freesAt):
             let minutes = max(1, Int((freesAt.timeIntervalSinceNow / 60).rounded(.up)))
-            return "bbtui has sent \(used) of Bitbucket's \(limit) repository requests this hour and stops here rather than run into the limit; more are allowed in \(minutes) min. What was loaded is kept."
+            return
+                "bbtui has sent \(used) of Bitbucket's \(limit) repository requests this hour and stops here rather than run into the limit; more are allowed in \(minutes) min. What was loaded is kept."
         case .gone(let change, let message):
             return "Bitbucket removed this endpoint (\(change)): \(message)."
         case .notFound(let message):

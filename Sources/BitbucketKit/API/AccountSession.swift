@@ -17,7 +17,10 @@ public struct AccountSession: Sendable {
     public let ledger: RequestLedger?
 
     /// The ledger bbtui keeps for `account`'s consumer under `paths`.
-    public static func ledger(for account: StoredAccount, paths: StorePaths, limit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) -> RequestLedger {
+    public static func ledger(
+        for account: StoredAccount, paths: StorePaths, limit: Int = RequestLedger.hourlyLimit,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) -> RequestLedger {
         RequestLedger(directory: paths.cacheDirectory, clientID: account.configuration.clientID, limit: limit, now: now)
     }
 
@@ -33,10 +36,15 @@ public struct AccountSession: Sendable {
         self.account = account
         self.ledger = ledger
         let configuration = account.configuration
-        tokens = RefreshingTokenSource(account: account, store: store, client: TokenClient(configuration: configuration, transport: transport, now: now), now: now)
+        tokens = RefreshingTokenSource(
+            account: account, store: store,
+            client: TokenClient(configuration: configuration, transport: transport, now: now), now: now)
         // Every request actually sent (retries included) is spent from the consumer's hourly budget.
-        let budgeted: any HTTPTransport = ledger.map { BudgetedTransport(transport, ledger: $0, apiURL: configuration.apiURL) } ?? transport
+        let budgeted: any HTTPTransport =
+            ledger.map { BudgetedTransport(transport, ledger: $0, apiURL: configuration.apiURL) } ?? transport
         let retrying = RetryingTransport(budgeted, onRetry: onRetry)
-        client = BitbucketClient(transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: configuration.apiURL), apiURL: configuration.apiURL)
+        client = BitbucketClient(
+            transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: configuration.apiURL),
+            apiURL: configuration.apiURL)
     }
 }

@@ -47,7 +47,8 @@ struct RawProject: Decodable {
 extension BitbucketClient {
     /// The account's SSH keys (`GET /users/{selected_user}/ssh-keys`, every page; scope `account`).
     public func sshKeys(user: String) async throws(APIError) -> [SSHKey] {
-        try await allPages(url("/users/\(user)/ssh-keys", [("pagelen", "100")]), RawSSHKey.self, context: "SSH keys").map(\.model)
+        try await allPages(url("/users/\(user)/ssh-keys", [("pagelen", "100")]), RawSSHKey.self, context: "SSH keys")
+            .map(\.model)
     }
 
     /// Each workspace's name, projects and (with `counts`) repository count, concurrently; a
@@ -81,13 +82,22 @@ extension BitbucketClient {
             var detail = WorkspaceDetail(workspace: workspace)
             let slug = workspace.slug
             if workspace.name == nil {
-                detail.workspace.name = try decode(RawWorkspace.self, try await get(url("/workspaces/\(slug)"), context: "workspace \(slug)"), context: "workspace \(slug)").name
+                detail.workspace.name = try decode(
+                    RawWorkspace.self, try await get(url("/workspaces/\(slug)"), context: "workspace \(slug)"),
+                    context: "workspace \(slug)"
+                ).name
             }
-            let projects = try await allPages(url("/workspaces/\(slug)/projects", [("pagelen", "100")]), RawProject.self, context: "projects of \(slug)")
+            let projects = try await allPages(
+                url("/workspaces/\(slug)/projects", [("pagelen", "100")]), RawProject.self,
+                context: "projects of \(slug)")
             detail.projects = projects.map { $0.name ?? $0.key ?? "" }
             if counts {
                 struct Size: Decodable { var size: Int? }
-                let page = try decode(Size.self, try await get(url("/repositories/\(slug)", [("pagelen", "1"), ("fields", "size")]), context: "repositories of \(slug)"), context: "repositories of \(slug)")
+                let page = try decode(
+                    Size.self,
+                    try await get(
+                        url("/repositories/\(slug)", [("pagelen", "1"), ("fields", "size")]),
+                        context: "repositories of \(slug)"), context: "repositories of \(slug)")
                 detail.repositoryCount = page.size
             }
             return .success(detail)

@@ -153,14 +153,17 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
 
         /// `https://USER@bitbucket.org/FULL_NAME.git`, compared byte for byte; `text` makes the
         /// link's string only when it is stored whole.
-        mutating func setCloneHTTPS(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
+        mutating func setCloneHTTPS(
+            bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String
+        ) {
             (httpsUser, httpsOther) = (nil, nil)
             let prefix = Links.https.utf8CodeUnitCount
             let tail = Links.httpsHost.utf8CodeUnitCount + fullName.count + Links.git.utf8CodeUnitCount
             if bytes.count > prefix + tail, Links.matches(bytes, 0, Links.https),
-               Links.matches(bytes, bytes.count - tail, Links.httpsHost),
-               Links.matches(bytes, bytes.count - tail + Links.httpsHost.utf8CodeUnitCount, fullName),
-               Links.matches(bytes, bytes.count - Links.git.utf8CodeUnitCount, Links.git) {
+                Links.matches(bytes, bytes.count - tail, Links.httpsHost),
+                Links.matches(bytes, bytes.count - tail + Links.httpsHost.utf8CodeUnitCount, fullName),
+                Links.matches(bytes, bytes.count - Links.git.utf8CodeUnitCount, Links.git)
+            {
                 let user = UnsafeBufferPointer(rebasing: bytes[prefix..<(bytes.count - tail)])
                 if !user.contains(UInt8(ascii: "@")), !user.contains(UInt8(ascii: "/")) {
                     httpsUser = Repository.intern(String(decoding: user, as: UTF8.self))
@@ -170,12 +173,15 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
             httpsOther = text()
         }
 
-        mutating func setCloneSSH(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
+        mutating func setCloneSSH(
+            bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String
+        ) {
             sshOther = nil
             let git = Links.git.utf8CodeUnitCount
             func standard(_ host: StaticString) -> Bool {
                 bytes.count == host.utf8CodeUnitCount + fullName.count + git && Links.matches(bytes, 0, host)
-                    && Links.matches(bytes, host.utf8CodeUnitCount, fullName) && Links.matches(bytes, bytes.count - git, Links.git)
+                    && Links.matches(bytes, host.utf8CodeUnitCount, fullName)
+                    && Links.matches(bytes, bytes.count - git, Links.git)
             }
             if standard(Links.sshHost) {
                 ssh = .ssh
@@ -186,9 +192,12 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
             }
         }
 
-        mutating func setWebURL(bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String) {
+        mutating func setWebURL(
+            bytes: UnsafeBufferPointer<UInt8>, fullName: UnsafeBufferPointer<UInt8>, text: () -> String
+        ) {
             hasHTML = true
-            let isStandard = bytes.count == Links.web.utf8CodeUnitCount + fullName.count && Links.matches(bytes, 0, Links.web)
+            let isStandard =
+                bytes.count == Links.web.utf8CodeUnitCount + fullName.count && Links.matches(bytes, 0, Links.web)
                 && Links.matches(bytes, Links.web.utf8CodeUnitCount, fullName)
             htmlOther = isStandard ? nil : text()
         }
@@ -200,7 +209,9 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         static let web: StaticString = "https://bitbucket.org/"
         static let git: StaticString = ".git"
 
-        private static func withBytes(_ link: String, _ fullName: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        private static func withBytes(
+            _ link: String, _ fullName: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+        ) {
             var (link, fullName) = (link, fullName)
             link.withUTF8 { linkBytes in fullName.withUTF8 { nameBytes in body(linkBytes, nameBytes) } }
         }
@@ -210,7 +221,9 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
             matches(bytes, offset, UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
         }
 
-        private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ piece: UnsafeBufferPointer<UInt8>) -> Bool {
+        private static func matches(
+            _ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ piece: UnsafeBufferPointer<UInt8>
+        ) -> Bool {
             guard offset >= 0, offset + piece.count <= bytes.count else { return false }
             return piece.isEmpty || memcmp(bytes.baseAddress! + offset, piece.baseAddress!, piece.count) == 0
         }
@@ -335,15 +348,24 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
     }
     public var cloneHTTPS: String? {
         get { storage.fields.links.cloneHTTPS(fullName: fullName) }
-        set { let name = fullName; mutableFields.links.setCloneHTTPS(newValue, fullName: name) }
+        set {
+            let name = fullName
+            mutableFields.links.setCloneHTTPS(newValue, fullName: name)
+        }
     }
     public var cloneSSH: String? {
         get { storage.fields.links.cloneSSH(fullName: fullName) }
-        set { let name = fullName; mutableFields.links.setCloneSSH(newValue, fullName: name) }
+        set {
+            let name = fullName
+            mutableFields.links.setCloneSSH(newValue, fullName: name)
+        }
     }
     public var webURL: String? {
         get { storage.fields.links.webURL(fullName: fullName) }
-        set { let name = fullName; mutableFields.links.setWebURL(newValue, fullName: name) }
+        set {
+            let name = fullName
+            mutableFields.links.setWebURL(newValue, fullName: name)
+        }
     }
     public var website: String? {
         get { storage.fields.website }
@@ -417,16 +439,22 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
         description: String = "", isPrivate: Bool = true, language: String = "", size: Int64? = nil,
         createdOn: Date? = nil, updatedOn: Date? = nil, mainBranch: String? = nil, forkPolicy: String? = nil,
         hasIssues: Bool? = nil, hasWiki: Bool? = nil, projectKey: String? = nil, projectName: String? = nil,
-        parentFullName: String? = nil, parentUUID: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil, webURL: String? = nil, website: String? = nil
+        parentFullName: String? = nil, parentUUID: String? = nil, cloneHTTPS: String? = nil, cloneSSH: String? = nil,
+        webURL: String? = nil, website: String? = nil
     ) {
-        storage = Storage(Fields(
-            uuid: uuid, name: name, slug: slug == name ? name : slug, fullName: Repository.storedFullName(fullName, workspaceSlug: workspaceSlug, slug: slug),
-            workspaceSlug: Repository.intern(workspaceSlug), workspaceName: workspaceName.map(Repository.intern),
-            description: description, isPrivate: isPrivate, language: Repository.intern(language), size: size, createdOn: createdOn, updatedOn: updatedOn,
-            mainBranch: mainBranch.map(Repository.intern), forkPolicy: forkPolicy.map(Repository.intern), hasIssues: hasIssues, hasWiki: hasWiki, projectKey: projectKey.map(Repository.intern),
-            projectName: projectName.map(Repository.intern), parentFullName: parentFullName, parentUUID: parentUUID,
-            links: Links(cloneHTTPS: cloneHTTPS, cloneSSH: cloneSSH, webURL: webURL, fullName: fullName), website: website
-        ))
+        storage = Storage(
+            Fields(
+                uuid: uuid, name: name, slug: slug == name ? name : slug,
+                fullName: Repository.storedFullName(fullName, workspaceSlug: workspaceSlug, slug: slug),
+                workspaceSlug: Repository.intern(workspaceSlug), workspaceName: workspaceName.map(Repository.intern),
+                description: description, isPrivate: isPrivate, language: Repository.intern(language), size: size,
+                createdOn: createdOn, updatedOn: updatedOn,
+                mainBranch: mainBranch.map(Repository.intern), forkPolicy: forkPolicy.map(Repository.intern),
+                hasIssues: hasIssues, hasWiki: hasWiki, projectKey: projectKey.map(Repository.intern),
+                projectName: projectName.map(Repository.intern), parentFullName: parentFullName, parentUUID: parentUUID,
+                links: Links(cloneHTTPS: cloneHTTPS, cloneSSH: cloneSSH, webURL: webURL, fullName: fullName),
+                website: website
+            ))
     }
 
     /// A repository from fields already in their stored form (the page parser builds them).
@@ -436,16 +464,20 @@ public struct Repository: Sendable, Equatable, Codable, Identifiable {
 
     /// What to store for a full name: nothing when it is `workspaceSlug/slug`.
     static func storedFullName(_ fullName: String, workspaceSlug: String, slug: String) -> String? {
-        let workspace = workspaceSlug.utf8, repository = slug.utf8, name = fullName.utf8
+        let workspace = workspaceSlug.utf8
+        let repository = slug.utf8
+        let name = fullName.utf8
         guard name.count == workspace.count + 1 + repository.count, name.starts(with: workspace),
-              name.dropFirst(workspace.count).first == UInt8(ascii: "/"), name.dropFirst(workspace.count + 1).elementsEqual(repository) else { return fullName }
+            name.dropFirst(workspace.count).first == UInt8(ascii: "/"),
+            name.dropFirst(workspace.count + 1).elementsEqual(repository)
+        else { return fullName }
         return nil
     }
 
     /// One shared copy of each string that repeats across repositories (workspace, language,
     /// project, branch): long ones are stored once, not once per repository.
     static func intern(_ text: String) -> String {
-        guard text.utf8.count > 15 else { return text }  // Short strings live inline anyway.
+        guard text.utf8.count > 15 else { return text } // Short strings live inline anyway.
         return interned.withLock { table in
             if let shared = table[text] { return shared }
             if table.count < 4_096 { table[text] = text }
@@ -488,7 +520,11 @@ public struct RepositoryBatch: Sendable, Equatable {
     /// In the last batch: each workspace's first-page ETag, for the snapshot a refresh starts from.
     public var etags: [String: String]
 
-    public init(repositories: [Repository], loaded: Int, expectedTotal: Int?, failures: [String: APIError], isSnapshot: Bool = false, mismatches: [String: CountMismatch] = [:], isFinal: Bool = false, etags: [String: String] = [:]) {
+    public init(
+        repositories: [Repository], loaded: Int, expectedTotal: Int?, failures: [String: APIError],
+        isSnapshot: Bool = false, mismatches: [String: CountMismatch] = [:], isFinal: Bool = false,
+        etags: [String: String] = [:]
+    ) {
         self.etags = etags
         self.repositories = repositories
         self.loaded = loaded
@@ -525,7 +561,10 @@ public struct RepositorySnapshot: Codable, Sendable, Equatable {
     /// repositories. Kept apart from the last complete listing, it lets the next listing refresh
     /// them (one request each) and spend the hour on the rest: an account too large for one
     /// hour's requests is listed whole over several. Nil when no workspace is whole.
-    public static func progress(of workspaces: [String], repositories: [Repository], failures: [String: APIError], mismatches: [String: CountMismatch], etags: [String: String]) -> RepositorySnapshot? {
+    public static func progress(
+        of workspaces: [String], repositories: [Repository], failures: [String: APIError],
+        mismatches: [String: CountMismatch], etags: [String: String]
+    ) -> RepositorySnapshot? {
         let whole = workspaces.filter { failures[$0] == nil && mismatches[$0] == nil }
         guard !whole.isEmpty else { return nil }
         let wanted = Set(whole)

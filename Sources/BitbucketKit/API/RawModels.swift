@@ -38,7 +38,8 @@ struct RawUser: Decodable {
 
     func model(scopes: [String]) -> User {
         User(
-            uuid: uuid, displayName: display_name ?? nickname ?? username ?? uuid, nickname: nickname, username: username,
+            uuid: uuid, displayName: display_name ?? nickname ?? username ?? uuid, nickname: nickname,
+            username: username,
             accountID: account_id, accountStatus: account_status, createdOn: created_on.flatMap(BitbucketDate.parse),
             isStaff: is_staff, hasTwoFactorAuthentication: has_2fa_enabled, location: location, website: website,
             avatarURL: links?.avatar?.href, webURL: links?.html?.href, grantedScopes: scopes
@@ -109,7 +110,8 @@ struct RawRepository: Decodable {
             isPrivate: is_private ?? true, language: language ?? "", size: size,
             createdOn: created_on.flatMap(BitbucketDate.parse), updatedOn: updated_on.flatMap(BitbucketDate.parse),
             mainBranch: mainbranch?.name, forkPolicy: fork_policy, hasIssues: has_issues, hasWiki: has_wiki,
-            projectKey: project?.key, projectName: project?.name, parentFullName: parent?.full_name, parentUUID: parent?.uuid,
+            projectKey: project?.key, projectName: project?.name, parentFullName: parent?.full_name,
+            parentUUID: parent?.uuid,
             cloneHTTPS: links?.clone?.first { $0.name == "https" }?.href,
             cloneSSH: links?.clone?.first { $0.name == "ssh" }?.href,
             webURL: links?.html?.href, website: website
@@ -160,7 +162,9 @@ public enum BitbucketDate {
 
     /// The same, from the bytes (no copy: this runs twice per repository).
     static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
-        guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") else { return nil }
+        guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ")
+        else { return nil }
         func number(_ start: Int, _ count: Int) -> Int? {
             var value = 0
             for index in start..<(start + count) {
@@ -171,8 +175,9 @@ public enum BitbucketDate {
             return value
         }
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var index = 19
         var fraction = 0.0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
@@ -188,7 +193,9 @@ public enum BitbucketDate {
         if index < bytes.count {
             let sign = bytes[index]
             if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-                guard bytes.count >= index + 6, let oh = number(index + 1, 2), let om = number(index + 4, 2) else { return nil }
+                guard bytes.count >= index + 6, let oh = number(index + 1, 2), let om = number(index + 4, 2) else {
+                    return nil
+                }
                 offset = (oh * 3600 + om * 60) * (sign == UInt8(ascii: "+") ? 1 : -1)
             } else if sign != UInt8(ascii: "Z") {
                 return nil

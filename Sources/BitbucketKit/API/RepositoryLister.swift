@@ -71,7 +71,10 @@ final class RepositoryLister: Sendable {
     let emit: @Sendable (RepositoryBatch) -> Void
     let state: Mutex<State>
 
-    init(client: BitbucketClient, slugs: [String], previous: RepositorySnapshot?, sort: String, concurrency: Int, emit: @escaping @Sendable (RepositoryBatch) -> Void) {
+    init(
+        client: BitbucketClient, slugs: [String], previous: RepositorySnapshot?, sort: String, concurrency: Int,
+        emit: @escaping @Sendable (RepositoryBatch) -> Void
+    ) {
         self.client = client
         self.slugs = slugs
         var previousByWorkspace: [String: [Repository]] = [:]
@@ -95,7 +98,9 @@ final class RepositoryLister: Sendable {
 
     func run() async throws {
         var outcomes = await forEach(slugs) { slug in
-            if let previous = self.previous[slug] { return await self.refresh(slug, previous: previous, etag: self.previousETags[slug]) }
+            if let previous = self.previous[slug] {
+                return await self.refresh(slug, previous: previous, etag: self.previousETags[slug])
+            }
             return await self.fullPass(slug, streaming: true)
         }
         for slug in slugs {
@@ -111,10 +116,13 @@ final class RepositoryLister: Sendable {
         // is looked at once more (one request each, only then), and what changed is walked again.
         var unsettled = Set<String>()
         for round in 0..<RepositoryLister.attempts {
-            var again = Set(slugs.filter { slug in
-                guard let outcome = outcomes[slug], outcome.failure == nil, let size = outcome.size else { return false }
-                return merged.counts[slug, default: 0] != size || outcome.signature == nil
-            })
+            var again = Set(
+                slugs.filter { slug in
+                    guard let outcome = outcomes[slug], outcome.failure == nil, let size = outcome.size else {
+                        return false
+                    }
+                    return merged.counts[slug, default: 0] != size || outcome.signature == nil
+                })
             if corrected {
                 let signatures = outcomes.compactMapValues(\.signature)
                 let verified = await forEach(slugs.filter { signatures[$0] != nil && !again.contains($0) }) { slug in
@@ -123,7 +131,9 @@ final class RepositoryLister: Sendable {
                     return outcome
                 }
                 for (slug, check) in verified {
-                    guard let signature = signatures[slug], let page = check.signature, RepositoryPage.same(signature, page) else {
+                    guard let signature = signatures[slug], let page = check.signature,
+                        RepositoryPage.same(signature, page)
+                    else {
                         again.insert(slug)
                         continue
                     }
@@ -145,15 +155,21 @@ final class RepositoryLister: Sendable {
         var failures: [String: APIError] = [:]
         for slug in slugs {
             guard let outcome = outcomes[slug] else { continue }
-            if let failure = outcome.failure { failures[slug] = failure; continue }
+            if let failure = outcome.failure {
+                failures[slug] = failure
+                continue
+            }
             if let size = outcome.size, merged.counts[slug, default: 0] != size || unsettled.contains(slug) {
                 // A workspace whose own walk added up but whose merged count does not lost or
                 // gained repositories to moves in other workspaces: it changed, too.
                 let ownWalkAddsUp = Set(outcome.repositories.map(\.uuid)).count == size
-                mismatches[slug] = CountMismatch(listed: merged.counts[slug, default: 0], reported: size, keptChanging: outcome.keptChanging || ownWalkAddsUp || unsettled.contains(slug))
+                mismatches[slug] = CountMismatch(
+                    listed: merged.counts[slug, default: 0], reported: size,
+                    keptChanging: outcome.keptChanging || ownWalkAddsUp || unsettled.contains(slug))
             }
         }
-        let total = slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
+        let total =
+            slugs.allSatisfy({ outcomes[$0]?.size != nil }) ? slugs.reduce(0) { $0 + (outcomes[$1]?.size ?? 0) } : nil
         // Increments delivered exactly the final list unless something was corrected since.
         let isSnapshot = isRefresh || corrected || state.withLock { $0.delivered.count } != merged.repositories.count
         // Each workspace's first page as last verified: the next refresh asks whether it changed.
@@ -161,18 +177,24 @@ final class RepositoryLister: Sendable {
         for slug in slugs where failures[slug] == nil && mismatches[slug] == nil {
             if let etag = outcomes[slug]?.signature?.etag { etags[slug] = etag }
         }
-        emit(RepositoryBatch(
-            repositories: isSnapshot ? merged.repositories : [], loaded: merged.repositories.count, expectedTotal: total,
-            failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true, etags: etags
-        ))
-        if !slugs.isEmpty, merged.repositories.isEmpty, failures.count == slugs.count, let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
+        emit(
+            RepositoryBatch(
+                repositories: isSnapshot ? merged.repositories : [], loaded: merged.repositories.count,
+                expectedTotal: total,
+                failures: failures, isSnapshot: isSnapshot, mismatches: mismatches, isFinal: true, etags: etags
+            ))
+        if !slugs.isEmpty, merged.repositories.isEmpty, failures.count == slugs.count,
+            let first = failures.sorted(by: { $0.key < $1.key }).first?.value
+        {
             throw first
         }
     }
 
     /// Every outcome's repositories, one per uuid (the most recently updated copy wins: a
     /// repository moved during the listing may have been seen in both workspaces).
-    static func merge(_ outcomes: [String: Outcome], order: [String]) -> (repositories: [Repository], counts: [String: Int], replaced: Bool) {
+    static func merge(
+        _ outcomes: [String: Outcome], order: [String]
+    ) -> (repositories: [Repository], counts: [String: Int], replaced: Bool) {
         var index: [String: Int] = [:]
         var repositories: [Repository] = []
         var replaced = false
@@ -207,7 +229,9 @@ final class RepositoryLister: Sendable {
         // Names only of the repositories that are someone's parent.
         let parents = Set(forks.compactMap { repositories[$0].parentUUID })
         var names: [String: String] = [:]
-        for repository in repositories where parents.contains(repository.uuid) { names[repository.uuid] = repository.fullName }
+        for repository in repositories where parents.contains(repository.uuid) {
+            names[repository.uuid] = repository.fullName
+        }
         // Built only if a parent is missing from this listing.
         var previouslyListed: Set<String>?
         var changed = false
@@ -231,7 +255,9 @@ final class RepositoryLister: Sendable {
         return changed
     }
 
-    private func forEach(_ slugs: [String], _ body: @escaping @Sendable (String) async -> Outcome) async -> [String: Outcome] {
+    private func forEach(
+        _ slugs: [String], _ body: @escaping @Sendable (String) async -> Outcome
+    ) async -> [String: Outcome] {
         await withTaskGroup(of: (String, Outcome).self) { group in
             for slug in slugs { group.addTask { (slug, await body(slug)) } }
             var outcomes: [String: Outcome] = [:]
@@ -270,13 +296,16 @@ final class RepositoryLister: Sendable {
                 return latest
             }
             let check: Page
-            do { check = try await fetch(slug, page: 1, ifNoneMatch: page1.etag) } catch { return Outcome(repositories: items, size: size, failure: error) }
+            do { check = try await fetch(slug, page: 1, ifNoneMatch: page1.etag) } catch {
+                return Outcome(repositories: items, size: size, failure: error)
+            }
             if RepositoryPage.same(page1, check) {
                 latest.signature = check
                 if items.count == size { return latest }
                 // Nothing changed, yet the numbered pages did not cover `size`: follow `next`.
                 guard let walked = try? await followNext(slug, from: page1) else { return latest }
-                return Outcome(repositories: walked, size: size, keptChanging: attempt > 0, rewalked: true, signature: check)
+                return Outcome(
+                    repositories: walked, size: size, keptChanging: attempt > 0, rewalked: true, signature: check)
             }
             firstPage = check
         }
@@ -298,7 +327,9 @@ final class RepositoryLister: Sendable {
         if page1.next != nil && lastChanged {
             // More changed than one page holds: ask only for what changed since the previous
             // listing's newest repository (a second early, so nothing on the boundary is lost).
-            guard let highWater = previous.compactMap(\.updatedOn).max() else { return await fullPass(slug, streaming: false) }
+            guard let highWater = previous.compactMap(\.updatedOn).max() else {
+                return await fullPass(slug, streaming: false)
+            }
             let query = [("q", "updated_on > \"\(RepositoryLister.format(highWater.addingTimeInterval(-1)))\"")]
             do {
                 let first = try await fetch(slug, page: 1, query: query)
@@ -311,13 +342,17 @@ final class RepositoryLister: Sendable {
         }
         let ordered = previous.map(\.uuid) + page1.repositories.map(\.uuid)
         var seen = Set<String>()
-        let repositories = ordered.compactMap { seen.insert($0).inserted ? byID[$0] : nil } + byID.values.filter { !seen.contains($0.uuid) }
+        let repositories =
+            ordered.compactMap { seen.insert($0).inserted ? byID[$0] : nil }
+            + byID.values.filter { !seen.contains($0.uuid) }
         return Outcome(repositories: repositories, size: page1.size, signature: page1)
     }
 
     /// The pages after `page1`, all at once (their number from `size` and the page length the
     /// server really served), `page1`'s repositories included.
-    private func rest(_ slug: String, after page1: Page, query: [(String, String)], deliver: Bool) async -> (repositories: [Repository], failure: APIError?) {
+    private func rest(
+        _ slug: String, after page1: Page, query: [(String, String)], deliver: Bool
+    ) async -> (repositories: [Repository], failure: APIError?) {
         guard let size = page1.size else {
             // No size: a cursor listing, which can only be followed one page at a time.
             do {
@@ -355,13 +390,17 @@ final class RepositoryLister: Sendable {
         }
     }
 
-    private func followNext(_ slug: String, from page1: Page, deliver: Bool = false) async throws(APIError) -> [Repository] {
+    private func followNext(
+        _ slug: String, from page1: Page, deliver: Bool = false
+    ) async throws(APIError) -> [Repository] {
         var items = page1.repositories
         var next = page1.next
         var pages = 1
         while let link = next, let url = URL(string: link) {
             pages += 1
-            guard pages <= 10_000 else { throw .decoding("repositories of \(slug): more than 10,000 pages; the next links loop") }
+            guard pages <= 10_000 else {
+                throw .decoding("repositories of \(slug): more than 10,000 pages; the next links loop")
+            }
             let page = try await fetch(url, slug: slug, context: "repositories of \(slug), page \(pages)")
             if deliver { delivered(page.repositories) }
             items += page.repositories
@@ -372,10 +411,14 @@ final class RepositoryLister: Sendable {
 
     // MARK: - Requests
 
-    private func fetch(_ slug: String, page: Int, query: [(String, String)] = [], ifNoneMatch: String? = nil) async throws(APIError) -> Page {
+    private func fetch(
+        _ slug: String, page: Int, query: [(String, String)] = [], ifNoneMatch: String? = nil
+    ) async throws(APIError) -> Page {
         await limiter.acquire(priority: priority(slug, firstPage: page == 1))
         defer { limiter.release() }
-        let result = try await client.repositoryPage(workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone, ifNoneMatch: ifNoneMatch)
+        let result = try await client.repositoryPage(
+            workspace: slug, page: page, sort: sort, query: query, roleFilterIsGone: roleFilterIsGone,
+            ifNoneMatch: ifNoneMatch)
         if page == 1, query.isEmpty, let size = result.size { sizes.withLock { $0[slug] = size } }
         return result
     }
@@ -408,7 +451,11 @@ final class RepositoryLister: Sendable {
     private func firstPageArrived(_ slug: String, _ page: Page?, failure: APIError?) {
         state.withLock { state in
             state.firstPagesPending -= 1
-            if let size = page?.size { state.sizes[slug] = size } else if let page, page.next == nil { state.sizes[slug] = page.repositories.count }
+            if let size = page?.size {
+                state.sizes[slug] = size
+            } else if let page, page.next == nil {
+                state.sizes[slug] = page.repositories.count
+            }
             if let failure { state.failures[slug] = failure }
             emitIncrement(page?.repositories ?? [], &state)
         }
@@ -426,7 +473,9 @@ final class RepositoryLister: Sendable {
     }
 
     private func emitIncrement(_ repositories: [Repository], _ state: inout State) {
-        let expected = state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count ? state.sizes.values.reduce(0, +) : nil
+        let expected =
+            state.firstPagesPending == 0 && state.sizes.count == slugs.count - state.failures.count
+            ? state.sizes.values.reduce(0, +) : nil
         // Room for the whole listing at once, rather than growing (and rehashing) step by step.
         if let expected, state.delivered.capacity < expected { state.delivered.reserveCapacity(expected) }
         var fresh: [Repository] = []
@@ -434,7 +483,9 @@ final class RepositoryLister: Sendable {
         for repository in repositories where state.delivered.insert(repository.uuid).inserted {
             fresh.append(repository)
         }
-        emit(RepositoryBatch(repositories: fresh, loaded: state.delivered.count, expectedTotal: expected, failures: state.failures))
+        emit(
+            RepositoryBatch(
+                repositories: fresh, loaded: state.delivered.count, expectedTotal: expected, failures: state.failures))
     }
 
     // MARK: - Helpers
@@ -446,7 +497,8 @@ final class RepositoryLister: Sendable {
 
     /// The same repositories at the same versions, in the same order.
     static func same(_ a: [Repository], _ b: [Repository]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.uuid == $1.uuid && $0.updatedOn == $1.updatedOn && $0.fullName == $1.fullName }
+        a.count == b.count
+            && zip(a, b).allSatisfy { $0.uuid == $1.uuid && $0.updatedOn == $1.updatedOn && $0.fullName == $1.fullName }
     }
 
     /// `2026-11-17T10:00:00+00:00`, as `q` compares dates.
@@ -497,7 +549,9 @@ final class RequestLimiter: Sendable {
                 return nil
             }
             var chosen = 0
-            for index in state.waiting.indices where state.waiting[index].priority < state.waiting[chosen].priority { chosen = index }
+            for index in state.waiting.indices where state.waiting[index].priority < state.waiting[chosen].priority {
+                chosen = index
+            }
             return state.waiting.remove(at: chosen).continuation
         }
         next?.resume()

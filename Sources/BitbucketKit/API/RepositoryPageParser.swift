@@ -68,7 +68,8 @@ struct RepositoryPageParser {
     }
 
     private var recentWorkspace = Recent(), recentWorkspaceName = Recent(), recentLanguage = Recent()
-    private var recentBranch = Recent(), recentPolicy = Recent(), recentProjectKey = Recent(), recentProjectName = Recent()
+    private var recentBranch = Recent(), recentPolicy = Recent(), recentProjectKey = Recent(),
+        recentProjectName = Recent()
 
     private mutating func repository() throws(Failure) -> Repository {
         var uuid: String?
@@ -241,7 +242,9 @@ struct RepositoryPageParser {
                             }
                             // The first link of each name wins, as `first(where:)` picks it.
                             if let linkName {
-                                if !foundHTTPS, parser.equals(linkName, "https") { (cloneHTTPS, foundHTTPS) = (href, true) }
+                                if !foundHTTPS, parser.equals(linkName, "https") {
+                                    (cloneHTTPS, foundHTTPS) = (href, true)
+                                }
                                 if !foundSSH, parser.equals(linkName, "ssh") { (cloneSSH, foundSSH) = (href, true) }
                             }
                         }
@@ -256,28 +259,49 @@ struct RepositoryPageParser {
         let base = bytes
         return RepositoryPageParser.withBytes(of: fullName, in: base) { fullNameBytes, fullNameText in
             // The same fallbacks and the same stored form as `RawRepository.model` and `Repository.init`.
-            let workspace = workspaceSlug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) } ?? String(fullNameText().split(separator: "/").first ?? "")
+            let workspace =
+                workspaceSlug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) }
+                ?? String(fullNameText().split(separator: "/").first ?? "")
             let slug = slug ?? (fullNameText().split(separator: "/").last.map(String.init) ?? fullNameText())
             let name = name ?? slug
             var links = Repository.Links()
-            if let cloneHTTPS { RepositoryPageParser.withBytes(of: cloneHTTPS, in: base) { links.setCloneHTTPS(bytes: $0, fullName: fullNameBytes, text: $1) } }
-            if let cloneSSH { RepositoryPageParser.withBytes(of: cloneSSH, in: base) { links.setCloneSSH(bytes: $0, fullName: fullNameBytes, text: $1) } }
-            if let html, hasHTML { RepositoryPageParser.withBytes(of: html, in: base) { links.setWebURL(bytes: $0, fullName: fullNameBytes, text: $1) } }
-            func date(_ value: Value) -> Date? { RepositoryPageParser.withBytes(of: value, in: base) { bytes, _ in BitbucketDate.parse(bytes: bytes) } }
-            return Repository(fields: Repository.Fields(
-                uuid: uuid, name: name, slug: slug == name ? name : slug,
-                fullName: RepositoryPageParser.isJoined(fullNameBytes, workspace, slug) ? nil : fullNameText(),
-                workspaceSlug: workspace, workspaceName: workspaceName.map { RepositoryPageParser.shared($0, &recentWorkspaceName, in: base) },
-                description: description ?? "", isPrivate: isPrivate ?? true,
-                language: language.map { RepositoryPageParser.shared($0, &recentLanguage, in: base) } ?? "", size: size,
-                createdOn: createdOn.flatMap(date), updatedOn: updatedOn.flatMap(date),
-                mainBranch: mainBranch.map { RepositoryPageParser.shared($0, &recentBranch, in: base) },
-                forkPolicy: forkPolicy.map { RepositoryPageParser.shared($0, &recentPolicy, in: base) },
-                hasIssues: hasIssues, hasWiki: hasWiki,
-                projectKey: projectKey.map { RepositoryPageParser.shared($0, &recentProjectKey, in: base) },
-                projectName: projectName.map { RepositoryPageParser.shared($0, &recentProjectName, in: base) },
-                parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
-            ))
+            if let cloneHTTPS {
+                RepositoryPageParser.withBytes(of: cloneHTTPS, in: base) {
+                    links.setCloneHTTPS(bytes: $0, fullName: fullNameBytes, text: $1)
+                }
+            }
+            if let cloneSSH {
+                RepositoryPageParser.withBytes(of: cloneSSH, in: base) {
+                    links.setCloneSSH(bytes: $0, fullName: fullNameBytes, text: $1)
+                }
+            }
+            if let html, hasHTML {
+                RepositoryPageParser.withBytes(of: html, in: base) {
+                    links.setWebURL(bytes: $0, fullName: fullNameBytes, text: $1)
+                }
+            }
+            func date(_ value: Value) -> Date? {
+                RepositoryPageParser.withBytes(of: value, in: base) { bytes, _ in BitbucketDate.parse(bytes: bytes) }
+            }
+            return Repository(
+                fields: Repository.Fields(
+                    uuid: uuid, name: name, slug: slug == name ? name : slug,
+                    fullName: RepositoryPageParser.isJoined(fullNameBytes, workspace, slug) ? nil : fullNameText(),
+                    workspaceSlug: workspace,
+                    workspaceName: workspaceName.map {
+                        RepositoryPageParser.shared($0, &recentWorkspaceName, in: base)
+                    },
+                    description: description ?? "", isPrivate: isPrivate ?? true,
+                    language: language.map { RepositoryPageParser.shared($0, &recentLanguage, in: base) } ?? "",
+                    size: size,
+                    createdOn: createdOn.flatMap(date), updatedOn: updatedOn.flatMap(date),
+                    mainBranch: mainBranch.map { RepositoryPageParser.shared($0, &recentBranch, in: base) },
+                    forkPolicy: forkPolicy.map { RepositoryPageParser.shared($0, &recentPolicy, in: base) },
+                    hasIssues: hasIssues, hasWiki: hasWiki,
+                    projectKey: projectKey.map { RepositoryPageParser.shared($0, &recentProjectKey, in: base) },
+                    projectName: projectName.map { RepositoryPageParser.shared($0, &recentProjectName, in: base) },
+                    parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
+                ))
         }
     }
 
@@ -314,14 +338,17 @@ struct RepositoryPageParser {
     private func equals(_ value: Value, _ text: StaticString) -> Bool {
         switch value {
         case .raw(let range):
-            return range.count == text.utf8CodeUnitCount && (range.isEmpty || memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0)
+            return range.count == text.utf8CodeUnitCount
+                && (range.isEmpty || memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0)
         case .text(let string):
             return string == text.description
         }
     }
 
     /// The value's bytes, and a way to make its string.
-    private static func withBytes<T>(of value: Value, in base: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, () -> String) -> T) -> T {
+    private static func withBytes<T>(
+        of value: Value, in base: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, () -> String) -> T
+    ) -> T {
         switch value {
         case .raw(let range):
             let slice = UnsafeBufferPointer(rebasing: base[range])
@@ -339,7 +366,11 @@ struct RepositoryPageParser {
             return Repository.intern(text)
         case .raw(let range):
             if let text = recent.text, recent.range.count == range.count,
-               range.isEmpty || memcmp(base.baseAddress! + recent.range.lowerBound, base.baseAddress! + range.lowerBound, range.count) == 0 {
+                range.isEmpty
+                    || memcmp(
+                        base.baseAddress! + recent.range.lowerBound, base.baseAddress! + range.lowerBound, range.count)
+                        == 0
+            {
                 return text
             }
             let text = Repository.intern(String(decoding: UnsafeBufferPointer(rebasing: base[range]), as: UTF8.self))
@@ -403,7 +434,8 @@ struct RepositoryPageParser {
         let bytes: UnsafeBufferPointer<UInt8>
 
         static func ~= (pattern: StaticString, key: Key) -> Bool {
-            key.bytes.count == pattern.utf8CodeUnitCount && memcmp(key.bytes.baseAddress!, pattern.utf8Start, key.bytes.count) == 0
+            key.bytes.count == pattern.utf8CodeUnitCount
+                && memcmp(key.bytes.baseAddress!, pattern.utf8Start, key.bytes.count) == 0
         }
     }
 
@@ -444,7 +476,9 @@ struct RepositoryPageParser {
         }
     }
 
-    private mutating func optionalObject(_ member: (inout RepositoryPageParser, Key) throws(Failure) -> Void) throws(Failure) {
+    private mutating func optionalObject(
+        _ member: (inout RepositoryPageParser, Key) throws(Failure) -> Void
+    ) throws(Failure) {
         if try null() { return }
         try object(member)
     }
@@ -467,7 +501,8 @@ struct RepositoryPageParser {
         }
     }
 
-    private mutating func optionalArray(_ element: (inout RepositoryPageParser) throws(Failure) -> Void) throws(Failure) {
+    private mutating func optionalArray(_ element: (inout RepositoryPageParser) throws(Failure) -> Void) throws(Failure)
+    {
         if try null() { return }
         try array(element)
     }
@@ -513,7 +548,9 @@ struct RepositoryPageParser {
         guard index > start else { throw Failure() }
         // A leading zero, a fraction or an exponent: leave it to the decoder.
         if index - start > 1 && bytes[start] == 0x30 { throw Failure() }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { throw Failure() }
+        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+            throw Failure()
+        }
         return negative ? -value : value
     }
 
@@ -525,7 +562,8 @@ struct RepositoryPageParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try RepositoryPageParser.text(UnsafeBufferPointer(rebasing: bytes[start..<index]), isASCII: isASCII)
+                let text = try RepositoryPageParser.text(
+                    UnsafeBufferPointer(rebasing: bytes[start..<index]), isASCII: isASCII)
                 index += 1
                 return text
             }
@@ -541,7 +579,11 @@ struct RepositoryPageParser {
         func flush() {
             if !pending.isEmpty {
                 pending.withUnsafeBufferPointer { buffer in
-                    if let text = try? RepositoryPageParser.text(buffer, isASCII: false) { scalars.append(contentsOf: text.unicodeScalars) } else { isValid = false }
+                    if let text = try? RepositoryPageParser.text(buffer, isASCII: false) {
+                        scalars.append(contentsOf: text.unicodeScalars)
+                    } else {
+                        isValid = false
+                    }
                 }
                 pending.removeAll(keepingCapacity: true)
             }
@@ -572,10 +614,14 @@ struct RepositoryPageParser {
                     let unit = try hex4()
                     if (0xD800...0xDBFF).contains(unit) {
                         // A surrogate pair; a lone half is the decoder's to judge.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { throw Failure() }
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw Failure() }
                         index += 2
                         let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low), let scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)) else { throw Failure() }
+                        guard (0xDC00...0xDFFF).contains(low),
+                            let scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                        else { throw Failure() }
                         scalars.append(scalar)
                     } else {
                         guard let scalar = Unicode.Scalar(unit) else { throw Failure() }
@@ -598,9 +644,11 @@ struct RepositoryPageParser {
     private static func text(_ buffer: UnsafeBufferPointer<UInt8>, isASCII: Bool) throws(Failure) -> String {
         let text = String(decoding: buffer, as: UTF8.self)
         if isASCII { return text }
-        let same = text.utf8.withContiguousStorageIfAvailable { stored in
-            stored.count == buffer.count && (buffer.isEmpty || memcmp(stored.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
-        } ?? text.utf8.elementsEqual(buffer)
+        let same =
+            text.utf8.withContiguousStorageIfAvailable { stored in
+                stored.count == buffer.count
+                    && (buffer.isEmpty || memcmp(stored.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
+            } ?? text.utf8.elementsEqual(buffer)
         guard same else { throw Failure() }
         return text
     }
@@ -659,7 +707,9 @@ struct RepositoryPageParser {
     private mutating func skipNumber() throws(Failure) {
         func digits(_ parser: inout RepositoryPageParser) -> Int {
             let start = parser.index
-            while parser.index < parser.bytes.count, parser.bytes[parser.index] >= 0x30, parser.bytes[parser.index] <= 0x39 { parser.index += 1 }
+            while parser.index < parser.bytes.count, parser.bytes[parser.index] >= 0x30,
+                parser.bytes[parser.index] <= 0x39
+            { parser.index += 1 }
             return parser.index - start
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -675,7 +725,9 @@ struct RepositoryPageParser {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits(&self) > 0 else { throw Failure() }
         }
     }

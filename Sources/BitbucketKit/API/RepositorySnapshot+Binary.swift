@@ -21,7 +21,9 @@ extension RepositorySnapshot: CacheBlob {
     public init?(cacheBytes bytes: [UInt8]) {
         guard bytes.starts(with: Array("BBRS".utf8)) else { return nil }
         var reader = BinaryReader(bytes: bytes, index: 4)
-        guard reader.int() == Int64(RepositorySnapshot.format), let count = reader.int(), count >= 0, count <= bytes.count else { return nil }
+        guard reader.int() == Int64(RepositorySnapshot.format), let count = reader.int(), count >= 0,
+            count <= bytes.count
+        else { return nil }
         var workspaces: [String] = []
         for _ in 0..<count {
             guard let workspace = reader.string() else { return nil }
@@ -39,7 +41,8 @@ extension RepositorySnapshot: CacheBlob {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         guard try container.decode(Int.self, forKey: .format) == RepositorySnapshot.format else {
-            throw DecodingError.dataCorruptedError(forKey: .format, in: container, debugDescription: "another cache format")
+            throw DecodingError.dataCorruptedError(
+                forKey: .format, in: container, debugDescription: "another cache format")
         }
         workspaces = try container.decode([String].self, forKey: .workspaces)
         etags = try container.decodeIfPresent([String: String].self, forKey: .etags) ?? [:]
@@ -210,7 +213,8 @@ private struct BinaryReader {
         guard let count = int(), count >= 0, count <= bytes.count else { return nil }
         var etags: [String: String] = [:]
         for _ in 0..<count {
-            guard let workspace = string(), let etag = string(), etags.updateValue(etag, forKey: workspace) == nil else { return nil }
+            guard let workspace = string(), let etag = string(), etags.updateValue(etag, forKey: workspace) == nil
+            else { return nil }
         }
         return etags
     }
@@ -236,7 +240,9 @@ private struct BinaryReader {
     mutating func string() -> String? {
         guard let length = int(), length >= 0, length <= bytes.count - index else { return nil }
         defer { index += Int(length) }
-        return bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[index..<(index + Int(length))]), as: UTF8.self) }
+        return bytes.withUnsafeBufferPointer {
+            String(validating: UnsafeBufferPointer(rebasing: $0[index..<(index + Int(length))]), as: UTF8.self)
+        }
     }
 
     /// `.some(nil)` for an absent value, nil for damage.
@@ -303,24 +309,31 @@ private struct BinaryReader {
         default: return nil
         }
         guard let fullName = optionalString(), let workspaceSlug = repeated(&previous.workspaceSlug).flatMap({ $0 }),
-              let workspaceName = repeated(&previous.workspaceName), let description = string(),
-              let privacy = byte(), privacy <= 1, let language = repeated(&previous.language).flatMap({ $0 }),
-              let size = optionalInt(), let createdOn = optionalDate(), let updatedOn = optionalDate(),
-              let mainBranch = repeated(&previous.mainBranch), let forkPolicy = repeated(&previous.forkPolicy),
-              let hasIssues = optionalBool(), let hasWiki = optionalBool(),
-              let projectKey = repeated(&previous.projectKey), let projectName = repeated(&previous.projectName),
-              let parentFullName = optionalString(), let parentUUID = optionalString(),
-              let httpsUser = repeated(&previous.httpsUser), let httpsOther = optionalString(),
-              let sshKind = byte(), let ssh = Repository.Links.SSH(rawValue: sshKind), let sshOther = optionalString(),
-              let htmlOther = optionalString(), let hasHTML = byte(), hasHTML <= 1, let website = optionalString()
+            let workspaceName = repeated(&previous.workspaceName), let description = string(),
+            let privacy = byte(), privacy <= 1, let language = repeated(&previous.language).flatMap({ $0 }),
+            let size = optionalInt(), let createdOn = optionalDate(), let updatedOn = optionalDate(),
+            let mainBranch = repeated(&previous.mainBranch), let forkPolicy = repeated(&previous.forkPolicy),
+            let hasIssues = optionalBool(), let hasWiki = optionalBool(),
+            let projectKey = repeated(&previous.projectKey), let projectName = repeated(&previous.projectName),
+            let parentFullName = optionalString(), let parentUUID = optionalString(),
+            let httpsUser = repeated(&previous.httpsUser), let httpsOther = optionalString(),
+            let sshKind = byte(), let ssh = Repository.Links.SSH(rawValue: sshKind), let sshOther = optionalString(),
+            let htmlOther = optionalString(), let hasHTML = byte(), hasHTML <= 1, let website = optionalString()
         else { return nil }
         var links = Repository.Links()
-        (links.httpsUser, links.httpsOther, links.ssh, links.sshOther, links.htmlOther, links.hasHTML) = (httpsUser, httpsOther, ssh, sshOther, htmlOther, hasHTML == 1)
-        return Repository(fields: Repository.Fields(
-            uuid: uuid, name: name, slug: slug, fullName: fullName, workspaceSlug: workspaceSlug, workspaceName: workspaceName,
-            description: description, isPrivate: privacy == 1, language: language, size: size, createdOn: createdOn, updatedOn: updatedOn,
-            mainBranch: mainBranch, forkPolicy: forkPolicy, hasIssues: hasIssues, hasWiki: hasWiki, projectKey: projectKey,
-            projectName: projectName, parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
-        ))
+        (links.httpsUser, links.httpsOther, links.ssh, links.sshOther, links.htmlOther, links.hasHTML) = (
+            httpsUser, httpsOther, ssh, sshOther, htmlOther, hasHTML == 1
+        )
+        return Repository(
+            fields: Repository.Fields(
+                uuid: uuid, name: name, slug: slug, fullName: fullName, workspaceSlug: workspaceSlug,
+                workspaceName: workspaceName,
+                description: description, isPrivate: privacy == 1, language: language, size: size, createdOn: createdOn,
+                updatedOn: updatedOn,
+                mainBranch: mainBranch, forkPolicy: forkPolicy, hasIssues: hasIssues, hasWiki: hasWiki,
+                projectKey: projectKey,
+                projectName: projectName, parentFullName: parentFullName, parentUUID: parentUUID, links: links,
+                website: website
+            ))
     }
 }

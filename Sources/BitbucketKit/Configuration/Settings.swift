@@ -6,7 +6,10 @@ import Foundation
 /// one `KEY = "value"` per line (a TOML subset; `#` starts a comment).
 public struct Settings: Sendable, Equatable {
     /// Every key bbtui reads.
-    public static let keys = ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL", "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT", "BBTUI_REQUEST_LIMIT"]
+    public static let keys = [
+        "BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL",
+        "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT", "BBTUI_REQUEST_LIMIT",
+    ]
 
     /// The default limit on one HTTP request, connect to last byte.
     public static let defaultRequestTimeout: Duration = .seconds(30)
@@ -71,8 +74,12 @@ public struct Settings: Sendable, Equatable {
     /// tokens go only to the servers it logged in against, and a setting silently ignored would
     /// leave the person believing they talk to another server. A malformed value is refused too.
     public func checkEndpoints(for account: StoredAccount) throws(ConfigurationError) {
-        func normalized(_ url: URL) -> String { url.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) }
-        let endpoints = [("BBTUI_API_URL", account.configuration.apiURL), ("BBTUI_TOKEN_URL", account.configuration.tokenURL)]
+        func normalized(_ url: URL) -> String {
+            url.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        }
+        let endpoints = [
+            ("BBTUI_API_URL", account.configuration.apiURL), ("BBTUI_TOKEN_URL", account.configuration.tokenURL),
+        ]
         for key in ["BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL"] {
             guard let text = values[key] else { continue }
             guard let url = URL(string: text), url.scheme != nil, url.host != nil else { throw .invalidURL(key, text) }
@@ -104,7 +111,8 @@ public struct Settings: Sendable, Equatable {
 
     private func seconds(_ key: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
         guard let text = values[key] else { return fallback }
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 86_400 else {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 86_400
+        else {
             throw .invalidValue(key, text, "a number of seconds between 0 and 86400")
         }
         return .milliseconds(Int64((value * 1000).rounded()))
@@ -122,7 +130,9 @@ public struct Settings: Sendable, Equatable {
         guard stat(path, &info) == 0 else { return }
         let mode = "0" + String(info.st_mode & 0o777, radix: 8)
         if info.st_uid != geteuid() {
-            throw .exposedSecret(path, mode + " and belongs to another user (uid \(info.st_uid))", "chown \(geteuid()) '\(path)' && chmod 600 '\(path)'")
+            throw .exposedSecret(
+                path, mode + " and belongs to another user (uid \(info.st_uid))",
+                "chown \(geteuid()) '\(path)' && chmod 600 '\(path)'")
         }
         if info.st_mode & 0o077 != 0 {
             throw .exposedSecret(path, mode, "chmod 600 '\(path)'")
@@ -131,7 +141,9 @@ public struct Settings: Sendable, Equatable {
 
     private static func readFile(_ path: String) throws(ConfigurationError) -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadableFile(path, "permission denied") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(path, "permission denied")
+        }
         guard let text = String(data: data, encoding: .utf8) else { throw .unreadableFile(path, "not UTF-8 text") }
         return text
     }

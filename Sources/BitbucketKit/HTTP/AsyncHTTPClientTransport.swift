@@ -22,10 +22,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     ///   - requestTimeout: how long a whole request may take, from connecting to the body's last
     ///     byte; a server that drips bytes is cut off here.
     ///   - maxResponseBytes: larger bodies fail with `.responseTooLarge`.
-    public init(environment: [String: String] = [:], connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 32 << 20) {
+    public init(
+        environment: [String: String] = [:], connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 32 << 20
+    ) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = .init(connect: .milliseconds(connectTimeout.milliseconds), read: .milliseconds(requestTimeout.milliseconds))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: BitbucketClient.defaultConcurrency)
+        configuration.timeout = .init(
+            connect: .milliseconds(connectTimeout.milliseconds), read: .milliseconds(requestTimeout.milliseconds))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: BitbucketClient.defaultConcurrency)
         configuration.httpVersion = .automatic
         proxy = ProxySettings(environment: environment)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -55,7 +60,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         let limit = Duration.milliseconds(requestTimeout.nanoseconds / 1_000_000)
         let seconds = String(format: "%g", Double(requestTimeout.nanoseconds) / 1e9)
         let detail = "no complete answer within \(seconds) s"
-        return try await Deadline.run(within: limit, timeout: { TransportError(.timedOut, host: host, detail: detail) }) {
+        return try await Deadline.run(within: limit, timeout: { TransportError(.timedOut, host: host, detail: detail) })
+        {
             do {
                 return try await self.perform(request, host: host)
             } catch let error as TransportError where error.kind == .timedOut {
@@ -79,10 +85,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             // Straight into the array, sized by Content-Length when it is given: one copy of
             // each chunk, not a growing buffer copied again at the end.
             var body: [UInt8] = []
-            if let length = headers["content-length"].flatMap(Int.init), length > 0, length <= maxResponseBytes { body.reserveCapacity(length) }
+            if let length = headers["content-length"].flatMap(Int.init), length > 0, length <= maxResponseBytes {
+                body.reserveCapacity(length)
+            }
             for try await chunk in response.body {
                 guard chunk.readableBytes <= maxResponseBytes - body.count else {
-                    throw TransportError(.responseTooLarge, host: host, detail: "over \(maxResponseBytes / (1 << 20)) MiB")
+                    throw TransportError(
+                        .responseTooLarge, host: host, detail: "over \(maxResponseBytes / (1 << 20)) MiB")
                 }
                 chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }
@@ -117,7 +126,8 @@ extension TransportError {
             if let refused = failures.first(where: { ($0 as? IOError)?.errnoCode == ECONNREFUSED }) {
                 return classify(refused, host: host)
             }
-            return failures.first.map { classify($0, host: host) } ?? TransportError(.other, host: host, detail: "no address to connect to")
+            return failures.first.map { classify($0, host: host) }
+                ?? TransportError(.other, host: host, detail: "no address to connect to")
         case let io as IOError:
             switch io.errnoCode {
             case ECONNREFUSED: return TransportError(.connectionRefused, host: host)
@@ -132,7 +142,9 @@ extension TransportError {
         default:
             // TLS errors come from NIOSSL, which bbtui does not import: know them by their module.
             let type = String(reflecting: Swift.type(of: error))
-            if type.hasPrefix("NIOSSL.") { return TransportError(.tlsFailure, host: host, detail: String(describing: error)) }
+            if type.hasPrefix("NIOSSL.") {
+                return TransportError(.tlsFailure, host: host, detail: String(describing: error))
+            }
             return TransportError(.other, host: host, detail: type)
         }
     }

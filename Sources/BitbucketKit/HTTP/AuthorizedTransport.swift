@@ -17,8 +17,11 @@ public struct AuthorizedTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard request.url.scheme == apiURL.scheme, request.url.host == apiURL.host, request.url.port == apiURL.port else {
-            throw TransportError(.other, host: request.url.host ?? "", detail: "refusing to send the access token outside \(apiURL.absoluteString)")
+        guard request.url.scheme == apiURL.scheme, request.url.host == apiURL.host, request.url.port == apiURL.port
+        else {
+            throw TransportError(
+                .other, host: request.url.host ?? "",
+                detail: "refusing to send the access token outside \(apiURL.absoluteString)")
         }
         let token = try await tokens.token()
         let response = try await base.send(authorized(request, token))

@@ -33,7 +33,10 @@ public enum Deadline {
 
         private let state = Mutex(State())
 
-        func start(continuation: CheckedContinuation<T, any Error>, limit: Duration, timeout: @escaping @Sendable () -> any Error, body: @escaping @Sendable () async throws -> T) {
+        func start(
+            continuation: CheckedContinuation<T, any Error>, limit: Duration,
+            timeout: @escaping @Sendable () -> any Error, body: @escaping @Sendable () async throws -> T
+        ) {
             let cancelledEarly = state.withLock { state -> Bool in
                 state.continuation = continuation
                 return state.isCancelled

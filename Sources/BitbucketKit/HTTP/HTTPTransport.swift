@@ -45,7 +45,8 @@ public struct HTTPResponse: Sendable {
     /// Creates a response.
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
         self.body = body
     }
 
@@ -76,12 +77,19 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch kind {
-        case .connectionRefused: return "Could not connect to \(host): the connection was refused. Is the server running, and is the address right?"
-        case .timedOut: return "\(host) did not answer in time\(detail.isEmpty ? "" : " (\(detail))"). Check your network, and HTTPS_PROXY if you need one."
+        case .connectionRefused:
+            return
+                "Could not connect to \(host): the connection was refused. Is the server running, and is the address right?"
+        case .timedOut:
+            return
+                "\(host) did not answer in time\(detail.isEmpty ? "" : " (\(detail))"). Check your network, and HTTPS_PROXY if you need one."
         case .dnsFailure: return "Could not resolve \(host). Check your network or DNS settings."
         case .tlsFailure: return "The TLS connection to \(host) failed: \(detail)"
-        case .responseTooLarge: return "The response from \(host) was larger than bbtui accepts (\(detail)). This is not a Bitbucket response."
-        case .insecureURL: return "Refusing to send credentials to \(host) over plain http: only loopback addresses may use http."
+        case .responseTooLarge:
+            return
+                "The response from \(host) was larger than bbtui accepts (\(detail)). This is not a Bitbucket response."
+        case .insecureURL:
+            return "Refusing to send credentials to \(host) over plain http: only loopback addresses may use http."
         case .other: return "The request to \(host) failed: \(detail)"
         }
     }
@@ -134,7 +142,9 @@ public enum LoopbackHost {
         guard parts.count == 4 else { return nil }
         var octets: [Int] = []
         for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part), value <= 255 else { return nil }
+            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part),
+                value <= 255
+            else { return nil }
             octets.append(value)
         }
         return octets

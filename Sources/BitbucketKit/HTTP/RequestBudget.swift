@@ -38,7 +38,10 @@ public final class RequestLedger: Sendable {
     }
 
     /// The ledger of the consumer `clientID`, under `directory`.
-    public init(directory: String, clientID: String, limit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        directory: String, clientID: String, limit: Int = RequestLedger.hourlyLimit,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.limit = max(RequestLedger.reserve + 1, limit)
         let digest = SHA256.hash(data: Data(clientID.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         path = directory + "/requests-\(digest).log"
@@ -60,7 +63,8 @@ public final class RequestLedger: Sendable {
     /// Requests sent in the rolling hour ending now.
     public func usage() -> Usage {
         let times = state.withLock { recent(&$0) }
-        return Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
+        return Usage(
+            used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
     }
 
     /// Requests of the budget only `spend(mayUseReserve: true)` may use (1% of the limit, at
@@ -73,9 +77,11 @@ public final class RequestLedger: Sendable {
     public func spend(mayUseReserve: Bool = false) throws(APIError) {
         try state.withLock { state throws(APIError) in
             let times = recent(&state)
-            let usage = Usage(used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
+            let usage = Usage(
+                used: times.count, limit: limit, nextFreeAt: times.min().map { Date(timeIntervalSince1970: $0 + 3600) })
             guard usage.remaining > (mayUseReserve ? 0 : firstPageReserve) else {
-                throw .budgetSpent(used: usage.used, limit: usage.limit, freesAt: usage.nextFreeAt ?? now().addingTimeInterval(3600))
+                throw .budgetSpent(
+                    used: usage.used, limit: usage.limit, freesAt: usage.nextFreeAt ?? now().addingTimeInterval(3600))
             }
             append(now())
         }
@@ -138,7 +144,11 @@ public final class RequestLedger: Sendable {
 
     /// `1764412345.678`: digits, optionally a fraction (what `append` writes).
     static func seconds(_ line: ArraySlice<UInt8>) -> Double? {
-        var whole = 0.0, fraction = 0.0, scale = 1.0, digits = 0, inFraction = false
+        var whole = 0.0
+        var fraction = 0.0
+        var scale = 1.0
+        var digits = 0
+        var inFraction = false
         for byte in line {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -170,7 +180,10 @@ public final class RequestLedger: Sendable {
     private func compact(_ times: [Double]) -> Bool {
         let temporary = path + ".\(getpid()).tmp"
         let text = times.map(RequestLedger.line).joined()
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return false }
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else { return false }
         if rename(temporary, path) != 0 {
             unlink(temporary)
             return false

@@ -34,7 +34,8 @@ public struct RetryingTransport: HTTPTransport {
         maxDelay: Duration = .seconds(8),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         jitter: @escaping @Sendable (Duration) -> Duration = { ceiling in
-            .milliseconds(Int64.random(in: ceiling.milliseconds / 2...max(ceiling.milliseconds / 2, ceiling.milliseconds)))
+            .milliseconds(
+                Int64.random(in: ceiling.milliseconds / 2...max(ceiling.milliseconds / 2, ceiling.milliseconds)))
         },
         onRetry: @escaping @Sendable (RetryNotice) -> Void = { _ in }
     ) {
@@ -66,12 +67,15 @@ public struct RetryingTransport: HTTPTransport {
             case .failure(let error):
                 let kind = (error as? TransportError)?.kind
                 // bbtui's own refusals (the hour's request budget is spent) are final.
-                retryable = !(error is CancellationError) && !(error is APIError) && kind != .insecureURL && kind != .responseTooLarge
+                retryable =
+                    !(error is CancellationError) && !(error is APIError) && kind != .insecureURL
+                    && kind != .responseTooLarge
             }
             // A request that ran into its whole deadline is tried once more at most: a server that
             // does not answer in 30 s rarely answers in the next 30.
             let timedOut = (try? outcome.get()) == nil && ((outcome.failureValue as? TransportError)?.kind == .timedOut)
-            guard isIdempotent, retryable, attempt < (timedOut ? min(2, maxAttempts) : maxAttempts), !Task.isCancelled else { return try outcome.get() }
+            guard isIdempotent, retryable, attempt < (timedOut ? min(2, maxAttempts) : maxAttempts), !Task.isCancelled
+            else { return try outcome.get() }
             let ceiling = min(maxDelay, initialDelay * Int(1 << min(attempt - 1, 16)))
             let delay = jitter(ceiling)
             onRetry(RetryNotice(attempt: attempt, delay: delay, status: status))

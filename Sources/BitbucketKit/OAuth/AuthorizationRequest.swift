@@ -19,7 +19,8 @@ public struct AuthorizationRequest: Sendable, Equatable {
     }
 
     /// Makes a request with given values (tests).
-    public static func make(configuration: OAuthConfiguration, state: String, verifier: String) -> AuthorizationRequest {
+    public static func make(configuration: OAuthConfiguration, state: String, verifier: String) -> AuthorizationRequest
+    {
         let challenge = pkceChallenge(for: verifier)
         var components = URLComponents(url: configuration.authorizeURL, resolvingAgainstBaseURL: false)!
         var items = components.queryItems ?? []
@@ -31,8 +32,12 @@ public struct AuthorizationRequest: Sendable, Equatable {
         }
         items.append(URLQueryItem(name: "code_challenge", value: challenge))
         items.append(URLQueryItem(name: "code_challenge_method", value: "S256"))
-        components.percentEncodedQuery = items.map { FormEncoder.encode($0.name) + "=" + FormEncoder.encode($0.value ?? "") }.joined(separator: "&")
-        return AuthorizationRequest(state: state, codeVerifier: verifier, codeChallenge: challenge, redirectURI: configuration.redirectURI, url: components.url!)
+        components.percentEncodedQuery = items.map {
+            FormEncoder.encode($0.name) + "=" + FormEncoder.encode($0.value ?? "")
+        }.joined(separator: "&")
+        return AuthorizationRequest(
+            state: state, codeVerifier: verifier, codeChallenge: challenge, redirectURI: configuration.redirectURI,
+            url: components.url!)
     }
 
     /// base64url(SHA-256(verifier)), RFC 7636.
@@ -48,13 +53,15 @@ public struct AuthorizationRequest: Sendable, Equatable {
     }
 
     static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 }
 
 /// `application/x-www-form-urlencoded` encoding (RFC 3986 unreserved characters kept).
 enum FormEncoder {
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text

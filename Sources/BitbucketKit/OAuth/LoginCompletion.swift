@@ -21,10 +21,16 @@ public enum LoginCompletion {
         store: TokenStore,
         now: @escaping @Sendable () -> Date = Date.init
     ) async throws -> Result {
-        let token = try await TokenClient(configuration: configuration, transport: transport, now: now).exchange(code: code, for: request)
-        let probe = BitbucketClient(transport: AuthorizedTransport(base: transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL), apiURL: configuration.apiURL)
+        let token = try await TokenClient(configuration: configuration, transport: transport, now: now).exchange(
+            code: code, for: request)
+        let probe = BitbucketClient(
+            transport: AuthorizedTransport(
+                base: transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL),
+            apiURL: configuration.apiURL)
         let user = try await probe.currentUser()
-        let account = StoredAccount(id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration, token: token)
+        let account = StoredAccount(
+            id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration,
+            token: token)
         try store.save(account)
         return Result(account: account, user: user)
     }

@@ -23,9 +23,11 @@ public final class LoopbackRedirectListener: Sendable {
         public var description: String {
             switch self {
             case .notLoopback(let uri):
-                return "The redirect URI \(uri) is not a loopback http address, so bbtui cannot receive the browser's redirect itself."
+                return
+                    "The redirect URI \(uri) is not a loopback http address, so bbtui cannot receive the browser's redirect itself."
             case .portInUse(let port):
-                return "Port \(port) is in use (another bbtui login, or an ssh -L forward?), so the browser's redirect cannot be taken automatically."
+                return
+                    "Port \(port) is in use (another bbtui login, or an ssh -L forward?), so the browser's redirect cannot be taken automatically."
             case .failed(let reason):
                 return "The redirect listener could not start (\(reason))."
             }
@@ -45,8 +47,12 @@ public final class LoopbackRedirectListener: Sendable {
 
     /// Binds `127.0.0.1` on the redirect URI's port (0 in tests picks a free one) and takes only
     /// redirects that carry `expectedState`.
-    public static func start(redirectURI: URL, expectedState: String, portOverride: Int? = nil) async throws(ListenerError) -> LoopbackRedirectListener {
-        guard redirectURI.scheme == "http", redirectURI.isLoopback else { throw .notLoopback(redirectURI.absoluteString) }
+    public static func start(
+        redirectURI: URL, expectedState: String, portOverride: Int? = nil
+    ) async throws(ListenerError) -> LoopbackRedirectListener {
+        guard redirectURI.scheme == "http", redirectURI.isLoopback else {
+            throw .notLoopback(redirectURI.absoluteString)
+        }
         let requestedPort = portOverride ?? redirectURI.port ?? 80
         let path = redirectURI.path.isEmpty ? "/" : redirectURI.path
         let inbox = Inbox()
@@ -54,13 +60,17 @@ public final class LoopbackRedirectListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(RedirectHandler(callbackPath: path, expectedState: expectedState, inbox: inbox))
+                    channel.pipeline.addHandler(
+                        RedirectHandler(callbackPath: path, expectedState: expectedState, inbox: inbox))
                 }
             }
         do {
             let host = redirectURI.host == "localhost" ? "127.0.0.1" : (redirectURI.host ?? "127.0.0.1")
-            let channel = try await bootstrap.bind(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: requestedPort).get()
-            return LoopbackRedirectListener(port: channel.localAddress?.port ?? requestedPort, channel: channel, inbox: inbox)
+            let channel = try await bootstrap.bind(
+                host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: requestedPort
+            ).get()
+            return LoopbackRedirectListener(
+                port: channel.localAddress?.port ?? requestedPort, channel: channel, inbox: inbox)
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw .portInUse(requestedPort)
         } catch let error as IOError {
@@ -142,7 +152,8 @@ public final class LoopbackRedirectListener: Sendable {
             }
             eventLoop.scheduleTask(in: timeout) { [self] in
                 let isWaiting = state.withLock { state -> Bool in
-                    guard let index = state.pages[code]?.firstIndex(where: { $0.futureResult === promise.futureResult }) else { return false }
+                    guard let index = state.pages[code]?.firstIndex(where: { $0.futureResult === promise.futureResult })
+                    else { return false }
                     state.pages[code]?.remove(at: index)
                     return true
                 }
@@ -185,7 +196,8 @@ public final class LoopbackRedirectListener: Sendable {
         }
 
         func cancel() {
-            let (waiter, pages) = state.withLock { state -> (CheckedContinuation<String, any Error>?, [EventLoopPromise<Outcome?>]) in
+            let (waiter, pages) = state.withLock {
+                state -> (CheckedContinuation<String, any Error>?, [EventLoopPromise<Outcome?>]) in
                 state.cancelled = true
                 defer {
                     state.waiter = nil
@@ -221,16 +233,26 @@ private final class RedirectHandler: ChannelInboundHandler, Sendable {
         let query = parts.count > 1 ? String(parts[1]) : ""
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let version = head.version
-        switch RedirectVerdict.judge(path: path, query: query, callbackPath: callbackPath, expectedState: expectedState) {
+        switch RedirectVerdict.judge(path: path, query: query, callbackPath: callbackPath, expectedState: expectedState)
+        {
         case .ignored(let status, let title, let message):
-            Self.respond(bound.value, version: version, status: status, page: RedirectPage.html(title: title, message: message))
+            Self.respond(
+                bound.value, version: version, status: status, page: RedirectPage.html(title: title, message: message))
         case .refused(let error, let description):
             inbox.deliver(query, code: nil)
-            let message = error == "access_denied" ? "Access was not granted in the browser." : "Bitbucket answered \(error)\(description.map { ": \($0)" } ?? "")."
-            Self.respond(bound.value, version: version, status: 200, page: RedirectPage.html(title: "Not logged in", message: message, next: "bbtui is still waiting: approve the URL shown in the terminal to log in."))
+            let message =
+                error == "access_denied"
+                ? "Access was not granted in the browser."
+                : "Bitbucket answered \(error)\(description.map { ": \($0)" } ?? "")."
+            Self.respond(
+                bound.value, version: version, status: 200,
+                page: RedirectPage.html(
+                    title: "Not logged in", message: message,
+                    next: "bbtui is still waiting: approve the URL shown in the terminal to log in."))
         case .code(let code):
             inbox.deliver(query, code: code)
-            inbox.outcome(for: code, on: context.eventLoop, timeout: LoopbackRedirectListener.pageTimeout).whenSuccess { outcome in
+            inbox.outcome(for: code, on: context.eventLoop, timeout: LoopbackRedirectListener.pageTimeout).whenSuccess {
+                outcome in
                 let page = RedirectPage.outcome(outcome)
                 Self.respond(bound.value, version: version, status: page.status, page: page.html)
             }
@@ -243,9 +265,15 @@ private final class RedirectHandler: ChannelInboundHandler, Sendable {
         headers.add(name: "Content-Length", value: String(page.utf8.count))
         headers.add(name: "Cache-Control", value: "no-store")
         headers.add(name: "Connection", value: "close")
-        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+        context.write(
+            NIOAny(
+                HTTPServerResponsePart.head(
+                    HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+                )), promise: nil)
         context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: page)))), promise: nil)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
+            bound.value.close(promise: nil)
+        }
     }
 }

@@ -21,7 +21,10 @@ public struct OAuthConfiguration: Sendable, Equatable, Codable {
     public static let defaultRedirectURI = URL(string: "http://127.0.0.1:8976/callback")!
 
     /// Creates a configuration; `validate()` checks it.
-    public init(clientID: String, clientSecret: String, authorizeURL: URL = bitbucketAuthorizeURL, tokenURL: URL = bitbucketTokenURL, apiURL: URL = bitbucketAPIURL, redirectURI: URL? = nil) {
+    public init(
+        clientID: String, clientSecret: String, authorizeURL: URL = bitbucketAuthorizeURL,
+        tokenURL: URL = bitbucketTokenURL, apiURL: URL = bitbucketAPIURL, redirectURI: URL? = nil
+    ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.authorizeURL = authorizeURL
@@ -34,7 +37,9 @@ public struct OAuthConfiguration: Sendable, Equatable, Codable {
     public func validate() throws(ConfigurationError) {
         if clientID.isEmpty { throw .missing("BITBUCKET_CLIENT_ID", "the consumer's Key") }
         if clientSecret.isEmpty { throw .missing("BITBUCKET_CLIENT_SECRET", "the consumer's Secret") }
-        for (name, url) in [("BBTUI_AUTHORIZE_URL", authorizeURL), ("BBTUI_TOKEN_URL", tokenURL), ("BBTUI_API_URL", apiURL)] {
+        for (name, url) in [
+            ("BBTUI_AUTHORIZE_URL", authorizeURL), ("BBTUI_TOKEN_URL", tokenURL), ("BBTUI_API_URL", apiURL),
+        ] {
             guard url.isSecureForCredentials else { throw .insecure(name, url.absoluteString) }
         }
     }
@@ -57,9 +62,11 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missing(let key, let what):
-            return "\(key) is not set: it is \(what). Create an OAuth consumer in Bitbucket (Workspace settings → OAuth consumers → Add consumer), then set \(key) in the environment or in the config file. Or try `bbtui demo` first."
+            return
+                "\(key) is not set: it is \(what). Create an OAuth consumer in Bitbucket (Workspace settings → OAuth consumers → Add consumer), then set \(key) in the environment or in the config file. Or try `bbtui demo` first."
         case .insecure(let key, let url):
-            return "\(key)=\(url) uses plain http to a non-loopback host. bbtui only sends credentials over https (http is allowed to 127.0.0.1 and localhost only)."
+            return
+                "\(key)=\(url) uses plain http to a non-loopback host. bbtui only sends credentials over https (http is allowed to 127.0.0.1 and localhost only)."
         case .invalidURL(let key, let value):
             return "\(key)=\(value) is not a valid URL."
         case .unreadableFile(let path, let reason):
@@ -67,9 +74,11 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .invalidValue(let key, let value, let expected):
             return "\(key)=\(value) is not valid: it takes \(expected)."
         case .exposedSecret(let path, let mode, let fix):
-            return "The config file \(path) holds BITBUCKET_CLIENT_SECRET and has permissions \(mode): other users could read the secret. bbtui refuses to use it. Fix with: \(fix)"
+            return
+                "The config file \(path) holds BITBUCKET_CLIENT_SECRET and has permissions \(mode): other users could read the secret. bbtui refuses to use it. Fix with: \(fix)"
         case .endpointConflict(let key, let value, let account, let stored):
-            return "\(key) is \(value), but the account \(account) logged in against \(stored), and its tokens are only ever sent there. Unset \(key) to use this account, or run `bbtui login` with it set to add an account on that server."
+            return
+                "\(key) is \(value), but the account \(account) logged in against \(stored), and its tokens are only ever sent there. Unset \(key) to use this account, or run `bbtui login` with it set to add an account on that server."
         }
     }
 }

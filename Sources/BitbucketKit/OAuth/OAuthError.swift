@@ -22,15 +22,19 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidGrant(let detail):
-            return "Bitbucket did not accept the refresh token (\(detail)): it was revoked, unused for three months, or already replaced. Log in again."
+            return
+                "Bitbucket did not accept the refresh token (\(detail)): it was revoked, unused for three months, or already replaced. Log in again."
         case .codeRejected(let detail):
-            return "Bitbucket did not accept the code (\(detail)): codes expire about a minute after approval and work once."
+            return
+                "Bitbucket did not accept the code (\(detail)): codes expire about a minute after approval and work once."
         case .clientMisconfigured(let detail):
-            return "The OAuth consumer was refused (\(detail)). Check BITBUCKET_CLIENT_ID (the consumer's Key), BITBUCKET_CLIENT_SECRET (its Secret), and that its callback URL matches BBTUI_REDIRECT_URI."
+            return
+                "The OAuth consumer was refused (\(detail)). Check BITBUCKET_CLIENT_ID (the consumer's Key), BITBUCKET_CLIENT_SECRET (its Secret), and that its callback URL matches BBTUI_REDIRECT_URI."
         case .accessDenied:
             return "Access was denied in the browser. To log in, open the URL again and choose Grant access."
         case .malformedResponse(let detail):
-            return "The token endpoint answered with something that is not a token (\(detail)). Check BBTUI_TOKEN_URL; a proxy may be in the way."
+            return
+                "The token endpoint answered with something that is not a token (\(detail)). Check BBTUI_TOKEN_URL; a proxy may be in the way."
         case .server(let status, let detail):
             return "The token endpoint failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
         case .network(let error):

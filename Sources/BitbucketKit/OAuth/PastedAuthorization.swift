@@ -19,17 +19,22 @@ public enum PastedAuthorization {
             case .empty:
                 return "Paste the code, or the whole address your browser was sent to (it contains ?code=…)."
             case .stateMismatch:
-                return "That redirect belongs to a different login attempt (its state does not match the URL above). Approve the URL above, then paste the address the browser lands on."
+                return
+                    "That redirect belongs to a different login attempt (its state does not match the URL above). Approve the URL above, then paste the address the browser lands on."
             case .denied:
                 return "Access was denied in the browser. To log in, open the URL again and choose Grant access."
             case .providerError(let code, let description):
-                return "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? "") instead of a code. Check the OAuth consumer's settings (its callback URL and permissions)."
+                return
+                    "Bitbucket answered \(code)\(description.map { ": \($0)" } ?? "") instead of a code. Check the OAuth consumer's settings (its callback URL and permissions)."
             case .missingCode:
-                return "That address has no code in it. After approving the URL above, copy the whole address of the page the browser lands on (…/callback?code=…)."
+                return
+                    "That address has no code in it. After approving the URL above, copy the whole address of the page the browser lands on (…/callback?code=…)."
             case .truncated(let length):
-                return "That code looks cut off: it has \(length) characters, and Bitbucket's have about 18. Copy the whole address of the page the browser landed on again (…/callback?code=…)."
+                return
+                    "That code looks cut off: it has \(length) characters, and Bitbucket's have about 18. Copy the whole address of the page the browser landed on again (…/callback?code=…)."
             case .unrecognized:
-                return "That does not look like a code or a redirect URL. A code is letters and digits (about 18); a redirect URL contains ?code=…."
+                return
+                    "That does not look like a code or a redirect URL. A code is letters and digits (about 18); a redirect URL contains ?code=…."
             }
         }
     }
@@ -44,14 +49,19 @@ public enum PastedAuthorization {
     public static func code(from text: String, expectedState: String) -> Result<String, Problem> {
         guard text.count <= maxLength else { return .failure(.unrecognized) }
         // A wrapped copy brings line breaks, indentation and quotes: none belong to a code or URL.
-        let cleaned = String(text.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) && !"\"'<>`".unicodeScalars.contains($0) })
+        let cleaned = String(
+            text.unicodeScalars.filter {
+                !CharacterSet.whitespacesAndNewlines.contains($0) && !"\"'<>`".unicodeScalars.contains($0)
+            })
         guard !cleaned.isEmpty else { return .failure(.empty) }
 
         if let query = queryString(in: cleaned) {
             let items = Dictionary(FormDecoder.decode(query), uniquingKeysWith: { first, _ in first })
             if let state = items["state"], state != expectedState { return .failure(.stateMismatch) }
             if let error = items["error"] {
-                return .failure(error == "access_denied" ? .denied(items["error_description"]) : .providerError(error, items["error_description"]))
+                return .failure(
+                    error == "access_denied"
+                        ? .denied(items["error_description"]) : .providerError(error, items["error_description"]))
             }
             guard let code = items["code"], !code.isEmpty else { return .failure(.missingCode) }
             return check(code)
@@ -84,7 +94,8 @@ public enum PastedAuthorization {
     }
 
     static func isCodeScalar(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "-_.~".unicodeScalars.contains(scalar)
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+            || "-_.~".unicodeScalars.contains(scalar)
     }
 }
 

@@ -20,26 +20,41 @@ enum RedirectVerdict: Equatable {
     /// Judges a request line's path and query against the callback path and the attempt's state.
     static func judge(path: String, query: String, callbackPath: String, expectedState: String) -> RedirectVerdict {
         guard path == callbackPath else {
-            return .ignored(status: 404, title: "Nothing here", message: "bbtui is waiting for the Bitbucket redirect on \(callbackPath), not on this address.")
+            return .ignored(
+                status: 404, title: "Nothing here",
+                message: "bbtui is waiting for the Bitbucket redirect on \(callbackPath), not on this address.")
         }
         let items = Dictionary(FormDecoder.decode(query), uniquingKeysWith: { first, _ in first })
         guard let state = items["state"], !state.isEmpty else {
-            return .ignored(status: 400, title: "Ignored: no state", message: "This address carries no state, so it cannot be the answer to the login bbtui started. It was ignored; bbtui is still waiting. Approve the URL shown in the terminal.")
+            return .ignored(
+                status: 400, title: "Ignored: no state",
+                message:
+                    "This address carries no state, so it cannot be the answer to the login bbtui started. It was ignored; bbtui is still waiting. Approve the URL shown in the terminal."
+            )
         }
         guard constantTimeEquals(state, expectedState) else {
-            return .ignored(status: 400, title: "Ignored: a different login", message: "This redirect belongs to a different login attempt (its state does not match the URL shown in the terminal now). It was ignored; bbtui is still waiting. Approve the URL shown in the terminal.")
+            return .ignored(
+                status: 400, title: "Ignored: a different login",
+                message:
+                    "This redirect belongs to a different login attempt (its state does not match the URL shown in the terminal now). It was ignored; bbtui is still waiting. Approve the URL shown in the terminal."
+            )
         }
         if let error = items["error"] {
             return .refused(error: error, description: items["error_description"])
         }
         guard let code = items["code"], PastedAuthorization.isPlausibleCode(code) else {
-            return .ignored(status: 400, title: "Ignored: no code", message: "This address has no authorization code in it. It was ignored; bbtui is still waiting. Approve the URL shown in the terminal.")
+            return .ignored(
+                status: 400, title: "Ignored: no code",
+                message:
+                    "This address has no authorization code in it. It was ignored; bbtui is still waiting. Approve the URL shown in the terminal."
+            )
         }
         return .code(code)
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -65,7 +80,9 @@ enum RedirectPage {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                    || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+                {
                     out += "&#\(scalar.value);"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -78,11 +95,27 @@ enum RedirectPage {
     static func outcome(_ outcome: RedirectOutcome?) -> (status: Int, html: String) {
         switch outcome {
         case .loggedIn(let name)?:
-            return (200, html(title: "Logged in", message: "bbtui is logged in as \(name).", next: "You can close this tab and go back to the terminal."))
+            return (
+                200,
+                html(
+                    title: "Logged in", message: "bbtui is logged in as \(name).",
+                    next: "You can close this tab and go back to the terminal.")
+            )
         case .failed(let message)?:
-            return (200, html(title: "The login did not finish", message: message, next: "Go back to the terminal: it says what to do next."))
+            return (
+                200,
+                html(
+                    title: "The login did not finish", message: message,
+                    next: "Go back to the terminal: it says what to do next.")
+            )
         case nil:
-            return (200, html(title: "Code received", message: "bbtui received the code but has not finished logging in yet (or stopped waiting).", next: "Go back to the terminal to see whether the login finished."))
+            return (
+                200,
+                html(
+                    title: "Code received",
+                    message: "bbtui received the code but has not finished logging in yet (or stopped waiting).",
+                    next: "Go back to the terminal to see whether the login finished.")
+            )
         }
     }
 }

@@ -17,7 +17,10 @@ public actor RefreshingTokenSource: TokenSource {
     private var inFlight: Task<Token, any Error>?
 
     /// Creates a source for a stored account.
-    public init(account: StoredAccount, store: TokenStore, client: TokenClient, leeway: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        account: StoredAccount, store: TokenStore, client: TokenClient, leeway: TimeInterval = 60,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         accountID = account.id
         current = account.token
         self.store = store

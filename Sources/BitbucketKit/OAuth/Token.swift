@@ -11,7 +11,9 @@ public struct Token: Sendable, Equatable, Codable {
     public var tokenType: String
 
     /// Creates a token.
-    public init(accessToken: String, refreshToken: String?, expiresAt: Date, scopes: [String], tokenType: String = "bearer") {
+    public init(
+        accessToken: String, refreshToken: String?, expiresAt: Date, scopes: [String], tokenType: String = "bearer"
+    ) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.expiresAt = expiresAt
@@ -71,6 +73,8 @@ struct TokenResponse: Decodable {
     func token(now: Date) -> Token {
         let list = (scope ?? scopes ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         // Without expires_in, assume Bitbucket's observed two hours.
-        return Token(accessToken: accessToken, refreshToken: refreshToken, expiresAt: now.addingTimeInterval(expiresIn ?? 7200), scopes: list, tokenType: tokenType?.lowercased() ?? "bearer")
+        return Token(
+            accessToken: accessToken, refreshToken: refreshToken, expiresAt: now.addingTimeInterval(expiresIn ?? 7200),
+            scopes: list, tokenType: tokenType?.lowercased() ?? "bearer")
     }
 }

@@ -11,7 +11,9 @@ public struct TokenClient: Sendable {
     private let now: @Sendable () -> Date
 
     /// Creates a client.
-    public init(configuration: OAuthConfiguration, transport: any HTTPTransport, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: OAuthConfiguration, transport: any HTTPTransport, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.now = now
@@ -39,7 +41,10 @@ public struct TokenClient: Sendable {
         let request = HTTPRequest(
             method: "POST",
             url: configuration.tokenURL,
-            headers: [("Authorization", "Basic \(credentials)"), ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            headers: [
+                ("Authorization", "Basic \(credentials)"), ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Accept", "application/json"),
+            ],
             body: FormEncoder.body(form)
         )
         let response: HTTPResponse

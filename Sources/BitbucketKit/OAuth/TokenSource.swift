@@ -15,5 +15,7 @@ public struct StaticTokenSource: TokenSource {
     /// Creates a source.
     public init(_ value: Token) { self.value = value }
     public func token() async throws -> Token { value }
-    public func refresh(rejecting token: Token) async throws -> Token { throw OAuthError.loginRequired("The access token was rejected.") }
+    public func refresh(rejecting token: Token) async throws -> Token {
+        throw OAuthError.loginRequired("The access token was rejected.")
+    }
 }

@@ -31,7 +31,9 @@ public enum LocalKeys {
         var found = Found()
         if let home, !home.isEmpty {
             let directory = home + "/.ssh"
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".pub") }.sorted()
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+                $0.hasSuffix(".pub")
+            }.sorted()
             for name in names {
                 let path = directory + "/" + name
                 guard let data = FileManager.default.contents(atPath: path), data.count <= 64 << 10 else {
@@ -39,7 +41,9 @@ public enum LocalKeys {
                     continue
                 }
                 for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
-                    if let key = SSHPublicKey(line: String(line)) { found.keys.append(LocalKey(key: key, source: "~/.ssh/\(name)")) }
+                    if let key = SSHPublicKey(line: String(line)) {
+                        found.keys.append(LocalKey(key: key, source: "~/.ssh/\(name)"))
+                    }
                 }
             }
         }
@@ -59,22 +63,31 @@ public enum LocalKeys {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return .failure(Note(text: "ssh-agent: no socket (\(String(cString: strerror(errno))))")) }
         defer { close(fd) }
-        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        var limit = timeval(
+            tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(Note(text: "ssh-agent: SSH_AUTH_SOCK is too long")) }
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            return .failure(Note(text: "ssh-agent: SSH_AUTH_SOCK is too long"))
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (index, byte) in pathBytes.enumerated() { raw[index] = byte }
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
-        guard connected == 0 else { return .failure(Note(text: "ssh-agent is not reachable at SSH_AUTH_SOCK (\(String(cString: strerror(errno))))")) }
+        guard connected == 0 else {
+            return .failure(
+                Note(text: "ssh-agent is not reachable at SSH_AUTH_SOCK (\(String(cString: strerror(errno))))"))
+        }
         let request: [UInt8] = [0, 0, 0, 1, 11]
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count
+        else {
             return .failure(Note(text: "ssh-agent did not take the request"))
         }
         func read(_ count: Int) -> [UInt8]? {
@@ -89,13 +102,21 @@ public enum LocalKeys {
         }
         guard let header = read(4) else { return .failure(Note(text: "ssh-agent did not answer")) }
         let length = Int(header.reduce(0) { $0 << 8 | UInt32($1) })
-        guard length > 0, length <= 1 << 20, let body = read(length) else { return .failure(Note(text: "ssh-agent gave an answer bbtui cannot read")) }
+        guard length > 0, length <= 1 << 20, let body = read(length) else {
+            return .failure(Note(text: "ssh-agent gave an answer bbtui cannot read"))
+        }
         var reader = SSHWireReader(body)
-        guard reader.byte() == 12, let count = reader.uint32(), count <= 10_000 else { return .failure(Note(text: "ssh-agent refused to list its keys")) }
+        guard reader.byte() == 12, let count = reader.uint32(), count <= 10_000 else {
+            return .failure(Note(text: "ssh-agent refused to list its keys"))
+        }
         var keys: [SSHPublicKey] = []
         for _ in 0..<count {
-            guard let blob = reader.string(), let comment = reader.string() else { return .failure(Note(text: "ssh-agent gave an answer bbtui cannot read")) }
-            if let key = SSHPublicKey(blob: blob, comment: String(decoding: comment, as: UTF8.self)) { keys.append(key) }
+            guard let blob = reader.string(), let comment = reader.string() else {
+                return .failure(Note(text: "ssh-agent gave an answer bbtui cannot read"))
+            }
+            if let key = SSHPublicKey(blob: blob, comment: String(decoding: comment, as: UTF8.self)) {
+                keys.append(key)
+            }
         }
         return .success(keys)
     }

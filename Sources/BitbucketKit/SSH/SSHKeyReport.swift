@@ -11,7 +11,10 @@ public struct SSHKey: Sendable, Equatable, Codable {
     public var lastUsed: Date?
     public var expiresOn: Date?
 
-    public init(uuid: String, key: String, label: String = "", comment: String = "", createdOn: Date? = nil, lastUsed: Date? = nil, expiresOn: Date? = nil) {
+    public init(
+        uuid: String, key: String, label: String = "", comment: String = "", createdOn: Date? = nil,
+        lastUsed: Date? = nil, expiresOn: Date? = nil
+    ) {
         self.uuid = uuid
         self.key = key
         self.label = label
@@ -70,7 +73,8 @@ public struct SSHKeyReport: Sendable, Equatable, Codable {
             let isStale = key.lastUsed.map { $0 < yearAgo } ?? ((key.createdOn ?? now) < yearAgo)
             return Row(
                 key: key, typeName: parsed?.typeName, bits: parsed?.bits, fingerprint: fingerprint,
-                localSource: fingerprint.flatMap { sources[$0] }, isExpired: key.expiresOn.map { $0 <= now } ?? false, isStale: isStale
+                localSource: fingerprint.flatMap { sources[$0] }, isExpired: key.expiresOn.map { $0 <= now } ?? false,
+                isStale: isStale
             )
         }
     }

@@ -13,7 +13,8 @@ public struct SSHPublicKey: Sendable, Equatable, Hashable, Codable {
     /// Parses one `algorithm base64 [comment]` line; nil for anything else (or a blob whose own
     /// algorithm name disagrees with the line's, which `ssh-keygen` refuses too).
     public init?(line: String) {
-        let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count >= 2, let data = Data(base64Encoded: String(parts[1])) else { return nil }
         self.init(algorithm: String(parts[0]), blob: Array(data), comment: parts.count > 2 ? String(parts[2]) : "")
     }
@@ -59,7 +60,7 @@ public struct SSHPublicKey: Sendable, Equatable, Hashable, Codable {
         case "ssh-ed25519", "sk-ssh-ed25519@openssh.com":
             return 256
         case "ssh-rsa":
-            _ = reader.string()  // e
+            _ = reader.string() // e
             return reader.string().map(SSHWireReader.bitLength)
         case "ssh-dss":
             return reader.string().map(SSHWireReader.bitLength)

@@ -40,15 +40,16 @@ public final class CacheStore: Sendable {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE entry (
-                    account_id TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    body BLOB NOT NULL,
-                    fetched_at REAL NOT NULL,
-                    PRIMARY KEY (account_id, key)
-                )
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE entry (
+                        account_id TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        fetched_at REAL NOT NULL,
+                        PRIMARY KEY (account_id, key)
+                    )
+                    """)
         }
         try migrator.migrate(queue)
         return queue
@@ -58,7 +59,9 @@ public final class CacheStore: Sendable {
     public func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws {
         let body = try (value as? any CacheBlob).map { Data($0.cacheBytes()) } ?? JSONEncoder().encode(value)
         try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO entry (account_id, key, body, fetched_at) VALUES (?, ?, ?, ?)", arguments: [accountID, key, body, fetchedAt.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO entry (account_id, key, body, fetched_at) VALUES (?, ?, ?, ?)",
+                arguments: [accountID, key, body, fetchedAt.timeIntervalSince1970])
         }
         SecureFiles.tightenSideFiles(of: path)
     }
@@ -66,15 +69,21 @@ public final class CacheStore: Sendable {
     /// Marks a stored value as fetched again at `fetchedAt` (a refresh that found it unchanged).
     public func touch(key: String, accountID: String, fetchedAt: Date) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE entry SET fetched_at = ? WHERE account_id = ? AND key = ?", arguments: [fetchedAt.timeIntervalSince1970, accountID, key])
+            try db.execute(
+                sql: "UPDATE entry SET fetched_at = ? WHERE account_id = ? AND key = ?",
+                arguments: [fetchedAt.timeIntervalSince1970, accountID, key])
         }
     }
 
     /// Reads a value and when it was fetched; nil when absent or no longer decodable.
     public func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)? {
-        guard let row = try? database.read({ db in
-            try Row.fetchOne(db, sql: "SELECT body, fetched_at FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key])
-        }) else { return nil }
+        guard
+            let row = try? database.read({ db in
+                try Row.fetchOne(
+                    db, sql: "SELECT body, fetched_at FROM entry WHERE account_id = ? AND key = ?",
+                    arguments: [accountID, key])
+            })
+        else { return nil }
         let body: Data = row["body"]
         if let blob = T.self as? any CacheBlob.Type {
             guard let value = blob.init(cacheBytes: Array(body)) as? T else { return nil }
@@ -86,11 +95,14 @@ public final class CacheStore: Sendable {
 
     /// Forgets one stored value.
     public func remove(key: String, accountID: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key]) }
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key])
+        }
     }
 
     /// Forgets everything cached for an account.
     public func clear(accountID: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM entry WHERE account_id = ?", arguments: [accountID]) }
+        try database.write { db in try db.execute(sql: "DELETE FROM entry WHERE account_id = ?", arguments: [accountID])
+        }
     }
 }

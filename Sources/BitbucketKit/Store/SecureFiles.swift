@@ -10,7 +10,8 @@ enum SecureFiles {
             let parent = (path as NSString).deletingLastPathComponent
             if !parent.isEmpty, parent != path, stat(parent, &info) != 0 {
                 do {
-                    try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                    try FileManager.default.createDirectory(
+                        atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 } catch {
                     throw .writeFailed(path: parent, reason: error.localizedDescription)
                 }
@@ -22,7 +23,9 @@ enum SecureFiles {
             return
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .unusable(path: path, reason: "it is not a directory") }
-        guard info.st_uid == geteuid() else { throw .unusable(path: path, reason: "it belongs to another user (uid \(info.st_uid))") }
+        guard info.st_uid == geteuid() else {
+            throw .unusable(path: path, reason: "it belongs to another user (uid \(info.st_uid))")
+        }
         if info.st_mode & 0o077 != 0 {
             throw .insecurePermissions(path: path, mode: mode(info.st_mode), fix: "chmod 700 '\(path)'")
         }
@@ -38,8 +41,12 @@ enum SecureFiles {
             close(fd)
             return
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unusable(path: path, reason: "it is not a regular file") }
-        guard info.st_uid == geteuid() else { throw .unusable(path: path, reason: "it belongs to another user (uid \(info.st_uid))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw .unusable(path: path, reason: "it is not a regular file")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .unusable(path: path, reason: "it belongs to another user (uid \(info.st_uid))")
+        }
         if info.st_mode & 0o077 != 0 {
             throw .insecurePermissions(path: path, mode: mode(info.st_mode), fix: "chmod 600 '\(path)'")
         }

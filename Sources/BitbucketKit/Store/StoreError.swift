@@ -12,7 +12,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .insecurePermissions(let path, let mode, let fix):
-            return "\(path) has permissions \(mode): other users could read your tokens. bbtui refuses to use it. Fix with: \(fix)"
+            return
+                "\(path) has permissions \(mode): other users could read your tokens. bbtui refuses to use it. Fix with: \(fix)"
         case .unusable(let path, let reason):
             return "\(path) cannot be used: \(reason)."
         case .writeFailed(let path, let reason):
@@ -25,11 +26,15 @@ extension StoreError {
     /// The one next step that fits the cause, when there is one.
     static func hint(for reason: String) -> String {
         let lowered = reason.lowercased()
-        if lowered.contains("no space") || lowered.contains("disk full") || lowered.contains("full") && lowered.contains("database") {
+        if lowered.contains("no space") || lowered.contains("disk full")
+            || lowered.contains("full") && lowered.contains("database")
+        {
             return " Free some space on that file system."
         }
         if lowered.contains("read-only") || lowered.contains("readonly") { return " The file system is read-only." }
-        if lowered.contains("permission") || lowered.contains("not permitted") { return " Check the ownership and permissions of that path." }
+        if lowered.contains("permission") || lowered.contains("not permitted") {
+            return " Check the ownership and permissions of that path."
+        }
         return ""
     }
 
@@ -38,7 +43,11 @@ extension StoreError {
     static func openFailed(path: String, errno code: Int32) -> StoreError {
         switch code {
         case ELOOP:
-            return .unusable(path: path, reason: "it is a symbolic link, and bbtui does not follow links inside its store. Remove it (bbtui recreates it)")
+            return .unusable(
+                path: path,
+                reason:
+                    "it is a symbolic link, and bbtui does not follow links inside its store. Remove it (bbtui recreates it)"
+            )
         case EISDIR:
             return .unusable(path: path, reason: "it is a directory")
         default:

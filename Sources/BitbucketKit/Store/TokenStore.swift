@@ -14,7 +14,10 @@ public struct StoredAccount: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 
     /// Creates an account record.
-    public init(id: String, username: String, displayName: String, isActive: Bool = true, configuration: OAuthConfiguration, token: Token, updatedAt: Date = Date()) {
+    public init(
+        id: String, username: String, displayName: String, isActive: Bool = true, configuration: OAuthConfiguration,
+        token: Token, updatedAt: Date = Date()
+    ) {
         self.id = id
         self.username = username
         self.displayName = displayName
@@ -60,9 +63,13 @@ public final class TokenStore: Sendable {
             database = try TokenStore.open(path, journalMode: journalMode)
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
             let aside = path + ".corrupt-" + String(Int(Date().timeIntervalSince1970))
-            guard rename(path, aside) == 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard rename(path, aside) == 0 else {
+                throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+            }
             for suffix in ["-journal", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
-            notices.append("The credentials store \(path) was damaged; it was moved to \(aside) and a new one was created. Log in again.")
+            notices.append(
+                "The credentials store \(path) was damaged; it was moved to \(aside) and a new one was created. Log in again."
+            )
             try SecureFiles.prepareFile(path)
             database = try TokenStore.open(path, journalMode: journalMode)
         }
@@ -83,26 +90,27 @@ public final class TokenStore: Sendable {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE account (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    username TEXT NOT NULL,
-                    display_name TEXT NOT NULL,
-                    is_active INTEGER NOT NULL DEFAULT 0,
-                    client_id TEXT NOT NULL,
-                    client_secret TEXT NOT NULL,
-                    authorize_url TEXT NOT NULL,
-                    token_url TEXT NOT NULL,
-                    api_url TEXT NOT NULL,
-                    redirect_uri TEXT,
-                    access_token TEXT NOT NULL,
-                    refresh_token TEXT,
-                    expires_at REAL NOT NULL,
-                    scopes TEXT NOT NULL,
-                    token_type TEXT NOT NULL,
-                    updated_at REAL NOT NULL
-                )
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE account (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        username TEXT NOT NULL,
+                        display_name TEXT NOT NULL,
+                        is_active INTEGER NOT NULL DEFAULT 0,
+                        client_id TEXT NOT NULL,
+                        client_secret TEXT NOT NULL,
+                        authorize_url TEXT NOT NULL,
+                        token_url TEXT NOT NULL,
+                        api_url TEXT NOT NULL,
+                        redirect_uri TEXT,
+                        access_token TEXT NOT NULL,
+                        refresh_token TEXT,
+                        expires_at REAL NOT NULL,
+                        scopes TEXT NOT NULL,
+                        token_type TEXT NOT NULL,
+                        updated_at REAL NOT NULL
+                    )
+                    """)
         }
         try migrator.migrate(queue)
         return queue
@@ -142,15 +150,18 @@ public final class TokenStore: Sendable {
     public func save(_ account: StoredAccount) throws {
         try write { db in
             try db.execute(sql: "UPDATE account SET is_active = 0")
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO account (id, username, display_name, is_active, client_id, client_secret, authorize_url, token_url, api_url, redirect_uri, access_token, refresh_token, expires_at, scopes, token_type, updated_at)
-                VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO account (id, username, display_name, is_active, client_id, client_secret, authorize_url, token_url, api_url, redirect_uri, access_token, refresh_token, expires_at, scopes, token_type, updated_at)
+                    VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
                     account.id, account.username, account.displayName,
                     account.configuration.clientID, account.configuration.clientSecret,
                     account.configuration.authorizeURL.absoluteString, account.configuration.tokenURL.absoluteString,
                     account.configuration.apiURL.absoluteString, account.configuration.redirectURI?.absoluteString,
-                    account.token.accessToken, account.token.refreshToken, account.token.expiresAt.timeIntervalSince1970,
+                    account.token.accessToken, account.token.refreshToken,
+                    account.token.expiresAt.timeIntervalSince1970,
                     account.token.scopes.joined(separator: " "), account.token.tokenType, Date().timeIntervalSince1970,
                 ])
         }
@@ -159,10 +170,15 @@ public final class TokenStore: Sendable {
     /// Replaces an account's tokens, atomically.
     public func updateToken(_ token: Token, accountID: String) throws {
         try write { db in
-            try db.execute(sql: """
-                UPDATE account SET access_token = ?, refresh_token = ?, expires_at = ?, scopes = ?, token_type = ?, updated_at = ?
-                WHERE id = ?
-                """, arguments: [token.accessToken, token.refreshToken, token.expiresAt.timeIntervalSince1970, token.scopes.joined(separator: " "), token.tokenType, Date().timeIntervalSince1970, accountID])
+            try db.execute(
+                sql: """
+                    UPDATE account SET access_token = ?, refresh_token = ?, expires_at = ?, scopes = ?, token_type = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    token.accessToken, token.refreshToken, token.expiresAt.timeIntervalSince1970,
+                    token.scopes.joined(separator: " "), token.tokenType, Date().timeIntervalSince1970, accountID,
+                ])
         }
     }
 
@@ -170,7 +186,8 @@ public final class TokenStore: Sendable {
     @discardableResult
     public func activate(accountID: String) throws -> Bool {
         try write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [accountID]) == true else { return false }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [accountID]) == true
+            else { return false }
             try db.execute(sql: "UPDATE account SET is_active = (id = ?)", arguments: [accountID])
             return true
         }
@@ -181,7 +198,10 @@ public final class TokenStore: Sendable {
         try write { db in
             try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [accountID])
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM account WHERE is_active = 1") == 0 {
-                try db.execute(sql: "UPDATE account SET is_active = 1 WHERE id = (SELECT id FROM account ORDER BY username LIMIT 1)")
+                try db.execute(
+                    sql:
+                        "UPDATE account SET is_active = 1 WHERE id = (SELECT id FROM account ORDER BY username LIMIT 1)"
+                )
             }
         }
     }
@@ -196,8 +216,11 @@ public final class TokenStore: Sendable {
             let result = try database.write(body)
             SecureFiles.tightenSideFiles(of: paths.credentialsDatabase)
             return result
-        } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
-            throw StoreError.writeFailed(path: paths.credentialsDatabase, reason: error.message ?? "\(error.resultCode)")
+        } catch let error as DatabaseError
+            where [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
+        {
+            throw StoreError.writeFailed(
+                path: paths.credentialsDatabase, reason: error.message ?? "\(error.resultCode)")
         }
     }
 
@@ -215,7 +238,9 @@ public final class TokenStore: Sendable {
             expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
             scopes: scopes.split(separator: " ").map(String.init), tokenType: row["token_type"]
         )
-        return StoredAccount(id: row["id"], username: row["username"], displayName: row["display_name"], isActive: row["is_active"], configuration: configuration, token: token, updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+        return StoredAccount(
+            id: row["id"], username: row["username"], displayName: row["display_name"], isActive: row["is_active"],
+            configuration: configuration, token: token, updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
 
     // MARK: - Cross-process refresh lock
@@ -227,19 +252,25 @@ public final class TokenStore: Sendable {
     /// call (which a GRDB transaction closure cannot span), and the kernel drops it when a
     /// process dies, so a killed process never leaves it stuck. A waiter does not poll: it
     /// sleeps until the holder closes the file (inotify), then tries again.
-    public func withRefreshLock<T: Sendable>(timeout: Duration = .seconds(30), _ body: () async throws -> T) async throws -> T {
+    public func withRefreshLock<T: Sendable>(
+        timeout: Duration = .seconds(30), _ body: () async throws -> T
+    ) async throws -> T {
         let path = paths.lockFile
         let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw StoreError.openFailed(path: path, errno: errno) }
         defer { close(fd) }
         let acquired = await withCheckedContinuation { (continuation: CheckedContinuation<LockWait.Outcome, Never>) in
             // Waiting blocks in poll(): on a thread of its own, never on the cooperative pool.
-            let thread = Thread { continuation.resume(returning: LockWait.acquire(fd: fd, path: path, timeout: timeout)) }
+            let thread = Thread {
+                continuation.resume(returning: LockWait.acquire(fd: fd, path: path, timeout: timeout))
+            }
             thread.start()
         }
         switch acquired {
         case .acquired: break
-        case .timedOut: throw StoreError.unusable(path: path, reason: "another bbtui process has held the refresh lock for over \(timeout)")
+        case .timedOut:
+            throw StoreError.unusable(
+                path: path, reason: "another bbtui process has held the refresh lock for over \(timeout)")
         case .failed(let code): throw StoreError.openFailed(path: path, errno: code)
         }
         defer { flock(fd, LOCK_UN) }
@@ -263,7 +294,9 @@ enum LockWait {
         guard watch >= 0 else { return .failed(errno) }
         defer { close(watch) }
         // Watch first, then try: a holder that lets go in between is still seen.
-        guard inotify_add_watch(watch, path, UInt32(IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_DELETE_SELF | IN_ATTRIB)) >= 0 else { return .failed(errno) }
+        guard
+            inotify_add_watch(watch, path, UInt32(IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_DELETE_SELF | IN_ATTRIB)) >= 0
+        else { return .failed(errno) }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -273,7 +306,9 @@ enum LockWait {
             let remaining = deadline - clock.now
             guard remaining > .zero else { return .timedOut }
             var entry = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = Int32(
+                clamping: max(
+                    1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
             if poll(&entry, 1, milliseconds) > 0 { _ = read(watch, &buffer, buffer.count) }
         }
     }

@@ -32,9 +32,9 @@ public enum OSC52 {
     }
 }
 
-private extension String {
+extension String {
     /// Doubles every ESC, as tmux's passthrough envelope requires.
-    func replacingEscapes() -> String {
+    fileprivate func replacingEscapes() -> String {
         var out = ""
         for character in self {
             if character == "\u{1B}" { out += "\u{1B}\u{1B}" } else { out.append(character) }
@@ -63,10 +63,14 @@ public enum Base64 {
         let rest = bytes.count - index
         if rest == 1 {
             let n = UInt32(bytes[index]) << 16
-            out.append(contentsOf: [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")])
+            out.append(contentsOf: [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "="),
+            ])
         } else if rest == 2 {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out.append(contentsOf: [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")])
+            out.append(contentsOf: [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "="),
+            ])
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -65,14 +65,16 @@ public struct Screen: Sendable, Equatable {
     public private(set) var links: [Hyperlink] = []
 
     public static func == (lhs: Screen, rhs: Screen) -> Bool {
-        lhs.size == rhs.size && lhs.cells == rhs.cells && lhs.cursor == rhs.cursor && lhs.glyphs == rhs.glyphs && lhs.links == rhs.links
+        lhs.size == rhs.size && lhs.cells == rhs.cells && lhs.cursor == rhs.cursor && lhs.glyphs == rhs.glyphs
+            && lhs.links == rhs.links
     }
 
     /// Writes `text` (already sanitised) like `put(_:x:y:width:style:alignment:)` and marks the
     /// cells it took as a link to `url` — only when `url` is a plain http(s) URL of printable
     /// ASCII (`Hyperlink.safeURL`): a URL from the network never reaches the terminal otherwise.
     @discardableResult
-    public mutating func putLink(_ text: String, url: String?, x: Int, y: Int, width: Int, style: Style = .plain) -> Int {
+    public mutating func putLink(_ text: String, url: String?, x: Int, y: Int, width: Int, style: Style = .plain) -> Int
+    {
         let end = put(text, x: x, y: y, width: width, style: style)
         let start = max(0, x)
         if let url, let safe = Hyperlink.safeURL(url), end > start, y >= 0, y < size.height {
@@ -142,7 +144,9 @@ public struct Screen: Sendable, Equatable {
     /// The text must already be sanitised; this method only drops what has no width.
     /// - Returns: the column after the last cell written.
     @discardableResult
-    public mutating func put(_ text: some StringProtocol, x: Int, y: Int, style: Style = .plain, clip: Rect? = nil) -> Int {
+    public mutating func put(
+        _ text: some StringProtocol, x: Int, y: Int, style: Style = .plain, clip: Rect? = nil
+    ) -> Int {
         let area = (clip ?? bounds).intersection(bounds)
         guard y >= area.y, y < area.maxY else { return x }
         var column = x
@@ -150,7 +154,9 @@ public struct Screen: Sendable, Equatable {
             if column >= area.maxX { break }
             let width = DisplayWidth.of(character)
             if width == 0 {
-                if character.unicodeScalars.contains(where: { Sanitizer.placeholder(for: $0) != nil && $0 != "\t" }) { unsanitizedDrops += 1 }
+                if character.unicodeScalars.contains(where: { Sanitizer.placeholder(for: $0) != nil && $0 != "\t" }) {
+                    unsanitizedDrops += 1
+                }
                 continue
             }
             if column < area.x {
@@ -178,7 +184,9 @@ public struct Screen: Sendable, Equatable {
     /// Writes `text` into at most `width` cells, ending in an ellipsis when it does not fit.
     /// - Returns: the column after the last cell written.
     @discardableResult
-    public mutating func put(_ text: some StringProtocol, x: Int, y: Int, width: Int, style: Style = .plain, alignment: Alignment = .left) -> Int {
+    public mutating func put(
+        _ text: some StringProtocol, x: Int, y: Int, width: Int, style: Style = .plain, alignment: Alignment = .left
+    ) -> Int {
         guard width > 0 else { return x }
         let fitted = TextLayout.truncate(String(text), to: width, ellipsis: glyphs.ellipsis)
         let used = DisplayWidth.of(fitted)
@@ -198,7 +206,9 @@ public struct Screen: Sendable, Equatable {
         let index = y * size.width + x
         if cells[index].isContinuation, x > 0 {
             cells[index - 1].text = " "
-        } else if DisplayWidth.of(Character(cells[index].text.isEmpty ? " " : cells[index].text)) == 2, x + 1 < size.width {
+        } else if DisplayWidth.of(Character(cells[index].text.isEmpty ? " " : cells[index].text)) == 2,
+            x + 1 < size.width
+        {
             cells[index + 1].text = " "
         }
     }
@@ -228,7 +238,8 @@ public struct Hyperlink: Sendable, Hashable {
     /// 2,048 characters, every one printable ASCII (no space, no control, no ESC); else nil.
     public static func safeURL(_ url: String) -> String? {
         guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.utf8.count <= 2048,
-              url.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+            url.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
         return url
     }
 }

@@ -4,7 +4,8 @@
 /// more are out of scope on purpose (over SSH, 256-colour support is a guess).
 public enum Color: Int, Sendable, Hashable, CaseIterable {
     case `default` = -1
-    case black = 0, red, green, yellow, blue, magenta, cyan, white
+    case black = 0
+    case red, green, yellow, blue, magenta, cyan, white
     case brightBlack, brightRed, brightGreen, brightYellow, brightBlue, brightMagenta, brightCyan, brightWhite
 }
 

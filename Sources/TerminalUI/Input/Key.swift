@@ -42,7 +42,10 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
 public struct MouseEvent: Sendable, Hashable {
     /// What happened.
     public enum Kind: Sendable, Hashable {
-        case press(button: Int), release(button: Int), drag(button: Int), scrollUp, scrollDown
+        case press(button: Int)
+        case release(button: Int)
+        case drag(button: Int)
+        case scrollUp, scrollDown
     }
 
     public var kind: Kind

@@ -25,7 +25,9 @@ public enum TextLayout {
     }
 
     /// `text` padded with spaces (or truncated) to exactly `width` cells.
-    public static func pad(_ text: String, to width: Int, alignment: Alignment = .left, ellipsis: String = "…") -> String {
+    public static func pad(
+        _ text: String, to width: Int, alignment: Alignment = .left, ellipsis: String = "…"
+    ) -> String {
         let fitted = truncate(text, to: width, ellipsis: ellipsis)
         let gap = max(0, width - DisplayWidth.of(fitted))
         switch alignment {
@@ -65,7 +67,10 @@ public enum TextLayout {
                     lines.append(head)
                     wordText = String(wordText.dropFirst(head.count))
                     wordWidth = DisplayWidth.of(wordText)
-                    if head.isEmpty { wordText = ""; wordWidth = 0 }
+                    if head.isEmpty {
+                        wordText = ""
+                        wordWidth = 0
+                    }
                 }
                 line = wordText
                 lineWidth = wordWidth

@@ -81,7 +81,8 @@ public struct HelpOverlay: Sendable {
         guard !inner.isEmpty else { return }
         let first = min(max(0, scroll), max(0, content.count - inner.height))
         for (offset, line) in content.dropFirst(first).prefix(inner.height).enumerated() {
-            screen.put(line.text, x: inner.x, y: inner.y + offset, width: inner.width, style: line.isHeading ? .bold : .plain)
+            screen.put(
+                line.text, x: inner.x, y: inner.y + offset, width: inner.width, style: line.isHeading ? .bold : .plain)
         }
         // Say when there is more, above or below, on the frame itself.
         let below = content.count - first - inner.height

@@ -83,7 +83,9 @@ public struct StatusBar: Sendable {
             }
         }
         if trailingWidth > 0 {
-            screen.put(trailing, x: row.maxX - trailingWidth, y: row.y, width: trailingWidth - 1, style: .reverse, alignment: .right)
+            screen.put(
+                trailing, x: row.maxX - trailingWidth, y: row.y, width: trailingWidth - 1, style: .reverse,
+                alignment: .right)
         }
     }
 }

@@ -85,7 +85,10 @@ public struct Table: Sendable {
     public var selectedStyle: Style
 
     /// Creates a table.
-    public init(columns: [TableColumn], showsHeader: Bool = true, columnSpacing: Int = 1, headerStyle: Style = .bold, selectedStyle: Style = .reverse) {
+    public init(
+        columns: [TableColumn], showsHeader: Bool = true, columnSpacing: Int = 1, headerStyle: Style = .bold,
+        selectedStyle: Style = .reverse
+    ) {
         self.columns = columns
         self.showsHeader = showsHeader
         self.columnSpacing = columnSpacing
@@ -130,7 +133,8 @@ public struct Table: Sendable {
             drawRow(row(index), widths: widths, into: &screen, x: content.x, y: y, style: rowStyle)
         }
         if hasScrollbar {
-            drawScrollbar(into: &screen, x: area.maxX - 1, top: top, height: visible, count: count, offset: state.offset)
+            drawScrollbar(
+                into: &screen, x: area.maxX - 1, top: top, height: visible, count: count, offset: state.offset)
         }
     }
 
@@ -144,7 +148,8 @@ public struct Table: Sendable {
         var column = x
         for (index, width) in widths.enumerated() {
             if width > 0, index < cells.count {
-                screen.put(cells[index], x: column, y: y, width: width, style: style, alignment: columns[index].alignment)
+                screen.put(
+                    cells[index], x: column, y: y, width: width, style: style, alignment: columns[index].alignment)
             }
             column += width + columnSpacing
         }
@@ -157,7 +162,9 @@ public struct Table: Sendable {
         let position = (height - thumb) * min(offset, maxOffset) / maxOffset
         for y in 0..<height {
             let isThumb = y >= position && y < position + thumb
-            screen.put(isThumb ? screen.glyphs.scrollThumb : screen.glyphs.vertical, x: x, y: top + y, style: isThumb ? .plain : .dim)
+            screen.put(
+                isThumb ? screen.glyphs.scrollThumb : screen.glyphs.vertical, x: x, y: top + y,
+                style: isThumb ? .plain : .dim)
         }
     }
 }

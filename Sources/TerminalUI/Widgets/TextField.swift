@@ -188,7 +188,8 @@ public struct TextField: Sendable {
             screen.put(placeholder, x: row.x, y: row.y, width: row.width, style: style.adding(.dim))
         } else {
             let characters = Array(state.text)
-            screen.put(Sanitizer.sanitize(String(characters[state.scroll...])), x: row.x, y: row.y, style: style, clip: row)
+            screen.put(
+                Sanitizer.sanitize(String(characters[state.scroll...])), x: row.x, y: row.y, style: style, clip: row)
         }
         if isFocused {
             let characters = Array(state.text)
