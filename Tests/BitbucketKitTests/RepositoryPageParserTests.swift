@@ -92,6 +92,12 @@ import Testing
         #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "\u006eame": "n"}]}"#,
         #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "ünknown": 1}]}"#,
         #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {"slug": "ws", "uuid": 7}}]}"#,
+        // A workspace object without its required slug is refused by both readers, empty or not
+        // (the fuzz target found `{}` accepted by the parser alone).
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {"name": "W"}}]}"#,
+        #"{"values": [{"uuid": "{u}", "full_name": "ws/r", "workspace": {"slug": null}}]}"#,
+        #"{"size": 1, "page": 1, "pagelen": 100, "values": [{"type": "repository", "uuid": "{1}", "nam0e": "r", "slug":" r", "full_name": "w/r", "is_private": true, "size": 12, "updated_on": "2026-11-12T10:00:00.12340", "links": {"clone": [{"name": "ssh", "href":"t ig@b"}]}, "workspace": {}, "mainbranch": null}], "next": "https://page=2"}"#,
     ])
     func handWrittenPages(_ text: String) {
         agree(Array(text.utf8), "\(text)")

@@ -171,11 +171,10 @@ struct RepositoryPageParser {
                 }
             case "workspace":
                 try RepositoryPageParser.once(&seen2, 16)
-                var seen = false
+                if try parser.null() { break }
                 var hasSlug = false
                 var seen5: UInt32 = 0
-                try parser.optionalObject { parser, key throws(Failure) in
-                    seen = true
+                try parser.object { parser, key throws(Failure) in
                     switch key {
                     case "slug":
                         try RepositoryPageParser.once(&seen5, 0)
@@ -190,8 +189,9 @@ struct RepositoryPageParser {
                     default: try parser.skipValue()
                     }
                 }
-                // `RawWorkspace.slug` is required: an object without it is the decoder's to explain.
-                if seen && !hasSlug { throw Failure() }
+                // `RawWorkspace.slug` is required: an object without it (`{}` included) is the
+                // decoder's to explain.
+                if !hasSlug { throw Failure() }
             case "parent":
                 try RepositoryPageParser.once(&seen2, 17)
                 var seen6: UInt32 = 0
