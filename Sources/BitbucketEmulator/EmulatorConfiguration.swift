@@ -41,8 +41,15 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     /// Serve at most this many items per page, whatever `pagelen` asks (as some endpoints and
     /// proxies do), reporting the real `pagelen`; nil for Bitbucket's own cap of 100.
     public var pageCap: Int?
-    /// How long a rotated refresh token keeps working after its replacement was issued.
-    public var refreshGrace: Duration = .seconds(10)
+    /// How long a rotated refresh token keeps working after its replacement was issued
+    /// (Bitbucket's: about 10 minutes).
+    public var refreshGrace: Duration = .seconds(600)
+    /// How many characters access and refresh tokens have: real ones often exceed 2,500.
+    public var tokenLength = 2_600
+    /// How long the token endpoint holds its answer to a refresh after it has acted (tokens
+    /// issued, the old refresh token replaced): an answer still on its way over a slow link.
+    /// `POST /_emulator/release` lets held answers go at once, and ends the holding.
+    public var refreshAnswerDelay: Duration = .zero
     /// Changes to make while listings run: each repository listing request first creates,
     /// deletes, renames, updates or moves one repository (in a cycle, deterministic from the
     /// seed), until this many changes were made.

@@ -154,8 +154,8 @@ extension EmulatorCore {
 
     private func issueTokens(grant: String) -> EmulatorResponse {
         let (access, refresh) = state.withLock { state -> (String, String) in
-            let access = state.random.token(length: 96) + "="
-            let refresh = state.random.token(length: 18)
+            let access = state.random.token(length: max(1, configuration.tokenLength - 1)) + "="
+            let refresh = state.random.token(length: max(1, configuration.tokenLength))
             let now = clock.now
             state.accessTokens[access] = AccessRecord(
                 expiresAt: now + .seconds(configuration.tokenLifetime), scopes: configuration.scopes)

@@ -71,6 +71,10 @@ public final class EmulatorCore: Sendable {
         var refreshTokens: [String: RefreshRecord] = [:]
         var stats = EmulatorStats()
         var inFlight = 0
+        /// Bumped by `POST /_emulator/release`: held refresh answers go.
+        var releaseGeneration = 0
+        /// Refresh answers are held (`POST /_emulator/hold`, or `refreshAnswerDelay` set).
+        var holdsRefreshAnswers = false
         var rateWindow: [ContinuousClock.Instant] = []
     }
 
@@ -86,7 +90,9 @@ public final class EmulatorCore: Sendable {
         )
         live = Mutex(
             LiveData(data: data, churn: Churn(seed: configuration.seed, pending: configuration.churn, data: data)))
-        state = Mutex(MutableState(random: SeededRandom(seed: configuration.seed ^ 0x5EED)))
+        var initial = MutableState(random: SeededRandom(seed: configuration.seed ^ 0x5EED))
+        initial.holdsRefreshAnswers = configuration.refreshAnswerDelay > .zero
+        state = Mutex(initial)
     }
 
     /// Sets the base URL (`http://host:port`) used in links and `next`.
@@ -127,7 +133,44 @@ public final class EmulatorCore: Sendable {
         if configuration.latency > .zero, !request.path.hasPrefix("/_emulator") {
             try? await Task.sleep(for: configuration.latency)
         }
-        return dispatch(request, key: route)
+        if request.path == "/_emulator/wait" { return await wait(request) }
+        let response = dispatch(request, key: route)
+        if request.path == "/site/oauth2/access_token", state.withLock({ $0.holdsRefreshAnswers }),
+            FormEncoding.decode(String(decoding: request.body, as: UTF8.self)).contains(where: {
+                $0 == ("grant_type", "refresh_token")
+            })
+        {
+            await holdTokenAnswer()
+        }
+        return response
+    }
+
+    /// Holds a refresh's answer for `refreshAnswerDelay`, or until `POST /_emulator/release` lets every
+    /// held answer go (a test then knows the client is between the server's action and its answer
+    /// for exactly as long as it needs, however loaded the machine is).
+    private func holdTokenAnswer() async {
+        let generation = state.withLock { $0.releaseGeneration }
+        let limit = configuration.refreshAnswerDelay > .zero ? configuration.refreshAnswerDelay : .seconds(30)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, state.withLock({ $0.releaseGeneration }) == generation {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// `GET /_emulator/wait?grant=refresh_token&count=N&timeout_ms=T`: answers once N grants of
+    /// that kind were issued (200), or after T milliseconds (408), so a test can act at the
+    /// moment the server has replaced a token without looking again and again.
+    private func wait(_ request: EmulatorRequest) async -> EmulatorResponse {
+        let grant = request.queryValue("grant") ?? "refresh_token"
+        let count = request.queryValue("count").flatMap(Int.init) ?? 1
+        let timeout = Duration.milliseconds(request.queryValue("timeout_ms").flatMap(Int.init) ?? 10_000)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let issued = stats.grants[grant, default: 0]
+            if issued >= count { return .json(200, .object([("grants", .int(issued))])) }
+            if ContinuousClock.now >= deadline { return .json(408, .object([("grants", .int(issued))])) }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     private func dispatch(_ request: EmulatorRequest, key: String) -> EmulatorResponse {
@@ -187,6 +230,19 @@ public final class EmulatorCore: Sendable {
         switch (request.method, request.path) {
         case ("GET", "/_emulator/stats"):
             return .json(200, stats.json)
+        case ("POST", "/_emulator/release"):
+            // Every held refresh answer goes now, and none is held after.
+            state.withLock { state in
+                state.releaseGeneration += 1
+                state.holdsRefreshAnswers = false
+            }
+            return .json(200, .object([("released", .bool(true))]))
+        case ("POST", "/_emulator/hold"):
+            // From now on, each refresh's answer is held after the endpoint has acted, until
+            // `release` (or `refreshAnswerDelay`, 30 s by default).
+            state.withLock { $0.holdsRefreshAnswers = true }
+            return .json(200, .object([("holding", .bool(true))]))
+            return .json(200, .object([("released", .bool(true))]))
         case ("POST", "/_emulator/expire-tokens"):
             // Every access token expires now, as if its lifetime had passed.
             state.withLock { state in

@@ -16,6 +16,8 @@ nonisolated(unsafe) private var emergencyLength = 0
 nonisolated(unsafe) private var savedTermios = termios()
 nonisolated(unsafe) private var hasSavedTermios = false
 nonisolated(unsafe) private var pendingTerminations: Int32 = 0
+nonisolated(unsafe) private var exitDeferral: (@convention(c) (Int32) -> Bool)?
+nonisolated(unsafe) private var previousActions: [Int32: sigaction] = [:]
 
 /// Turns POSIX signals into bytes on a pipe the UI thread polls, so every signal is handled on
 /// the UI thread like any other event, and restores the terminal by itself as a last resort.
@@ -33,8 +35,24 @@ enum SignalRelay {
     /// The globals are written here only, while no handler of ours is installed (a first
     /// terminal, or one opened after the previous was restored and uninstalled), so a handler
     /// never sees them half-written; an earlier terminal's restore bytes are freed then.
-    static func install(writeFD: Int32, ttyFD: Int32, restore: [UInt8], termios saved: termios?) {
+    ///
+    /// `deferral` is asked, from the handler, whether something must finish before the process
+    /// may exit (a token refresh between its answer and its commit): a second terminating signal
+    /// then restores the terminal and leaves the exit to it, instead of exiting at once.
+    static func install(
+        writeFD: Int32, ttyFD: Int32, restore: [UInt8], termios saved: termios?,
+        deferral: (@convention(c) (Int32) -> Bool)? = nil
+    ) {
+        // What the process had before (a command's own handlers) comes back at `uninstall`.
+        if previousActions.isEmpty {
+            for number in handled + fatal {
+                var previous = sigaction()
+                sigaction(number, nil, &previous)
+                previousActions[number] = previous
+            }
+        }
         for number in handled + fatal { signal(number, SIG_DFL) }
+        exitDeferral = deferral
         if let previous = emergencyBytes {
             emergencyBytes = nil
             previous.deallocate()
@@ -64,10 +82,17 @@ enum SignalRelay {
         signal(SIGTSTP, relayHandler)
     }
 
-    /// Puts back the default dispositions.
+    /// Puts back the dispositions the process had before `install`.
     static func uninstall() {
-        for number in handled + fatal { signal(number, SIG_DFL) }
         relayWriteFD = -1
+        for number in handled + fatal {
+            if var previous = previousActions[number] {
+                sigaction(number, &previous, nil)
+            } else {
+                signal(number, SIG_DFL)
+            }
+        }
+        previousActions = [:]
     }
 
     /// Restores the terminal from anywhere, with async-signal-safe calls only.
@@ -98,6 +123,8 @@ private let relayHandler: @convention(c) (Int32) -> Void = { number in
         pendingTerminations += 1
         if pendingTerminations >= 2 {
             SignalRelay.emergencyRestore()
+            // A refresh being committed exits the process itself once its pair is stored.
+            if let exitDeferral, exitDeferral(number) { return }
             _exit(128 + number)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BitbucketKit
 import Foundation
 
 /// The `bbtui` command: the account browser, and its subcommands for scripts and tests.
@@ -19,6 +20,13 @@ struct BBTUI: AsyncParsableCommand {
         ],
         defaultSubcommand: BrowseCommand.self
     )
+
+    /// Every command runs with handlers that never let a terminating signal cut a token
+    /// refresh between Bitbucket's answer and the store (`TokenCommitGuard`).
+    static func main() async {
+        TokenCommitGuard.installExitingHandlers()
+        await main(nil)
+    }
 }
 
 /// `bbtui` / `bbtui browse`: the full-screen browser.

@@ -44,7 +44,15 @@ struct EmulatorCommand: AsyncParsableCommand {
         help: "Name the token's scopes 'scopes' (responses before 2026-05-04).") var legacyScopes = false
     @Option(
         name: .customLong("refresh-grace"), help: "Seconds a rotated refresh token keeps working (0: it dies at once).")
-    var refreshGrace = 10.0
+    var refreshGrace = 600.0
+    @Option(
+        name: .customLong("token-length"),
+        help: "Characters in access and refresh tokens (real ones often exceed 2,500).") var tokenLength = 2_600
+    @Option(
+        name: .customLong("refresh-answer-delay-ms"),
+        help: "Hold each refresh's answer N ms after the token endpoint has acted (POST /_emulator/release lets it go)."
+    )
+    var refreshAnswerDelay = 0
     @Option(
         name: .customLong("drip-ms"),
         help: "Send REST API bodies one byte every N milliseconds (a server that never quite answers).")
@@ -69,6 +77,10 @@ struct EmulatorCommand: AsyncParsableCommand {
             throw ValidationError("--refresh-grace cannot be negative.")
         }
         if let pageCap, pageCap < 1 { throw ValidationError("--page-cap must be at least 1.") }
+        guard (16...65_536).contains(tokenLength) else {
+            throw ValidationError("--token-length must be between 16 and 65536.")
+        }
+        guard refreshAnswerDelay >= 0 else { throw ValidationError("--refresh-answer-delay-ms cannot be negative.") }
     }
 
     var emulatorConfiguration: EmulatorConfiguration {
@@ -91,6 +103,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.rejectsRoleFilter = rejectRole
         configuration.usesLegacyScopesField = legacyScopes
         configuration.refreshGrace = .milliseconds(Int64(refreshGrace * 1000))
+        configuration.tokenLength = tokenLength
+        configuration.refreshAnswerDelay = .milliseconds(refreshAnswerDelay)
         configuration.pageCap = pageCap
         configuration.churn = max(0, churn)
         configuration.sshKeyCount = max(0, min(sshKeys, 1_000))

@@ -68,6 +68,12 @@ enum TUI {
             thread.start()
         }
         for notice in store.notices { printError("bbtui: \(notice)") }
+        // A refresh still between Bitbucket's answer and the store is finished first; after a
+        // signal, its commit ends the process with the signal's status.
+        if case .success(let status) = outcome {
+            TokenCommitGuard.exitWhenCommitted(
+                signal: status > 128 ? status - 128 : nil, limit: requestTimeout + .seconds(5))
+        }
         switch outcome {
         case .failure(let error):
             printError("bbtui: \(error)")
@@ -83,7 +89,8 @@ enum TUI {
     ) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
-            terminal = try NcursesTerminal(environment: environment)
+            terminal = try NcursesTerminal(
+                environment: environment, exitDeferral: { TokenCommitGuard.deferSignal($0) })
         } catch let error as TerminalError {
             return .failure(error)
         } catch {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A login or refresh failure, mapped to what the person should do.
 public enum OAuthError: Error, Equatable, CustomStringConvertible {
     /// The refresh token is dead (revoked, unused for three months, or already rotated away):
@@ -18,6 +20,10 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
     case network(TransportError)
     /// The stored account has no refresh token and its access token expired.
     case loginRequired(String)
+    /// The refresh token is dead because an earlier refresh, started at the given time, was
+    /// answered by Bitbucket (which then replaced the token) but its answer never reached the
+    /// store: that process was killed in between.
+    case refreshInterrupted(at: Date, detail: String)
 
     public var description: String {
         switch self {
@@ -41,6 +47,20 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
             return error.description
         case .loginRequired(let reason):
             return "\(reason) Log in again."
+        case .refreshInterrupted(let startedAt, let detail):
+            return
+                "A token refresh started at \(Format.timestamp(startedAt)) was interrupted: bbtui was stopped after "
+                + "asking Bitbucket for new tokens and before it could store them, and Bitbucket has since replaced "
+                + "the refresh token (a replaced one keeps working for about 10 minutes; \(detail)). Log in again."
+        }
+    }
+
+    /// True when the request may have reached Bitbucket and been acted on (no answer, a failing
+    /// server, or an answer that is not a token): a refresh token may have been replaced.
+    public var mayHaveReachedServer: Bool {
+        switch self {
+        case .network, .server, .malformedResponse: return true
+        default: return false
         }
     }
 
@@ -55,7 +75,7 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
     /// True when only a new login can fix this.
     public var needsLogin: Bool {
         switch self {
-        case .invalidGrant, .accessDenied, .loginRequired: return true
+        case .invalidGrant, .accessDenied, .loginRequired, .refreshInterrupted: return true
         default: return false
         }
     }

@@ -64,10 +64,30 @@ public actor RefreshingTokenSource: TokenSource {
             guard let refreshToken = stored.token.refreshToken else {
                 throw OAuthError.loginRequired("The access token expired and there is no refresh token.")
             }
-            var fresh = try await client.refresh(refreshToken)
-            if fresh.refreshToken == nil { fresh.refreshToken = refreshToken }
-            try store.updateToken(fresh, accountID: accountID)
-            return fresh
+            // A record that a refresh is in flight, written before the request: if this process
+            // is killed before the answer is stored, the next one can say what happened.
+            let startedAt = now()
+            try store.markRefreshStarted(at: startedAt, accountID: accountID)
+            do {
+                // From the request to the commit, a terminating signal waits for the commit.
+                return try await TokenCommitGuard.withWindow {
+                    var fresh = try await client.refresh(refreshToken)
+                    if fresh.refreshToken == nil { fresh.refreshToken = refreshToken }
+                    try store.updateToken(fresh, accountID: accountID)
+                    return fresh
+                }
+            } catch OAuthError.invalidGrant(let detail) {
+                // An earlier refresh that never reached the store explains a dead refresh token.
+                if let interrupted = stored.refreshStartedAt {
+                    throw OAuthError.refreshInterrupted(at: interrupted, detail: detail)
+                }
+                try? store.clearRefreshStarted(accountID: accountID)
+                throw OAuthError.invalidGrant(detail)
+            } catch let error as OAuthError where !error.mayHaveReachedServer {
+                // Bitbucket answered and kept the token: nothing was replaced.
+                try? store.clearRefreshStarted(accountID: accountID, ifStartedAt: startedAt)
+                throw error
+            }
         }
     }
 }

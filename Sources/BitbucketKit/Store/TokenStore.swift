@@ -12,6 +12,9 @@ public struct StoredAccount: Sendable, Equatable, Identifiable {
     public var configuration: OAuthConfiguration
     public var token: Token
     public var updatedAt: Date
+    /// When a refresh was sent whose answer has not reached the store (nil when none is open):
+    /// set before the request, cleared with the commit of the new pair.
+    public var refreshStartedAt: Date?
 
     /// Creates an account record.
     public init(
@@ -25,6 +28,7 @@ public struct StoredAccount: Sendable, Equatable, Identifiable {
         self.configuration = configuration
         self.token = token
         self.updatedAt = updatedAt
+        self.refreshStartedAt = nil
     }
 }
 
@@ -112,6 +116,9 @@ public final class TokenStore: Sendable {
                     )
                     """)
         }
+        migrator.registerMigration("v2-refresh-record") { db in
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN refresh_started_at REAL")
+        }
         try migrator.migrate(queue)
         return queue
     }
@@ -172,13 +179,38 @@ public final class TokenStore: Sendable {
         try write { db in
             try db.execute(
                 sql: """
-                    UPDATE account SET access_token = ?, refresh_token = ?, expires_at = ?, scopes = ?, token_type = ?, updated_at = ?
+                    UPDATE account SET access_token = ?, refresh_token = ?, expires_at = ?, scopes = ?, token_type = ?,
+                    updated_at = ?, refresh_started_at = NULL
                     WHERE id = ?
                     """,
                 arguments: [
                     token.accessToken, token.refreshToken, token.expiresAt.timeIntervalSince1970,
                     token.scopes.joined(separator: " "), token.tokenType, Date().timeIntervalSince1970, accountID,
                 ])
+        }
+    }
+
+    /// Records that a refresh is about to be sent for an account (kept when one is already
+    /// recorded: the earliest unanswered refresh is the one that explains a dead token).
+    public func markRefreshStarted(at date: Date, accountID: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE account SET refresh_started_at = COALESCE(refresh_started_at, ?) WHERE id = ?",
+                arguments: [date.timeIntervalSince1970, accountID])
+        }
+    }
+
+    /// Forgets the in-flight record: Bitbucket answered without replacing anything. With
+    /// `ifStartedAt`, only the record made at that moment is removed.
+    public func clearRefreshStarted(accountID: String, ifStartedAt date: Date? = nil) throws {
+        try write { db in
+            if let date {
+                try db.execute(
+                    sql: "UPDATE account SET refresh_started_at = NULL WHERE id = ? AND refresh_started_at = ?",
+                    arguments: [accountID, date.timeIntervalSince1970])
+            } else {
+                try db.execute(sql: "UPDATE account SET refresh_started_at = NULL WHERE id = ?", arguments: [accountID])
+            }
         }
     }
 
@@ -238,9 +270,11 @@ public final class TokenStore: Sendable {
             expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
             scopes: scopes.split(separator: " ").map(String.init), tokenType: row["token_type"]
         )
-        return StoredAccount(
+        var account = StoredAccount(
             id: row["id"], username: row["username"], displayName: row["display_name"], isActive: row["is_active"],
             configuration: configuration, token: token, updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+        account.refreshStartedAt = (row["refresh_started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        return account
     }
 
     // MARK: - Cross-process refresh lock

@@ -41,6 +41,14 @@ public enum Format {
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 
+    /// "2026-12-05 14:32:10 UTC": a moment a person may compare with other logs.
+    public static func timestamp(_ date: Date) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+            c.minute ?? 0, c.second ?? 0)
+    }
+
     /// "512 B", "4.1 KB", "1.2 GB" (powers of 1024, as Bitbucket's UI does).
     public static func size(_ bytes: Int64?) -> String {
         guard let bytes else { return "—" }
