@@ -22,7 +22,7 @@ public enum TerminalError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notATerminal:
             return
-                "bbtui needs a terminal: standard input and output must be a tty. For scripts, use the subcommands (see `bbtui --help`)."
+                "the full screen needs a terminal, and standard input or output is not one here. Over SSH, run `ssh -t HOST bbtui` (-t gives it one); to log in without one, `bbtui login --no-tui`; for scripts, the subcommands (`bbtui --help`)."
         case .unknownTerminal(let name):
             return
                 "The terminal type \"\(name)\" is unknown to ncurses. Set TERM to one your system knows, for example TERM=xterm-256color."
@@ -56,6 +56,8 @@ public final class NcursesTerminal: Terminal {
     private let outputFile: UnsafeMutablePointer<FILE>
     private let wakePipe: (read: Int32, write: Int32)
     private let signalPipe: (read: Int32, write: Int32)
+    /// When the last bytes arrived from the tty (an unfinished paste ends after a silence).
+    private var lastInput = ContinuousClock.now
     private let multiplexer: String?
     private var decoder = KeyDecoder()
     private var queued: [TerminalEvent] = []
@@ -73,9 +75,11 @@ public final class NcursesTerminal: Terminal {
     /// - Parameters:
     ///   - environment: read for `TERM`, `NO_COLOR`, `TMUX` and `STY`.
     ///   - setsLocale: calls `setlocale(LC_ALL, "")` first; tests that set a locale themselves pass false.
+    ///   - exitDeferral: asked from a signal handler whether the process must not exit yet (see
+    ///     `SignalRelay.install`); it must be async-signal-safe.
     public init(
         inputFD: Int32 = STDIN_FILENO, outputFD: Int32 = STDOUT_FILENO, environment: [String: String],
-        setsLocale: Bool = true
+        setsLocale: Bool = true, exitDeferral: (@convention(c) (Int32) -> Bool)? = nil
     ) throws {
         guard isatty(inputFD) == 1, isatty(outputFD) == 1 else { throw TerminalError.notATerminal }
         if setsLocale { setlocale(LC_ALL, "") }
@@ -143,7 +147,8 @@ public final class NcursesTerminal: Terminal {
         hasAlternateScreen = !exitCA.isEmpty
         restoreBytes = Array((NcursesTerminal.modesOff + "\u{1B}[0m\u{1B}[?25h" + exitCA + "\r\n").utf8)
         SignalRelay.install(
-            writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: hasModes ? savedModes : nil)
+            writeFD: signalPipe.write, ttyFD: outputFD, restore: restoreBytes, termios: hasModes ? savedModes : nil,
+            deferral: exitDeferral)
         writeRaw(NcursesTerminal.pasteOn)
         NcursesTerminal.registerExitHook()
     }
@@ -200,8 +205,12 @@ public final class NcursesTerminal: Terminal {
                 waitMilliseconds = Int32(clamping: remaining.milliseconds)
             }
             let escapePending = decoder.hasPending
-            if escapePending {
-                let delay = Int32(NcursesTerminal.escapeDelay.milliseconds)
+            let pasteOpen = decoder.isInPaste
+            if escapePending || pasteOpen {
+                let delay =
+                    pasteOpen
+                    ? Int32(clamping: max(0, (lastInput + KeyDecoder.unfinishedPasteSilence - clock.now).milliseconds))
+                    : Int32(NcursesTerminal.escapeDelay.milliseconds)
                 waitMilliseconds = waitMilliseconds < 0 ? delay : min(waitMilliseconds, delay)
             }
             var fds = [
@@ -216,6 +225,9 @@ public final class NcursesTerminal: Terminal {
             }
             if ready == 0 {
                 if escapePending { queued.append(contentsOf: decoder.flushPending()) }
+                if pasteOpen, lastInput.duration(to: clock.now) >= KeyDecoder.unfinishedPasteSilence {
+                    queued.append(contentsOf: decoder.closeUnfinishedPaste())
+                }
                 continue
             }
             if fds[2].revents != 0 { handleSignals() }
@@ -227,6 +239,7 @@ public final class NcursesTerminal: Terminal {
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 let count = read(inputFD, &buffer, buffer.count)
                 if count > 0 {
+                    lastInput = clock.now
                     queued.append(contentsOf: decoder.feed(buffer[0..<count]))
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     queued.append(.signal(.hangup))

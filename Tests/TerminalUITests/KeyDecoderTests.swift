@@ -72,6 +72,24 @@ import Testing
         #expect(!decoder.isInPaste)
     }
 
+    /// A paste whose end marker never comes: after the silence, what arrived is one paste (the
+    /// keys typed meanwhile included, as text), and the keys after it act again.
+    @Test func aPasteWithoutItsEndMarkerEndsAsAPasteAndLaterKeysAreKeys() {
+        var decoder = KeyDecoder()
+        var events = decoder.feed(Array("\u{1B}[200~https://x/cb?code=abc".utf8))
+        events += decoder.feed(Array("Q\u{1B}[20".utf8))
+        #expect(events.isEmpty)
+        #expect(decoder.isInPaste)
+        #expect(decoder.closeUnfinishedPaste() == [.paste("https://x/cb?code=abcQ\u{1B}[20")])
+        #expect(!decoder.isInPaste)
+        #expect(decoder.feed(Array("Q".utf8)) == [.key(.character("Q"))])
+        #expect(decoder.feed([0x1B]) + decoder.flushPending() == [.key(.escape)])
+        // A late end marker alone is no key.
+        #expect(decoder.feed(Array("\u{1B}[201~".utf8)) + decoder.flushPending() == [])
+        // Nothing open: nothing to close.
+        #expect(decoder.closeUnfinishedPaste() == [])
+    }
+
     @Test func hugePasteIsCapped() {
         var decoder = KeyDecoder()
         var events = decoder.feed(Array("\u{1B}[200~".utf8))

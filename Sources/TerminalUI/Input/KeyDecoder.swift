@@ -47,6 +47,26 @@ public struct KeyDecoder: Sendable {
         return events
     }
 
+    /// How long a bracketed paste may go quiet before it is taken as ended without its end
+    /// marker (a terminal killed mid-paste, a multiplexer that cut it, a lost packet).
+    ///
+    /// The rule: a paste ends at its end marker, or after this much silence. What arrived until
+    /// then is delivered as one paste (text, never keys); whatever arrives after the silence is
+    /// typed keys again. So no byte is lost, pasted text never acts as a command, and Esc or `Q`
+    /// work again a second after a paste that never ended. A real paste arrives in one burst:
+    /// its bytes are never a second apart.
+    public static let unfinishedPasteSilence = Duration.seconds(1)
+
+    /// Ends a bracketed paste whose end marker has not come (call it after
+    /// `unfinishedPasteSilence` without input): returns what was pasted, as a paste.
+    public mutating func closeUnfinishedPaste() -> [TerminalEvent] {
+        guard var pasted = pasteBuffer else { return [] }
+        append(buffer[...], to: &pasted)
+        buffer.removeAll()
+        pasteBuffer = nil
+        return [.paste(String(decoding: pasted, as: UTF8.self))]
+    }
+
     /// The text of a burst that can only be a paste: printable text (tabs allowed) with a line
     /// break that has more text after it, and no escape or other control byte.
     static func unbracketedPaste(_ chunk: [UInt8]) -> String? {
