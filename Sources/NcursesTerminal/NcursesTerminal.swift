@@ -446,7 +446,13 @@ public final class NcursesTerminal: Terminal {
         def_prog_mode()
         writeRaw(NcursesTerminal.modesOff)
         endwin()
-        writeRaw("\r\n" + text + "\r\n\r\n" + prompt)
+        // The prompt is wrapped at word boundaries; the text's own lines are kept as they are (a
+        // URL stays one unbroken line for the terminal's selection).
+        let columns = max(1, size.width)
+        let promptLines = TextLayout.wrap(prompt, width: columns)
+        let textLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        writeRaw(
+            "\r\n" + textLines.joined(separator: "\r\n") + "\r\n\r\n" + promptLines.joined(separator: "\r\n"))
         // Wait for one key in non-canonical mode without echo, then return to curses.
         var modes = termios()
         if tcgetattr(inputFD, &modes) == 0 {
@@ -458,9 +464,8 @@ public final class NcursesTerminal: Terminal {
         }
         // Take the text back off the normal screen, so it is not left under the shell's prompt
         // after bbtui quits: up over every row it used (wrapped), then erase to the end.
-        let columns = max(1, size.width)
         func rows(_ line: String) -> Int { max(1, (DisplayWidth.of(line) + columns - 1) / columns) }
-        let used = 1 + rows(text) + 1 + rows(prompt) - 1
+        let used = 1 + textLines.map(rows).reduce(0, +) + 1 + max(1, promptLines.count) - 1
         writeRaw("\r" + (used > 0 ? "\u{1B}[\(used)A" : "") + "\u{1B}[J")
         reenter()
     }

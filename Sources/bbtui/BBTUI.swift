@@ -1,6 +1,7 @@
 import ArgumentParser
 import BitbucketKit
 import Foundation
+import TerminalUI
 
 /// The `bbtui` command: the account browser, and its subcommands for scripts and tests.
 @main
@@ -25,7 +26,42 @@ struct BBTUI: AsyncParsableCommand {
     /// refresh between Bitbucket's answer and the store (`TokenCommitGuard`).
     static func main() async {
         TokenCommitGuard.installExitingHandlers()
+        if let word = CommandLine.arguments.dropFirst().first, let message = unknownCommand(word) {
+            printError(message)
+            Foundation.exit(ExitStatus.usage)
+        }
         await main(nil)
+    }
+
+    /// The names a first argument may be.
+    static var commandNames: [String] {
+        configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+    }
+
+    /// What to say when the first word is not a command (`bbtui doctor`): the browser takes no
+    /// words, so ArgumentParser would only say "unexpected argument" under the browser's usage.
+    static func unknownCommand(_ word: String) -> String? {
+        guard !word.hasPrefix("-"), !commandNames.contains(word) else { return nil }
+        let nearest = commandNames.min { editDistance(word, $0) < editDistance(word, $1) } ?? "help"
+        let close = editDistance(word, nearest) <= max(2, nearest.count / 3)
+        return "bbtui: '\(Sanitizer.sanitize(word))' is not a bbtui command."
+            + (close ? " Did you mean '\(nearest)'?" : "")
+            + " The commands: \(commandNames.joined(separator: ", ")) (`bbtui --help` describes each)."
+    }
+
+    /// Levenshtein distance between two words (commands are short).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased())
+        let b = Array(b.lowercased())
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 

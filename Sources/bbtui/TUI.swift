@@ -102,7 +102,8 @@ enum TUI {
             hasDisplay: !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty,
             hostName: hostName(),
             isDemo: isDemo,
-            isUnicode: terminal.capabilities.isUnicode
+            isUnicode: terminal.capabilities.isUnicode,
+            hasJobControl: getpgrp() != getsid(0)
         )
         // `bbtui login` with an account already stored adds another; Esc goes back.
         let (state, effects) = services.initialState(

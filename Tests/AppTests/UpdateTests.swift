@@ -99,7 +99,8 @@ import Testing
     @Test func badPastesAreExplainedWithoutARequestAndTheLoginWaits() {
         var state = Fixtures.state(.login(Fixtures.login()))
         for (paste, words) in [
-            ("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+            ("not a code!", "has spaces in it"), ("not-a-code!", "does not look like a code"),
+            ("AbCdEf01", "looks cut off"),
             ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old", "different login attempt"),
             ("http://127.0.0.1:8976/callback?error=access_denied&state=st4te", "Access was denied"),
         ] {
@@ -110,6 +111,67 @@ import Testing
             #expect(state.login?.phase == .waiting)
             _ = Update.update(&state, .event(.key(.ctrl("u"))))
         }
+    }
+
+    /// Issue 24: a paste after a failed submit replaces the text (it used to be added to the
+    /// old one, so following the screen's advice failed forever); typing still edits; the rest
+    /// of a cut-off address is added to it; a change clears the old message.
+    @Test func aPasteAfterAFailedSubmitReplacesTheText() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        let old = "http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old"
+        let good = "http://127.0.0.1:8976/callback?code=GoodCode0123456789&state=st4te"
+        _ = Update.update(&state, .event(.paste(old)))
+        #expect(Update.update(&state, .event(.key(.enter))) == [])
+        #expect(state.login?.problem?.contains("different login attempt") == true)
+        _ = Update.update(&state, .event(.paste(good)))
+        #expect(state.login?.field.text == good)
+        #expect(state.login?.problem == nil)
+        #expect(state.login?.showsStart == true)
+        let effects = Update.update(&state, .event(.key(.enter)))
+        #expect(effects == [.exchange(code: "GoodCode0123456789", request: Fixtures.login().request!)])
+    }
+
+    @Test func aWholeAnswerInTheFieldIsReplacedByTheNextPaste() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.paste("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=old")))
+        _ = Update.update(&state, .event(.paste("GoodCode0123456789")))
+        #expect(state.login?.field.text == "GoodCode0123456789")
+    }
+
+    @Test func theRestOfACutOffAddressIsAddedNotReplaced() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        let whole = "http://127.0.0.1:8976/callback?code=GoodCode0123456789&state=st4te"
+        let pieces = [String(whole.prefix(40)), String(whole.dropFirst(40).prefix(20)), String(whole.dropFirst(60))]
+        for (index, piece) in pieces.enumerated() {
+            for character in piece { _ = Update.update(&state, .event(.key(.character(character)))) }
+            let effects = Update.update(&state, .event(.key(.enter)))
+            if index < pieces.count - 1 {
+                #expect(effects == [], "piece \(index) must send nothing")
+                #expect(state.login?.problem?.contains("cut off") == true, "\(index): \(state.login?.problem ?? "")")
+            } else {
+                #expect(effects == [.exchange(code: "GoodCode0123456789", request: Fixtures.login().request!)])
+            }
+        }
+        // A pasted rest is added too; a pasted whole address replaces.
+        state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.paste(String(whole.prefix(50)))))
+        _ = Update.update(&state, .event(.key(.enter)))
+        _ = Update.update(&state, .event(.paste(String(whole.dropFirst(50)))))
+        #expect(state.login?.field.text == whole)
+        _ = Update.update(&state, .event(.paste(String(whole.prefix(50)))))
+        _ = Update.update(&state, .event(.key(.enter)))
+        _ = Update.update(&state, .event(.paste(whole)))
+        #expect(state.login?.field.text == whole)
+    }
+
+    @Test func typingAfterAFailureEditsAndClearsTheMessage() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.paste("AbCdEf01")))
+        _ = Update.update(&state, .event(.key(.enter)))
+        #expect(state.login?.problem != nil)
+        _ = Update.update(&state, .event(.key(.character("x"))))
+        #expect(state.login?.field.text == "AbCdEf01x")
+        #expect(state.login?.problem == nil)
     }
 
     @Test func misconfiguredConsumerSaysWhatToCheck() {
@@ -199,6 +261,20 @@ import Testing
         #expect(state.browser?.repositories.filter == "launch")
         _ = Update.update(&state, .event(.key(.escape)))
         #expect(repos(state).count == 5)
+    }
+
+    /// Issue 24: a filter typed in decomposed form (`u` + U+0308) finds the composed name, and
+    /// the other way round: canonically equivalent text is equal.
+    @Test(arguments: ["mu\u{0308}nchen", "m\u{00FC}nchen", "MU\u{0308}NCHEN"])
+    func filtersCompareCanonicallyEquivalentTextAsEqual(filter: String) {
+        var repositories = RepositoriesState()
+        repositories.replaceAll([
+            Fixtures.repository(0, name: "m\u{00FC}nchen-office"), Fixtures.repository(1, name: "mu\u{0308}nchen-lab"),
+            Fixtures.repository(2, name: "munich"),
+        ])
+        repositories.setFilter(filter)
+        let names = repositories.visible.map { repositories.all[$0].name }
+        #expect(Set(names) == ["m\u{00FC}nchen-office", "mu\u{0308}nchen-lab"])
     }
 
     @Test func sortCyclesAndReverses() {

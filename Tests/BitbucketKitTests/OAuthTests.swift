@@ -15,7 +15,6 @@ import Testing
         ("\"http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=st4te\"", "AbCdEf0123456789xy"),
         ("http://127.0.0.1:8976/call\nback?code=AbCdEf01234\n  56789xy&state=st4te", "AbCdEf0123456789xy"),
         ("code=AbCdEf0123456789xy&state=st4te", "AbCdEf0123456789xy"),
-        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy", "AbCdEf0123456789xy"),
         ("<http://127.0.0.1:8976/callback?code=Q1w2E3r4T5y6&state=st4te#frag>", "Q1w2E3r4T5y6"),
     ])
     func acceptsCodesAndRedirects(pasted: String, code: String) {
@@ -33,7 +32,18 @@ import Testing
         ("http://127.0.0.1:8976/callback?error=server_error&state=st4te", .providerError("server_error", nil)),
         ("http://127.0.0.1:8976/callback?state=st4te", .missingCode),
         ("https://bitbucket.org/site/oauth2/authorize", .missingCode),
-        ("hello, world!", .unrecognized),
+        ("hello, world!", .hasSpaces),
+        // Junk from a clipboard is not squashed into a code (issue 24): spaces inside a line.
+        ("hello this is junk from my clipboard", .hasSpaces),
+        ("\"AbCdEf01 23456789xy\"", .hasSpaces),
+        // A redirect without its state was cut off: nothing is sent (issue 24).
+        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy", .cutOff),
+        ("http://127.0.0.1:8976/callback?code=ZZ2B00GbRFCnCc", .cutOff),
+        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=st4", .cutOff),
+        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&sta", .cutOff),
+        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state", .cutOff),
+        ("http://127.0.0.1:8976/callback?code=AbCdEf0123456789xy&state=", .cutOff),
+        ("code=AbCdEf0123456789xy", .cutOff),
         ("'https://example.com/cb?state=st4te&code=Zz9'", .truncated(length: 3)),
         ("http://127.0.0.1:8976/callback?code=AbCdEf01&state=st4te", .truncated(length: 8)),
         ("AbCdEf0123", .truncated(length: 10)),

@@ -70,7 +70,7 @@ import Testing
         process.waitUntilExit()
         try? input.fileHandleForWriting.close()
         #expect(process.terminationStatus == 0, "\(stderr)")
-        #expect(stderr.contains("does not look like a code"))
+        #expect(stderr.contains("has spaces in it"))
         #expect(stderr.contains("belongs to a different login attempt"))
         #expect(stderr.contains("Logged in as"))
     }

@@ -286,7 +286,8 @@ import Testing
         let redirect = try await emulator.approve(url)
         // Junk, a cut-off code, a redirect from another attempt: each explained, no new URL.
         for (junk, words) in [
-            ("not a code!", "does not look like a code"), ("AbCdEf01", "looks cut off"),
+            ("not a code!", "has spaces in it"), ("not-a-code!", "does not look like a code"),
+            ("AbCdEf01", "looks cut off"),
             (redirect.replacingOccurrences(of: "state=", with: "state=old"), "different login attempt"),
         ] {
             tmux.paste(junk)

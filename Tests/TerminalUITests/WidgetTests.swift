@@ -151,6 +151,23 @@ import Testing
         #expect(screen.cursor == Point(x: 0, y: 0))
     }
 
+    /// The login field after a paste: the start of a long text, an ellipsis at the cut, the
+    /// cursor on the ellipsis; wide characters are never split.
+    @Test func showsTheStartOfALongTextWithAnEllipsis() {
+        var screen = Screen(size: Size(width: 6, height: 1))
+        var state = TextFieldState(text: "abcdefghij")
+        TextField(showsStart: true).render(into: &screen, area: screen.bounds, state: &state)
+        #expect(screen.lines == ["abcde…"])
+        #expect(screen.cursor == Point(x: 5, y: 0))
+        var wide = TextFieldState(text: "日本語ドキュメント")
+        TextField(showsStart: true).render(into: &screen, area: screen.bounds, state: &wide)
+        #expect(screen.lines == ["日本…"])
+        // A text that fits is drawn as usual.
+        var short = TextFieldState(text: "abc")
+        TextField(showsStart: true).render(into: &screen, area: screen.bounds, state: &short)
+        #expect(screen.lines == ["abc"])
+    }
+
     @Test func placeholderWhenEmpty() {
         var screen = Screen(size: Size(width: 12, height: 1))
         var state = TextFieldState()

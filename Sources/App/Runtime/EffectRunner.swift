@@ -111,6 +111,8 @@ public final class EffectRunner: Sendable {
                         self.services.system.writePrivateFile(
                             self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n")))
             }
+        case .removeFile(let path):
+            io.async { _ = unlink(path) }
         case .listAccounts:
             io.async {
                 do {
@@ -143,7 +145,7 @@ public final class EffectRunner: Sendable {
                     self.send(.failed(AppError(error)))
                 }
             }
-        case .copy, .showPlainly, .setMouse, .suspend, .redraw, .quit:
+        case .copy, .showPlainly, .showText, .setMouse, .suspend, .redraw, .quit:
             break
         }
     }

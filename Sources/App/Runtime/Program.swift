@@ -119,6 +119,9 @@ public final class Program {
                     prompt:
                         "Select the line above to copy it (it is one unbroken line). Press any key to return to bbtui.")
                 terminal.invalidate()
+            case .showText(let text):
+                terminal.showPlainly(text, prompt: "Press any key to return to bbtui.")
+                terminal.invalidate()
             case .setMouse(let isEnabled):
                 terminal.setMouseReporting(isEnabled)
             case .suspend:

@@ -61,12 +61,16 @@ public enum Effect: Equatable, Sendable {
     case copy(String, what: String)
     /// Show a text plainly on the normal screen.
     case showPlainly(String)
+    /// Leaves the full screen to show a long text (an error) whole, wrapped by the terminal.
+    case showText(String)
     case setMouse(Bool)
     case suspend
     /// Repaint everything (Ctrl-L, after a resume).
     case redraw
     case openURL(String)
     case writeURLFile(String)
+    /// Deletes a file bbtui wrote (the login URL, once the login is done).
+    case removeFile(String)
     case listAccounts
     case switchAccount(id: String)
     case logout(accountID: String)

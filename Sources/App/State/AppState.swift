@@ -33,17 +33,23 @@ public struct Environment: Equatable, Sendable {
     public var isDemo: Bool
     /// UTF-8 terminal.
     public var isUnicode: Bool
+    /// A shell can take the terminal back when bbtui stops (Ctrl-Z): bbtui runs in a process group
+    /// of its own, as a job-control shell starts it. False when it is in its session's group (it
+    /// leads the session, as under `ssh -t host bbtui`, or a shell without job control started it):
+    /// nothing would ever resume it.
+    public var hasJobControl: Bool
 
     /// Creates an environment description.
     public init(
         isSSH: Bool = false, hasDisplay: Bool = false, hostName: String = "localhost", isDemo: Bool = false,
-        isUnicode: Bool = true
+        isUnicode: Bool = true, hasJobControl: Bool = true
     ) {
         self.isSSH = isSSH
         self.hasDisplay = hasDisplay
         self.hostName = hostName
         self.isDemo = isDemo
         self.isUnicode = isUnicode
+        self.hasJobControl = hasJobControl
     }
 
     /// Whether `o` may open a local browser, or why not.
@@ -75,6 +81,8 @@ public struct AppState: Equatable, Sendable {
     public var environment: Environment
     /// A message in the status bar, shown until `messageExpiresAt`.
     public var message: StatusMessage?
+    /// The message is a "retrying in N s…" notice, to be replaced when the fetch ends.
+    public var isRetryNotice = false
     public var messageExpiresAt: Date?
     public var overlay: Overlay?
     /// The spinner's step, advanced only while something loads.
@@ -168,8 +176,15 @@ public struct LoginState: Equatable, Sendable {
     public var field = TextFieldState(maxLength: PastedAuthorization.maxLength)
     public var isFieldFocused = false
     public var listener: Listener = .off
-    /// The last problem, with what to do.
+    /// The last problem, with what to do. It stays until the field changes.
     public var problem: String?
+    /// The last submit failed: the next paste replaces the field's text instead of adding to it
+    /// (after a cut-off address, a paste that is not a whole answer is its rest, and is added).
+    public var replacesOnPaste = false
+    /// The last submit failed because the address was cut off: more of it may follow.
+    public var awaitsRest = false
+    /// The field shows the start of its text (just pasted: what will be sent), not the cursor.
+    public var showsStart = false
     /// Where `w` wrote the URL.
     public var writtenPath: String?
 

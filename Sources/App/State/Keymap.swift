@@ -26,6 +26,8 @@ public enum Command: Equatable, Sendable {
     case confirm, addAccount
     /// Show the last copied text (or the selected repository's SSH clone URL) plainly.
     case showCopied
+    /// Show the current pane's error (or the last error message) whole, plainly.
+    case showError
     /// `bbtui demo` only: approve as the demo user, as a browser would.
     case approveDemo
 }
@@ -160,6 +162,9 @@ public enum Keymap {
             section: "SSH keys", hint: "show key", panes: [.sshKeys]),
         KeyBinding([.character("r")], .refreshPane, "refresh this pane", section: "Data", hint: "refresh"),
         KeyBinding([.character("R")], .refreshAll, "refresh everything", section: "Data"),
+        KeyBinding(
+            [.character("e")], .showError, "show this pane's error (or the last message) whole, plainly",
+            section: "Data"),
         KeyBinding([.character("a")], .accounts, "accounts: switch, add, log out", section: "Account"),
         KeyBinding([.character("L")], .logout, "log out (asks first)", section: "Account"),
         KeyBinding([.character("m")], .toggleMouse, "mouse on/off (off keeps native selection)", section: "Terminal"),
@@ -320,10 +325,12 @@ public enum Keymap {
     }
 
     /// The help overlay's sections for the screen under it, in table order, each binding once.
-    public static func helpSections(_ contexts: [KeyContext]) -> [HelpSection] {
+    /// `hasJobControl` false leaves out the suspend key, which does nothing there.
+    public static func helpSections(_ contexts: [KeyContext], hasJobControl: Bool = true) -> [HelpSection] {
         var sections: [HelpSection] = []
         for context in contexts {
             for binding in context == .detail ? detail : table(context) {
+                if binding.command == .suspend, !hasJobControl { continue }
                 let entry = HelpEntry(keys: binding.keys.map(\.description), summary: binding.summary)
                 if let index = sections.firstIndex(where: { $0.title == binding.section }) {
                     sections[index].entries.append(entry)

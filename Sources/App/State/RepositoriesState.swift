@@ -131,19 +131,20 @@ public struct RepositoriesState: Equatable, Sendable {
         let before = order()
         let fresh = Array(start..<all.count).sorted(by: before)
         ordered = RepositoriesState.merge(ordered, fresh, by: before)
-        let needle = Array(filter.lowercased().utf8)
+        let needle = Array(SearchIndex.key(filter).utf8)
         visible = RepositoriesState.merge(visible, fresh.filter { matches($0, needle: needle) }, by: before)
         restoreSelection(selectedID)
     }
 
     /// Sets the filter text; narrows incrementally when it extends the previous one.
     public mutating func setFilter(_ text: String) {
-        let previous = filter.lowercased()
+        let previous = Array(SearchIndex.key(filter).utf8)
         if previous.isEmpty, !text.isEmpty { selectionBeforeFilter = selected?.uuid }
         let selectedID = text.isEmpty ? (selectionBeforeFilter ?? selected?.uuid) : selected?.uuid
         filter = text
-        let needle = Array(text.lowercased().utf8)
-        if !previous.isEmpty, text.lowercased().hasPrefix(previous) {
+        let needle = Array(SearchIndex.key(text).utf8)
+        // Byte prefixes of the compared form: what matches the longer needle matches its start.
+        if !previous.isEmpty, needle.starts(with: previous) {
             visible = visible.filter { matches($0, needle: needle) }
             restoreSelection(selectedID)
         } else {
@@ -151,7 +152,7 @@ public struct RepositoriesState: Equatable, Sendable {
         }
         // A changed filter jumps to its first match (the best one, in the current sort); a
         // cleared filter goes back to the row that was selected.
-        if !needle.isEmpty, text.lowercased() != previous {
+        if !needle.isEmpty, needle != previous {
             list.selected = visible.isEmpty ? nil : 0
             list.offset = 0
         } else if needle.isEmpty, let before = selectionBeforeFilter {
@@ -215,7 +216,7 @@ public struct RepositoriesState: Equatable, Sendable {
     }
 
     private mutating func refilter(keeping selectedID: String?) {
-        let needle = Array(filter.lowercased().utf8)
+        let needle = Array(SearchIndex.key(filter).utf8)
         visible = needle.isEmpty && workspaceFilter == nil ? ordered : ordered.filter { matches($0, needle: needle) }
         restoreSelection(selectedID)
     }
@@ -297,8 +298,17 @@ struct SearchIndex: Equatable, Sendable {
     private var starts: [Int] = [0]
 
     mutating func append(_ text: String) {
-        bytes += text.lowercased().utf8
+        bytes += SearchIndex.key(text).utf8
         starts.append(bytes.count)
+    }
+
+    /// The form both the text and the filter are compared in: lower case, and canonically
+    /// composed, so `u` + U+0308 finds `ü` and the other way round (bytes of two canonically
+    /// equivalent spellings differ). Plain ASCII, nearly every name, skips the composition.
+    static func key(_ text: String) -> String {
+        let lowered = text.lowercased()
+        if lowered.utf8.allSatisfy({ $0 < 0x80 }) { return lowered }
+        return lowered.precomposedStringWithCanonicalMapping
     }
 
     func contains(_ needle: [UInt8], at index: Int) -> Bool {

@@ -60,7 +60,7 @@ enum BrowserUpdate {
         }
         guard var browser = state.browser else { return [] }
         var effects: [Effect] = []
-        var loginError: AppError?
+        var failure: AppError?
         switch action {
         case .userLoaded(let result, let at):
             switch result {
@@ -68,7 +68,7 @@ enum BrowserUpdate {
                 browser.user = .loaded(Snapshot(user, fetchedAt: at))
             case .failure(let error):
                 browser.user = browser.user.failing(error)
-                if error.needsLogin { loginError = error }
+                failure = error
             }
         case .emailsLoaded(let result, let at):
             switch result {
@@ -77,7 +77,7 @@ enum BrowserUpdate {
                 browser.emailList.clamp(count: emails.count, visible: Layout(size: state.size).emailRows)
             case .failure(let error):
                 browser.emails = browser.emails.failing(error)
-                if error.needsLogin { loginError = error }
+                failure = error
             }
         case .workspacesLoaded(let result, let at):
             switch result {
@@ -92,7 +92,7 @@ enum BrowserUpdate {
                 browser.workspaceDetails = browser.workspaceDetails.failing(error)
                 browser.repositories.progress = .failed(error)
                 browser.repositories.replacesOnNextBatch = false
-                if error.needsLogin { loginError = error }
+                failure = error
             }
         case .repositoriesBatch(let batch):
             if browser.repositories.replacesOnNextBatch || batch.isSnapshot {
@@ -111,7 +111,7 @@ enum BrowserUpdate {
             if let error {
                 browser.repositories.progress = .failed(error)
                 browser.repositories.replacesOnNextBatch = false
-                if error.needsLogin { loginError = error }
+                failure = error
             } else {
                 if browser.repositories.replacesOnNextBatch {
                     browser.repositories.replaceAll([])
@@ -127,7 +127,7 @@ enum BrowserUpdate {
                 browser.workspaceList.clamp(count: details.count, visible: Layout(size: state.size).emailRows)
             case .failure(let error):
                 browser.workspaceDetails = browser.workspaceDetails.failing(error)
-                if error.needsLogin { loginError = error }
+                failure = error
             }
         case .sshKeysLoaded(let result, let at):
             switch result {
@@ -136,7 +136,7 @@ enum BrowserUpdate {
                 browser.keyList.clamp(count: report.rows.count, visible: Layout(size: state.size).keyRows)
             case .failure(let error):
                 browser.sshKeys = browser.sshKeys.failing(error)
-                if error.needsLogin { loginError = error }
+                failure = error
             }
         case .tokenExpiryChanged(let date):
             browser.account.tokenExpiresAt = date
@@ -146,10 +146,35 @@ enum BrowserUpdate {
             break
         }
         state.page = .browser(browser)
-        if let loginError, state.overlay == nil {
-            state.overlay = .relogin(reason: loginError.description)
+        if let failure {
+            if failure.needsLogin, state.overlay == nil {
+                state.overlay = .relogin(reason: failure.description)
+            } else if state.isRetryNotice {
+                // "retrying in 1 s…" is over: the status line says what the pane says.
+                Update.say(failure.screenText, &state, kind: .error)
+            }
         }
         return effects
+    }
+
+    /// The text `e` shows whole: the current pane's error, else the last warning or error.
+    static func errorText(_ browser: BrowserState, _ state: AppState) -> String? {
+        var parts: [String] = []
+        switch browser.pane {
+        case .profile: parts += [browser.user.error?.screenText].compactMap { $0 }
+        case .emails: parts += [browser.emails.error?.screenText].compactMap { $0 }
+        case .workspaces: parts += [browser.workspaceDetails.error?.screenText].compactMap { $0 }
+        case .sshKeys: parts += [browser.sshKeys.error?.screenText].compactMap { $0 }
+        case .repositories:
+            if case .failed(let error) = browser.repositories.progress { parts.append(error.screenText) }
+            for (workspace, error) in browser.repositories.failures.sorted(by: { $0.key < $1.key }) {
+                parts.append("\(workspace): \(error.screenText)")
+            }
+        }
+        if parts.isEmpty, let message = state.message, message.kind == .error || message.kind == .warning {
+            parts.append(message.text)
+        }
+        return parts.isEmpty ? nil : Sanitizer.sanitize(parts.joined(separator: "\n\n"), newlines: .keep)
     }
 
     static func paste(_ text: String, _ state: inout AppState) -> [Effect] {
@@ -308,6 +333,12 @@ enum BrowserUpdate {
             } else {
                 state.lastCopied = line
                 effects = [.copy(line, what: "this machine's public key (\(key.key.fingerprint))")]
+            }
+        case .showError:
+            if let text = errorText(browser, state) {
+                effects = [.showText(text)]
+            } else {
+                Update.say("No error to show here.", &state)
             }
         case .showCopied:
             if let copied = state.lastCopied {

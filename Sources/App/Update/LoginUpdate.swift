@@ -18,6 +18,8 @@ enum LoginUpdate {
         case .redirectReceived(let query):
             return exchange("?" + query, &state)
         case .loginSucceeded(let record, let user, let at):
+            // The URL written with `w` is spent: it goes with the login screen.
+            let written = state.login?.writtenPath
             var browser = BrowserUpdate.browser(for: record)
             if var previous = state.suspendedBrowser, previous.account.id == browser.account.id {
                 // Back to exactly where the person was, with the new token.
@@ -27,7 +29,9 @@ enum LoginUpdate {
             state.suspendedBrowser = nil
             state.overlay = nil
             // The profile was just fetched to learn who logged in: everything else is fetched.
-            let effects = [.stopListener] + BrowserUpdate.startFetchAll(&browser).filter { $0 != .fetchUser }
+            let effects =
+                [.stopListener] + (written.map { [.removeFile($0)] } ?? [])
+                + BrowserUpdate.startFetchAll(&browser).filter { $0 != .fetchUser }
             browser.user = .loaded(Snapshot(user, fetchedAt: at))
             state.page = .browser(browser)
             Update.say("Logged in as \(Sanitizer.sanitize(browser.account.displayName)).", &state, kind: .success)
@@ -52,6 +56,8 @@ enum LoginUpdate {
                     }
                 }
                 login.problem = text
+                login.replacesOnPaste = true
+                login.awaitsRest = false
             }
             return effects
         case .wroteURL(let result):
@@ -68,15 +74,44 @@ enum LoginUpdate {
         }
     }
 
-    static func paste(_ text: String, _ state: inout AppState) -> [Effect] {
+    static func paste(_ pasted: String, _ state: inout AppState) -> [Effect] {
+        // A wrapped copy's line breaks are not part of what it copied (the one-line field would
+        // turn them into spaces).
+        let text = PastedAuthorization.joiningWrappedLines(pasted)
         modify(&state) { login in
-            login.field.paste(text)
+            if replaces(with: text, login) {
+                login.field.set(text)
+            } else {
+                login.field.paste(text)
+            }
+            login.replacesOnPaste = false
+            login.awaitsRest = false
+            login.problem = nil
+            login.showsStart = true
             login.isFieldFocused = true
             if login.field.wasTruncated {
                 login.problem = "That paste was longer than any code or redirect URL; it was cut."
             }
         }
         return []
+    }
+
+    /// Whether a paste replaces the field's text: after a failed submit, or when the field holds
+    /// a whole answer already (an earlier paste); never when it holds the start of an address
+    /// whose rest this paste may be.
+    static func replaces(with pasted: String, _ login: LoginState) -> Bool {
+        guard !login.field.isEmpty else { return false }
+        let state = login.request?.state ?? ""
+        if login.awaitsRest { return isWholeAnswer(pasted, state: state) }
+        return login.replacesOnPaste || isWholeAnswer(login.field.text, state: state)
+    }
+
+    /// A code, or a redirect that carries its state (ours or another attempt's).
+    static func isWholeAnswer(_ text: String, state: String) -> Bool {
+        switch PastedAuthorization.code(from: text, expectedState: state) {
+        case .success, .failure(.stateMismatch), .failure(.denied), .failure(.providerError): return true
+        default: return false
+        }
     }
 
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
@@ -91,7 +126,7 @@ enum LoginUpdate {
             case .redraw?:
                 return [.redraw]
             default:
-                login.field.handle(key)
+                edit(key, &login)
             }
             state.page = .login(login)
             return []
@@ -100,7 +135,7 @@ enum LoginUpdate {
             if case .character = key {
                 // Any other character starts typing in the field.
                 login.isFieldFocused = true
-                login.field.handle(key)
+                edit(key, &login)
                 state.page = .login(login)
             }
             return []
@@ -145,6 +180,16 @@ enum LoginUpdate {
         return []
     }
 
+    /// Typing edits the text (it never replaces it); a change clears the last problem.
+    private static func edit(_ key: Key, _ login: inout LoginState) {
+        let before = login.field.text
+        login.field.handle(key)
+        login.showsStart = false
+        guard login.field.text != before else { return }
+        login.problem = nil
+        login.replacesOnPaste = false
+    }
+
     static func submit(_ state: inout AppState) -> [Effect] {
         exchange(state.login?.field.text ?? "", &state)
     }
@@ -160,6 +205,8 @@ enum LoginUpdate {
             return [.exchange(code: code, request: request)]
         case .failure(let problem):
             login.problem = problem.description
+            login.awaitsRest = problem == .cutOff
+            login.replacesOnPaste = problem != .cutOff
             state.page = .login(login)
             return []
         }

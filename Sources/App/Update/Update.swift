@@ -76,6 +76,7 @@ public enum Update {
             case nil: why = "Network error"
             }
             say("\(why); retrying in \(seconds) s…", &state, kind: .warning)
+            state.isRetryNotice = true
             return []
         default:
             return BrowserUpdate.handle(action, &state)
@@ -88,7 +89,7 @@ public enum Update {
             state.size = size
             return []
         case .signal(let signal):
-            if signal == .suspend { return [.suspend] }
+            if signal == .suspend { return suspend(&state) }
             state.shouldQuit = true
             switch signal {
             case .interrupt: state.exitStatus = 128 + 2
@@ -160,10 +161,22 @@ public enum Update {
         case .redraw:
             return [.redraw]
         case .suspend:
-            return [.suspend]
+            return suspend(&state)
         default:
             return nil
         }
+    }
+
+    /// Ctrl-Z: stop and give the terminal to the shell, or say why there is none to give it to.
+    static func suspend(_ state: inout AppState) -> [Effect] {
+        guard state.environment.hasJobControl else {
+            say(
+                "Ctrl-Z does nothing here: bbtui leads its own session (as under `ssh -t host bbtui`), so no shell "
+                    + "could resume it. Press \(Keymap.key(for: .quit, in: .browser)) to quit.", &state,
+                kind: .warning)
+            return []
+        }
+        return [.suspend]
     }
 
     // MARK: - Messages
@@ -171,6 +184,7 @@ public enum Update {
     /// Puts a message in the status bar for a while.
     static func say(_ text: String, _ state: inout AppState, kind: StatusMessage.Kind = .info) {
         state.message = StatusMessage(text, kind: kind)
+        state.isRetryNotice = false
         state.messageExpiresAt = state.now.addingTimeInterval(kind == .error ? errorLifetime : messageLifetime)
     }
 

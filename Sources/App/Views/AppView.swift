@@ -68,7 +68,9 @@ public enum AppView {
     static func helpOverlay(_ state: AppState) -> HelpOverlay {
         let contexts: [KeyContext] = state.login != nil ? [.login, .loginField] : [.browser, .detail, .filter]
         let close = Keymap.help.first { $0.command == .back }.map { "\($0.keys[0]) closes" }
-        return HelpOverlay(title: "Keys", sections: Keymap.helpSections(contexts), closeHint: close)
+        return HelpOverlay(
+            title: "Keys", sections: Keymap.helpSections(contexts, hasJobControl: state.environment.hasJobControl),
+            closeHint: close)
     }
 
     static func drawAccounts(_ overlay: AccountsOverlay, into screen: inout Screen, area: Rect) {

@@ -58,9 +58,15 @@ enum LoginView {
                     style: .dim, indent: 3, optional: true)
                 // The demo's Bitbucket runs on this machine too: a forward would not help there.
                 if state.environment.isSSH, !state.environment.isDemo {
+                    // The command on a row of its own, never broken; HOST is however the person
+                    // reaches this machine, which may not be the name it gives itself.
                     top += wrapped(
-                        "Browser on your own computer? Connect with: ssh -L \(port):127.0.0.1:\(port) \(Sanitizer.sanitize(state.environment.hostName))",
+                        "Browser on your own computer? Reconnect with this, HOST being how you reach this machine "
+                            + "(it calls itself \(Sanitizer.sanitize(state.environment.hostName))):",
                         style: .dim, indent: 3, optional: true)
+                    top.append(
+                        Row(
+                            text: "ssh -L \(port):127.0.0.1:\(port) HOST", style: .dim, indent: 3, isOptional: true))
                 }
             case .unavailable(let reason):
                 top += wrapped(
@@ -126,7 +132,8 @@ enum LoginView {
         TextField(
             placeholder: login.isFieldFocused
                 ? "" : "paste here (or press \(Keymap.key(for: .focusField, in: .login)) to type)",
-            isFocused: login.isFieldFocused && state.overlay == nil
+            isFocused: login.isFieldFocused && state.overlay == nil,
+            showsStart: login.showsStart
         )
         .render(into: &screen, area: Rect(x: 2, y: y, width: max(0, state.size.width - 3), height: 1), state: &field)
     }

@@ -235,7 +235,10 @@ enum PaneViews {
                 + (total.map { " of \($0)" } ?? "")
             style = Style(foreground: .yellow)
         case .failed(let error) where !repositories.all.isEmpty:
-            left = "refresh failed: " + Sanitizer.sanitize(error.screenText)
+            // One row here; the key shows the whole text.
+            left =
+                "refresh failed (\(Keymap.key(for: .showError, in: .browser)) shows all): "
+                + Sanitizer.sanitize(error.screenText)
             style = Style(foreground: .red)
         default:
             left = ""
@@ -299,10 +302,8 @@ enum PaneViews {
             repository.workspaceName.map { "\($0) (\(repository.workspaceSlug))" } ?? repository.workspaceSlug)
         add("Fork of", repository.parentFullName ?? "not a fork")
         add("Fork policy", repository.forkPolicy.map { $0.replacingOccurrences(of: "_", with: " ") })
-        add(
-            "Issues, wiki",
-            "\(repository.hasIssues == true ? "issues" : "no issues"), \(repository.hasWiki == true ? "wiki" : "no wiki")"
-        )
+        add("Issues", repository.hasIssues.map { $0 ? "on" : "off" })
+        add("Wiki", repository.hasWiki.map { $0 ? "on" : "off" })
         add("SSH clone", repository.cloneSSH, style: Style(foreground: .cyan))
         add("HTTPS clone", repository.cloneHTTPS, style: Style(foreground: .cyan), isLink: true)
         add("Web", repository.webURL, style: Style(foreground: .cyan), isLink: true)

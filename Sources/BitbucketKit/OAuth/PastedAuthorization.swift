@@ -12,6 +12,10 @@ public enum PastedAuthorization {
         case missingCode
         /// A code much shorter than Bitbucket's: the copy lost its end.
         case truncated(length: Int)
+        /// A redirect URL that ends before its `state`: the copy lost its end.
+        case cutOff
+        /// Text with spaces inside a line: words, not a code or an address.
+        case hasSpaces
         case unrecognized
 
         public var description: String {
@@ -32,6 +36,12 @@ public enum PastedAuthorization {
             case .truncated(let length):
                 return
                     "That code looks cut off: it has \(length) characters, and Bitbucket's have about 18. Copy the whole address of the page the browser landed on again (…/callback?code=…)."
+            case .cutOff:
+                return
+                    "That address was cut off before its state=…, so nothing was sent. Paste the rest of it, or copy the whole address of the page the browser landed on again (…/callback?code=…&state=…)."
+            case .hasSpaces:
+                return
+                    "That text has spaces in it, so it is neither a code (letters and digits, about 18) nor a redirect URL; nothing was sent. After approving the URL above, copy the whole address of the page the browser lands on."
             case .unrecognized:
                 return
                     "That does not look like a code or a redirect URL. A code is letters and digits (about 18); a redirect URL contains ?code=…."
@@ -45,19 +55,37 @@ public enum PastedAuthorization {
     /// The longest paste considered; beyond it the input cannot be an answer.
     public static let maxLength = 8192
 
+    /// A wrapped copy joined back into one line: each line's surrounding blanks and the line
+    /// breaks go (a terminal's wrapping adds them); blanks inside a line stay.
+    public static func joiningWrappedLines(_ text: String) -> String {
+        guard text.contains(where: \.isNewline) else { return text }
+        return text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+    }
+
     /// Extracts the authorization code from `text`, checking `state` when the paste carries one.
     public static func code(from text: String, expectedState: String) -> Result<String, Problem> {
         guard text.count <= maxLength else { return .failure(.unrecognized) }
-        // A wrapped copy brings line breaks, indentation and quotes: none belong to a code or URL.
-        let cleaned = String(
-            text.unicodeScalars.filter {
-                !CharacterSet.whitespacesAndNewlines.contains($0) && !"\"'<>`".unicodeScalars.contains($0)
-            })
+        // A wrapped copy brings line breaks, the indentation and trailing blanks around them, and
+        // quotes: none belong to a code or URL. A space inside a line does: that text is words.
+        var cleaned = ""
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
+            let kept = line.unicodeScalars.filter { !"\"'<>`".unicodeScalars.contains($0) }
+            let trimmed = String(String.UnicodeScalarView(kept)).trimmingCharacters(in: .whitespaces)
+            if trimmed.unicodeScalars.contains(where: CharacterSet.whitespacesAndNewlines.contains) {
+                return .failure(.hasSpaces)
+            }
+            cleaned += trimmed
+        }
         guard !cleaned.isEmpty else { return .failure(.empty) }
 
         if let query = queryString(in: cleaned) {
             let items = Dictionary(FormDecoder.decode(query), uniquingKeysWith: { first, _ in first })
-            if let state = items["state"], state != expectedState { return .failure(.stateMismatch) }
+            if let state = items["state"], state != expectedState {
+                // A state that is the start of the expected one: the copy lost its end.
+                return .failure(expectedState.hasPrefix(state) ? .cutOff : .stateMismatch)
+            }
+            if items["state"] == nil, items["code"] != nil, !expectedState.isEmpty { return .failure(.cutOff) }
             if let error = items["error"] {
                 return .failure(
                     error == "access_denied"

@@ -30,6 +30,19 @@ public enum DisplayWidth {
         return total
     }
 
+    /// The longest start of `text` (whole characters) that fits in `width` cells.
+    public static func prefix(of text: String, fitting width: Int) -> String {
+        var used = 0
+        var end = text.startIndex
+        for index in text.indices {
+            let w = of(text[index])
+            if used + w > width { break }
+            used += w
+            end = text.index(after: index)
+        }
+        return String(text[..<end])
+    }
+
     /// The width in cells of a single scalar, ignoring the cluster it belongs to.
     public static func width(of scalar: Unicode.Scalar) -> Int {
         let value = scalar.value

@@ -170,12 +170,18 @@ public struct TextField: Sendable {
     public var placeholder: String
     public var style: Style
     public var isFocused: Bool
+    /// Show the start of a text longer than the box, with an ellipsis at the cut, instead of
+    /// the part around the cursor (what a paste put there, as it will be sent).
+    public var showsStart: Bool
 
     /// Creates a field view.
-    public init(placeholder: String = "", style: Style = .underline, isFocused: Bool = true) {
+    public init(
+        placeholder: String = "", style: Style = .underline, isFocused: Bool = true, showsStart: Bool = false
+    ) {
         self.placeholder = placeholder
         self.style = style
         self.isFocused = isFocused
+        self.showsStart = showsStart
     }
 
     /// Draws the field into the first row of `area`.
@@ -183,6 +189,14 @@ public struct TextField: Sendable {
         guard !area.isEmpty else { return }
         let row = area.row(0)
         screen.fill(row, style: style)
+        let shown = Sanitizer.sanitize(state.text)
+        if showsStart, DisplayWidth.of(shown) > row.width, row.width >= 2 {
+            // The start, cut with an ellipsis in the last cell; the cursor waits on the ellipsis.
+            let head = DisplayWidth.prefix(of: shown, fitting: row.width - 1)
+            screen.put(head + "…", x: row.x, y: row.y, style: style, clip: row)
+            if isFocused { screen.cursor = Point(x: row.x + DisplayWidth.of(head), y: row.y) }
+            return
+        }
         state.scrollToCursor(width: row.width)
         if state.isEmpty {
             screen.put(placeholder, x: row.x, y: row.y, width: row.width, style: style.adding(.dim))
