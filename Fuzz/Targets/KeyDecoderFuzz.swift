@@ -1,5 +1,6 @@
-// libFuzzer target: any bytes, in any chunks, with Esc timeouts anywhere, decode without
-// trapping; a paste never exceeds its cap; nothing stays pending after a flush.
+// libFuzzer target: any bytes, in any chunks, with Esc timeouts and paste silences anywhere,
+// decode without trapping; a paste never exceeds its cap; nothing stays pending after a flush,
+// and no paste stays open after a silence.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzKeyDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -13,6 +14,11 @@ public func fuzzKeyDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         events += decoder.feed(bytes[index..<end])
         // A quiet period after some chunks: what is pending is taken as complete.
         if bytes[end - 1] & 0x0F == 0x0F { events += decoder.flushPending() }
+        // A silence of a second: a paste still open ends there.
+        if bytes[end - 1] & 0x3F == 0x3E {
+            events += decoder.closeUnfinishedPaste()
+            precondition(!decoder.isInPaste, "a paste stayed open after its silence")
+        }
         index = end
         chunk = Int(bytes[end - 1] % 9) + 1
     }

@@ -45,6 +45,18 @@ import Testing
         return (process, errors)
     }
 
+    /// Waits for the process to end on a thread of its own (blocking the concurrency pool's two
+    /// threads would hold up every other test's timers), with what it wrote to stderr.
+    func finish(_ process: Process, _ errors: Pipe? = nil) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let stderr = errors?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: stderr, as: UTF8.self))
+            }.start()
+        }
+    }
+
     func store(_ home: TemporaryDirectory) throws -> TokenStore {
         try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
     }
@@ -68,10 +80,9 @@ import Testing
         // A second signal does not cut the wait short.
         kill(process.processIdentifier, signal)
         try await emulator.post("/_emulator/release")
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let stderr = await finish(process, errors)
         #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 128 + signal, "\(String(decoding: stderr, as: UTF8.self))")
+        #expect(process.terminationStatus == 128 + signal, "\(stderr)")
 
         // The pair Bitbucket issued is the one stored, and the session goes on: the old refresh
         // token is already dead (no grace), so only the stored new one can work.
@@ -95,7 +106,7 @@ import Testing
         let (process, _) = try launch(["whoami"], environment: environment)
         try await waitForRefresh(emulator, after: baseline)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await finish(process)
         try await emulator.post("/_emulator/release")
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(try store(home).activeAccount()?.refreshStartedAt != nil)
@@ -119,7 +130,7 @@ import Testing
         let (process, _) = try launch(["whoami"], environment: environment)
         try await waitForRefresh(emulator, after: baseline)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await finish(process)
         try await emulator.post("/_emulator/release")
         let startedAt = try #require(try store(home).activeAccount()?.refreshStartedAt)
 
