@@ -27,7 +27,7 @@ for target in "${targets[@]}"; do
     sanitizer) sources=($ui Fuzz/Targets/SanitizerFuzz.swift) ;;
     paste) sources=("${kit[@]}" Fuzz/Targets/PasteFuzz.swift) ;;
     models) sources=("${kit[@]}" Fuzz/Targets/ModelsFuzz.swift) ;;
-    repoparser) sources=("${kit[@]}" Sources/BitbucketKit/API/RepositoryPageParser.swift Sources/BitbucketKit/API/RepositorySnapshot+Binary.swift
+    repoparser) sources=("${kit[@]}" Sources/BitbucketKit/Listing/RepositoryPageParser.swift Sources/BitbucketKit/Listing/RepositorySnapshot+Binary.swift
                          Sources/BitbucketKit/Store/CacheBlob.swift Fuzz/Targets/RepositoryParserFuzz.swift) ;;
     *) echo "unknown target: $target" >&2; exit 64 ;;
   esac

@@ -192,20 +192,16 @@ struct ReposCommand: AsyncParsableCommand {
         }
     }
 
-    /// What a listing brought back: the repositories, and what is missing from them.
+    /// What a listing brought back (BitbucketKit folds the batches), and how many workspaces an
+    /// incomplete one got whole and kept for the next.
     struct Listing: Sendable {
-        var repositories: [Repository] = []
-        /// Workspaces whose listing failed (in part or whole), with the error.
-        var failures: [String: APIError] = [:]
-        /// What Bitbucket said the workspaces hold, once every first page arrived.
-        var expectedTotal: Int?
-        /// Workspaces whose count still disagreed with Bitbucket's after every check.
-        var mismatches: [String: CountMismatch] = [:]
-        /// Each workspace's first-page ETag, kept with the listing for the next refresh.
-        var etags: [String: String] = [:]
-        /// Workspaces an incomplete listing got whole and kept for the next one.
+        var folded = RepositoryListing()
         var keptWhole = 0
-        var isComplete: Bool { failures.isEmpty && mismatches.isEmpty }
+        var repositories: [Repository] { folded.repositories }
+        var failures: [String: APIError] { folded.failures }
+        var mismatches: [String: CountMismatch] { folded.mismatches }
+        var expectedTotal: Int? { folded.expectedTotal }
+        var isComplete: Bool { folded.failures.isEmpty && folded.mismatches.isEmpty }
     }
 
     func run() async throws {
@@ -252,41 +248,29 @@ struct ReposCommand: AsyncParsableCommand {
                 let previous = RepositorySnapshot.start(complete: complete, progress: progress)
                 var listing = Listing()
                 for try await batch in client.repositories(in: workspaces, previous: previous) {
-                    if batch.isSnapshot {
-                        listing.repositories = batch.repositories
-                    } else {
-                        listing.repositories.append(contentsOf: batch.repositories)
-                    }
-                    listing.failures = batch.failures
-                    listing.expectedTotal = batch.expectedTotal ?? listing.expectedTotal
-                    listing.mismatches = batch.mismatches
-                    if batch.isFinal { listing.etags = batch.etags }
+                    listing.folded.absorb(batch)
                 }
-                // Written when complete and changed (an unchanged refresh keeps the same records).
-                let snapshot = RepositorySnapshot(
-                    workspaces: workspaces.map(\.slug), repositories: listing.repositories, etags: listing.etags)
-                if only == nil, listing.isComplete {
-                    if snapshot == complete {
+                // `--workspace` lists a part: it never replaces what is cached for the whole.
+                guard only == nil else { return listing }
+                let writes = listing.folded.cacheWrites(
+                    workspaces: workspaces.map(\.slug), complete: complete, hadProgress: progress != nil)
+                for write in writes {
+                    switch write {
+                    case .touchComplete:
                         try? cacheStore?.touch(
                             key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
-                    } else {
+                    case .putComplete(let snapshot):
                         try? cacheStore?.put(
                             snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
-                    }
-                    if progress != nil {
+                    case .putProgress(let whole):
+                        if (try? cacheStore?.put(
+                            whole, key: CacheStore.Key.repositoriesProgress, accountID: accountID, fetchedAt: Date()))
+                            != nil
+                        {
+                            listing.keptWhole = whole.workspaces.count
+                        }
+                    case .removeProgress:
                         try? cacheStore?.remove(key: CacheStore.Key.repositoriesProgress, accountID: accountID)
-                    }
-                } else if only == nil,
-                    let whole = RepositorySnapshot.progress(
-                        of: workspaces.map(\.slug), repositories: listing.repositories, failures: listing.failures,
-                        mismatches: listing.mismatches, etags: listing.etags
-                    )
-                {
-                    if (try? cacheStore?.put(
-                        whole, key: CacheStore.Key.repositoriesProgress, accountID: accountID, fetchedAt: Date()))
-                        != nil
-                    {
-                        listing.keptWhole = whole.workspaces.count
                     }
                 }
                 return listing

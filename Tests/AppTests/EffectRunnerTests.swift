@@ -293,11 +293,12 @@ final class SentActions: Sendable {
                 && written[0].1 == "https://example/authorize?x=1\n")
     }
 
-    @Test func aFailedOpenSaysWhatToUseInstead() async throws {
+    /// The runner reports why; `update`, which knows the screen, adds what to use instead.
+    @Test func aFailedOpenSaysWhy() async throws {
         let rig = try Self.rig(openFailure: "xdg-open failed (exit 3).")
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
         rig.runner.run(.openURL("https://example/"))
-        #expect(await rig.sent.next() == .opened(error: "xdg-open failed (exit 3). Use y, p or w instead."))
+        #expect(await rig.sent.next() == .opened(error: "xdg-open failed (exit 3)."))
         #expect(rig.system.opened.withLock { $0 } == ["https://example/"])
     }
 
@@ -345,6 +346,8 @@ final class SentActions: Sendable {
             await Task.yield()
         }
         #expect(rig.cache.get(User.self, key: "user", accountID: "{a}")?.value.displayName == "Zoë")
+        // The store is read on the I/O queue, never on a pool thread (its busy timeout is 10 s).
+        #expect(rig.accounts.state.withLock { $0.threads } == ["io"])
     }
 
     @Test func aFetchWithNoAccountFailsItsPaneInsteadOfLoadingForever() async throws {

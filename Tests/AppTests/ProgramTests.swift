@@ -65,4 +65,29 @@ import Testing
         #expect(program.state.browser?.repositories.all.count == 5)
         #expect(terminal.lastFrame?.lines[1].contains("Repositories · 5") == true)
     }
+
+    /// Issue 23: merging a burst of batches keeps every field of the last one, its ETags
+    /// included (they were dropped, and only the runner's own cache write hid it).
+    @Test func mergedBatchesKeepEveryFieldOfTheLast() {
+        let terminal = TestTerminal(size: Size(width: 80, height: 24))
+        let inbox = ActionInbox(waker: terminal.waker)
+        let first = RepositoryBatch(
+            repositories: Array(Fixtures.repositories.prefix(2)), loaded: 2, expectedTotal: 5, failures: [:])
+        let last = RepositoryBatch(
+            repositories: Array(Fixtures.repositories.suffix(3)), loaded: 5, expectedTotal: 5,
+            failures: ["ops": .server(503, "")],
+            mismatches: ["w": CountMismatch(listed: 1, reported: 2, keptChanging: true)],
+            isFinal: true, etags: ["acme-platform": "\"e1\"", "ops": "\"e2\""])
+        inbox.send(.repositoriesBatch(first))
+        inbox.send(.repositoriesBatch(last))
+        var expected = last
+        expected.repositories = Fixtures.repositories
+        #expect(inbox.drain() == [.repositoriesBatch(expected)])
+        // A snapshot replaces what came before it, and stays a snapshot.
+        var snapshot = first
+        snapshot.isSnapshot = true
+        inbox.send(.repositoriesBatch(last))
+        inbox.send(.repositoriesBatch(snapshot))
+        #expect(inbox.drain() == [.repositoriesBatch(snapshot)])
+    }
 }

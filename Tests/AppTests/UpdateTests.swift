@@ -174,6 +174,35 @@ import Testing
         #expect(state.login?.problem == nil)
     }
 
+    /// Issue 23: a message names only keys bound where it is shown. When `o` cannot open a
+    /// browser, the repository browser's alternatives are its own (`w` there cycles workspaces,
+    /// `y` copies the SSH clone URL); the login screen's are y, p and w.
+    @Test func theKeysAMessageNamesAreTheKeysOfItsScreen() {
+        var browser = Fixtures.state(.browser(Fixtures.browser()))
+        _ = Update.update(&browser, .opened(error: "xdg-open failed (exit 3)."))
+        let inBrowser = browser.message?.text ?? ""
+        #expect(
+            inBrowser
+                == "xdg-open failed (exit 3). Use \(Keymap.key(for: .copyWebURL, in: .browser)) to copy the URL instead; "
+                + "\(Keymap.key(for: .showCopied, in: .browser)) then shows it plainly.")
+        #expect(!inBrowser.contains("w (write"))
+        var login = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&login, .opened(error: "xdg-open failed (exit 3)."))
+        #expect(
+            login.message?.text
+                == "xdg-open failed (exit 3). Use y (copy), p (show plainly) or w (write to a file) instead.")
+        // Over SSH, `o` on the login screen says why not, with the same keys.
+        var remote = Fixtures.state(.login(Fixtures.login()))
+        remote.environment.isSSH = true
+        _ = Update.update(&remote, .event(.key(.character("o"))))
+        #expect(
+            remote.message?.text.hasSuffix("Use y (copy), p (show plainly) or w (write to a file) instead.") == true)
+        // Messages that name a browser key take it from the keymap.
+        #expect(
+            AppError.api(.server(503, "")).screenText.hasSuffix(
+                " Press \(Keymap.key(for: .refreshPane, in: .browser)) to retry."))
+    }
+
     @Test func misconfiguredConsumerSaysWhatToCheck() {
         var state = Fixtures.state(.login(Fixtures.login(phase: .exchanging)))
         #expect(

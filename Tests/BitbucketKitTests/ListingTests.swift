@@ -42,19 +42,19 @@ import Testing
         return h.client(tokens: StaticTokenSource(token))
     }
 
-    /// Runs a listing the way the app and `repos` do: snapshots replace, increments add.
+    /// Runs a listing the way the app and `repos` do: folded by `RepositoryListing`.
     func list(
         _ client: BitbucketClient, _ workspaces: [Workspace], previous: RepositorySnapshot? = nil
     ) async throws -> (repositories: [Repository], final: RepositoryBatch) {
-        var all: [Repository] = []
+        var listing = RepositoryListing()
         var last: RepositoryBatch?
         for try await batch in client.repositories(in: workspaces, previous: previous) {
-            all = batch.isSnapshot ? batch.repositories : all + batch.repositories
+            listing.absorb(batch)
             last = batch
         }
         let final = try #require(last)
         #expect(final.isFinal)
-        return (all, final)
+        return (listing.repositories, final)
     }
 
     func rows(_ repositories: [Repository]) -> Set<Truth.Row> {

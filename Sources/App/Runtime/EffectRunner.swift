@@ -101,8 +101,7 @@ public final class EffectRunner: Sendable {
             session.withLock { $0.repositoriesTask?.cancel() }
         case .openURL(let url):
             io.async {
-                self.send(
-                    .opened(error: self.services.system.openInBrowser(url).map { $0 + " Use y, p or w instead." }))
+                self.send(.opened(error: self.services.system.openInBrowser(url)))
             }
         case .writeURLFile(let url):
             io.async {
@@ -266,12 +265,17 @@ public final class EffectRunner: Sendable {
     }
 
     /// The client for the active account, made once per account.
-    private func client() throws -> (BitbucketClient, RefreshingTokenSource, String) {
+    /// The store is read on the I/O queue: a pool thread must never wait on its busy timeout.
+    private func client() async throws -> (BitbucketClient, RefreshingTokenSource, String) {
         let existing = session.withLock { state in
             state.client.flatMap { client in state.tokens.map { (client, $0, state.accountID ?? "") } }
         }
         if let existing { return existing }
-        guard let account = try services.accounts.activeAccount() else {
+        let accounts = services.accounts
+        let active = try await withCheckedThrowingContinuation { continuation in
+            io.async { continuation.resume(with: Result { try accounts.activeAccount() }) }
+        }
+        guard let account = active else {
             throw AppError.oauth(.loginRequired("No account is logged in."))
         }
         let made = services.sessions.session(
@@ -298,7 +302,7 @@ public final class EffectRunner: Sendable {
     ) {
         Task {
             do {
-                let (client, tokens, accountID) = try client()
+                let (client, tokens, accountID) = try await client()
                 let action = await body(client, services.now)
                 send(action)
                 io.async { cache(action, accountID) }
@@ -312,7 +316,7 @@ public final class EffectRunner: Sendable {
     private func fetchRepositories(_ workspaces: [Workspace]) {
         let task = Task {
             do {
-                let (client, tokens, accountID) = try client()
+                let (client, tokens, accountID) = try await client()
                 // A refresh starts from the last complete listing (with what an incomplete one
                 // since got whole) and asks only for what changed.
                 let cache = services.cache
@@ -329,47 +333,32 @@ public final class EffectRunner: Sendable {
                     }
                 }
                 let previous = RepositorySnapshot.start(complete: complete, progress: progress)
-                var all: [Repository] = []
-                var final: RepositoryBatch?
-                var isComplete = false
+                var listing = RepositoryListing()
                 do {
                     for try await batch in client.repositories(in: workspaces, previous: previous) {
                         try Task.checkCancellation()
-                        if batch.isSnapshot { all = batch.repositories } else { all += batch.repositories }
-                        isComplete = batch.isFinal && !batch.isIncomplete
-                        if batch.isFinal { final = batch }
+                        listing.absorb(batch)
                         send(.repositoriesBatch(batch))
                     }
                     let now = services.now()
                     send(.repositoriesFinished(nil, at: now))
                     reportUsage()
-                    // A listing with holes is shown (marked) but never cached as the account's
-                    // repositories: the next start would present it as whole. What it got whole
-                    // is kept apart, for the next listing to start from.
-                    if isComplete {
-                        let snapshot = RepositorySnapshot(
-                            workspaces: workspaces.map(\.slug), repositories: all, etags: final?.etags ?? [:])
-                        io.async {
-                            // An unchanged refresh keeps the stored listing and only dates it.
-                            if snapshot == complete {
+                    let writes = listing.cacheWrites(
+                        workspaces: workspaces.map(\.slug), complete: complete, hadProgress: progress != nil)
+                    io.async {
+                        for write in writes {
+                            switch write {
+                            case .touchComplete:
                                 try? cache?.touch(key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
-                            } else {
+                            case .putComplete(let snapshot):
                                 try? cache?.put(
                                     snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
-                            }
-                            if progress != nil {
+                            case .putProgress(let whole):
+                                try? cache?.put(
+                                    whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now)
+                            case .removeProgress:
                                 try? cache?.remove(key: CacheKey.repositoriesProgress, accountID: accountID)
                             }
-                        }
-                    } else if let final,
-                        let whole = RepositorySnapshot.progress(
-                            of: workspaces.map(\.slug), repositories: all, failures: final.failures,
-                            mismatches: final.mismatches, etags: final.etags
-                        )
-                    {
-                        io.async {
-                            try? cache?.put(
-                                whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now)
                         }
                     }
                     // A listing leaves freed page bodies and batches behind in the heap; hand

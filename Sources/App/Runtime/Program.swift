@@ -29,14 +29,7 @@ public final class ActionInbox: Sendable {
         var merged: [Action] = []
         for action in actions {
             if case .repositoriesBatch(let next) = action, case .repositoriesBatch(var previous)? = merged.last {
-                // A snapshot replaces what came before it.
-                previous.repositories = next.isSnapshot ? next.repositories : previous.repositories + next.repositories
-                previous.isSnapshot = previous.isSnapshot || next.isSnapshot
-                previous.mismatches = next.mismatches
-                previous.isFinal = next.isFinal
-                previous.loaded = next.loaded
-                previous.expectedTotal = next.expectedTotal
-                previous.failures = next.failures
+                previous.absorb(next)
                 merged[merged.count - 1] = .repositoriesBatch(previous)
             } else {
                 merged.append(action)

@@ -53,15 +53,10 @@ public struct Environment: Equatable, Sendable {
     }
 
     /// Whether `o` may open a local browser, or why not.
+    /// (The screen adds what to use instead, in its own keys: `Keymap.insteadOfOpening`.)
     public var browserRefusal: String? {
-        if isSSH {
-            return
-                "This is an SSH session: a browser here would open on the remote machine. Use y (copy), p (show plainly) or w (write to a file)."
-        }
-        if !hasDisplay {
-            return
-                "No graphical display here (DISPLAY is not set). Use y (copy), p (show plainly) or w (write to a file)."
-        }
+        if isSSH { return "This is an SSH session: a browser here would open on the remote machine." }
+        if !hasDisplay { return "No graphical display here (DISPLAY is not set)." }
         return nil
     }
 }

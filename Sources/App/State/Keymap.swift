@@ -319,6 +319,16 @@ public enum Keymap {
         table(context).first { $0.command == command }.map { $0.keys[0].description } ?? "?"
     }
 
+    /// What to use where no browser can be opened, in the keys of the screen the person is on.
+    public static func insteadOfOpening(onLogin: Bool) -> String {
+        if onLogin {
+            return "Use \(key(for: .copyLoginURL, in: .login)) (copy), \(key(for: .showLoginURL, in: .login)) "
+                + "(show plainly) or \(key(for: .writeLoginURL, in: .login)) (write to a file) instead."
+        }
+        return "Use \(key(for: .copyWebURL, in: .browser)) to copy the URL instead; "
+            + "\(key(for: .showCopied, in: .browser)) then shows it plainly."
+    }
+
     /// A dialog's buttons, from its context's hinted bindings: `y: Log out`.
     public static func buttons(_ context: KeyContext) -> [String] {
         table(context).compactMap { binding in binding.hint.map { binding.keys[0].description + ": " + $0 } }

@@ -67,6 +67,7 @@ extension ServiceError {
     /// The message with the full-screen app's next step.
     public var screenText: String {
         if needsLogin || !isTransient { return description }
-        return description + (isRetryableLater ? " Press r in a few minutes." : " Press r to retry.")
+        let refresh = Keymap.key(for: .refreshPane, in: .browser)
+        return description + (isRetryableLater ? " Press \(refresh) in a few minutes." : " Press \(refresh) to retry.")
     }
 }

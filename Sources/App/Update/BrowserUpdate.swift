@@ -254,7 +254,9 @@ enum BrowserUpdate {
                 browser.pane = .repositories
                 browser.repositories.detail = nil
                 browser.repositories.showWorkspace(slug)
-                Update.say("Showing workspace \(Sanitizer.sanitize(slug)) only (w: next, again for all).", &state)
+                Update.say(
+                    "Showing workspace \(Sanitizer.sanitize(slug)) only (\(Keymap.key(for: .cycleWorkspace, in: .browser)): next, again for all).",
+                    &state)
             }
         case .back:
             if browser.repositories.detail != nil, browser.pane == .repositories {
@@ -277,7 +279,7 @@ enum BrowserUpdate {
             browser.repositories.cycleWorkspace()
             Update.say(
                 browser.repositories.workspaceFilter.map {
-                    "Showing workspace \(Sanitizer.sanitize($0)) only (w: next)."
+                    "Showing workspace \(Sanitizer.sanitize($0)) only (\(Keymap.key(for: .cycleWorkspace, in: .browser)): next)."
                 } ?? "Showing every workspace.", &state)
         case .refreshPane:
             switch browser.pane {
@@ -314,7 +316,8 @@ enum BrowserUpdate {
             state.isMouseEnabled.toggle()
             Update.say(
                 state.isMouseEnabled
-                    ? "Mouse on: wheel scrolls, click selects (m turns it off for native selection)."
+                    ? "Mouse on: wheel scrolls, click selects (\(Keymap.key(for: .toggleMouse, in: .browser)) turns it off for "
+                        + "native selection)."
                     : "Mouse off: your terminal's own selection works again.", &state)
             effects = [.setMouse(state.isMouseEnabled)]
         case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
@@ -359,7 +362,9 @@ enum BrowserUpdate {
         guard browser.pane == .repositories,
             let repository = browser.repositories.detailRepository ?? browser.repositories.selected
         else {
-            Update.say("Select a repository first (pane 3).", &state, kind: .warning)
+            Update.say(
+                "Select a repository first (pane \(Keymap.key(for: .pane(.repositories), in: .browser))).", &state,
+                kind: .warning)
             return []
         }
         let name = Sanitizer.sanitize(repository.fullName)

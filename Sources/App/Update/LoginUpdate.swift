@@ -166,7 +166,7 @@ enum LoginUpdate {
         case .openLoginURL:
             guard let url else { return [] }
             if let refusal = state.environment.browserRefusal {
-                Update.say(refusal, &state, kind: .warning)
+                Update.say(refusal + " " + Keymap.insteadOfOpening(onLogin: true), &state, kind: .warning)
                 return []
             }
             return [.openURL(url)]

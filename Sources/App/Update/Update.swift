@@ -50,11 +50,14 @@ public enum Update {
         case .loginPrepared, .redirectReceived, .loginSucceeded, .loginFailed, .wroteURL:
             return LoginUpdate.handle(action, &state)
         case .copied(let result, let what):
-            say(copyMessage(result, what: what), &state, kind: isSuccess(result) ? .success : .error)
+            let show =
+                state.login != nil
+                ? Keymap.key(for: .showLoginURL, in: .login) : Keymap.key(for: .showCopied, in: .browser)
+            say(copyMessage(result, what: what, show: show), &state, kind: isSuccess(result) ? .success : .error)
             return []
         case .opened(let error):
             if let error {
-                say(error, &state, kind: .error)
+                say(error + " " + Keymap.insteadOfOpening(onLogin: state.login != nil), &state, kind: .error)
             } else {
                 say("Opened in your browser.", &state, kind: .success)
             }
@@ -195,18 +198,21 @@ public enum Update {
         }
     }
 
-    static func copyMessage(_ result: ClipboardResult, what: String) -> String {
+    /// `show` is the key that shows the text plainly on the screen the person is on.
+    static func copyMessage(_ result: ClipboardResult, what: String, show: String) -> String {
         switch result {
         case .osc52:
-            return "Sent \(what) to your terminal's clipboard (OSC 52). Nothing arrived? p shows it plainly."
+            return "Sent \(what) to your terminal's clipboard (OSC 52). Nothing arrived? \(show) shows it plainly."
         case .osc52Passthrough(let multiplexer):
             return
-                "Sent \(what) to your terminal's clipboard (OSC 52) through \(multiplexer). Nothing arrived? p shows it plainly; see the README for \(multiplexer)'s settings."
+                "Sent \(what) to your terminal's clipboard (OSC 52) through \(multiplexer). Nothing arrived? \(show) "
+                + "shows it plainly; see the README for \(multiplexer)'s settings."
         case .tooLarge(let bytes):
             return
-                "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes): p shows it plainly."
+                "\(what.prefix(1).uppercased() + what.dropFirst()) is too large for OSC 52 (\(bytes) bytes): \(show) "
+                + "shows it plainly."
         case .unavailable:
-            return "This terminal has no clipboard bbtui can use: p shows the text plainly."
+            return "This terminal has no clipboard bbtui can use: \(show) shows the text plainly."
         }
     }
 }
