@@ -64,7 +64,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"], swiftSettings: strict),
+        .testTarget(
+            name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "NcursesTerminalTests", dependencies: ["NcursesTerminal", "TerminalUI", "CNcursesw", "TestSupport"],
             swiftSettings: strict),

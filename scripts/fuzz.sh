@@ -16,7 +16,7 @@ ui=$(find Sources/TerminalUI -name '*.swift' | sort)
 kit=(Sources/BitbucketKit/API/RawModels.swift Sources/BitbucketKit/API/Models.swift Sources/BitbucketKit/API/APIError.swift
      Sources/BitbucketKit/HTTP/HTTPTransport.swift Sources/BitbucketKit/OAuth/Token.swift Sources/BitbucketKit/OAuth/OAuthError.swift
      Sources/BitbucketKit/OAuth/OAuthConfiguration.swift Sources/BitbucketKit/OAuth/PastedAuthorization.swift
-     Sources/BitbucketKit/OAuth/RedirectVerdict.swift)
+     Sources/BitbucketKit/OAuth/RedirectVerdict.swift Sources/BitbucketKit/Support/Format.swift)
 
 mkdir -p .build-fuzz
 status=0

@@ -133,7 +133,7 @@ import Testing
     /// Random damage to real pages: flipped, dropped and inserted bytes, truncation.
     @Test func damagedPagesNeverDisagree() async throws {
         let bodies = try await pages()
-        var random = TestRandom(seed: 0xB0D1E5)
+        var random = SeededGenerator(seed: 0xB0D1E5)
         var answered = 0
         for round in 0..<3_000 {
             var body = bodies[round % bodies.count]
@@ -154,27 +154,13 @@ import Testing
     }
 }
 
-/// SplitMix64, so every run damages the same bytes.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
-}
-
 /// The cached listing survives the cache exactly, and a damaged one is refused, never half read.
 @Suite struct RepositorySnapshotCacheTests {
     @Test func aListingRoundTripsThroughTheCacheExactly() throws {
         let home = TemporaryHome()
         defer { home.remove() }
         let cache = try CacheStore(paths: home.paths)
-        var random = TestRandom(seed: 42)
+        var random = SeededGenerator(seed: 42)
         func text() -> String {
             let pool = ["", "a", "é", "🚀", "\u{1B}[2J", "\u{202E}", "\u{0}", "日本語", "\"\\"]
             return (0..<random.int(4)).map { _ in pool[random.int(pool.count)] }.joined()

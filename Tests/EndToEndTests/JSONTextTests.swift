@@ -1,5 +1,6 @@
 import BitbucketKit
 import Foundation
+import TestSupport
 import Testing
 
 @testable import bbtui
@@ -7,16 +8,12 @@ import Testing
 /// `repos --json` is written by hand for speed; it must be the very text `json()` (JSONEncoder
 /// plus `JSONSafety`) prints, whatever the strings hold.
 @Suite struct JSONTextTests {
+    /// Hostile text and repositories from the tests' seeded generator.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
+        mutating func int(_ bound: Int) -> Int { generator.int(bound) }
 
         /// Hostile text: controls, DEL, C1, bidi, separators, quotes, backslashes, astral scalars.
         mutating func text() -> String {
