@@ -240,4 +240,24 @@ import Testing
             lines[prompt] == "Select the line above to copy it (it is one unbroken line). Press any key to", "\(lines)")
         #expect(lines[prompt + 1] == "return to bbtui.")
     }
+
+    /// Issue 21: a bracketed paste whose end marker never comes (a terminal killed mid-paste)
+    /// lands in the field as a paste after a second of silence, and the keys after it act:
+    /// Esc leaves the field and q quits.
+    @Test func aPasteWithoutItsEndMarkerDoesNotHoldTheKeys() async throws {
+        let home = TemporaryDirectory()
+        defer { home.remove() }
+        let emulator = try EmulatorProcess()
+        defer { emulator.stop() }
+        let tmux = try start(emulator, home: home)
+        defer { tmux.kill() }
+        // ESC [ 2 0 0 ~ "stuck-paste", and no ESC [ 2 0 1 ~.
+        tmux.keys(
+            "-H", "1b", "5b", "32", "30", "30", "7e", "73", "74", "75", "63", "6b", "2d", "70", "61", "73", "74", "65")
+        try #require(tmux.waitFor("> stuck-paste"), "\(tmux.capture())")
+        tmux.keys("Escape")
+        try #require(tmux.waitFor("paste here") || tmux.waitUntil { !tmux.contains("Esc leave field") })
+        tmux.keys("q")
+        try #require(tmux.waitFor("EXITED:0"), "\(tmux.capture())")
+    }
 }

@@ -189,4 +189,26 @@ import Testing
         let whoami = try await runBBTUI(["whoami"], environment: environment)
         #expect(whoami.status == 0, "\(whoami.stderr)")
     }
+
+    /// Long lines reach `login --no-tui` whole: a pasted line of 3,000 characters (as long as a
+    /// real token) is read and judged as one line, and the next line still logs in.
+    @Test func aLineAsLongAsARealTokenIsReadWholeByLoginNoTUI() async throws {
+        let home = TemporaryDirectory()
+        let emulator = try EmulatorProcess()
+        defer {
+            emulator.stop()
+            home.remove()
+        }
+        let environment = emulator.environment(home: home.path)
+        let (process, input, _, errors, url) = try startLoginByCLI(environment: environment)
+        let location = try await emulator.approve(url)
+        let long = String(repeating: "A1b2C3d4", count: 375) // 3,000 characters, no spaces
+        input.fileHandleForWriting.write(Data((long + "\n" + location + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let stderr = await finish(process, errors)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        // One line, one verdict: the long line was refused once, not in pieces.
+        #expect(stderr.components(separatedBy: "does not look like a code").count == 2, "\(stderr)")
+        #expect(stderr.contains("Logged in as"))
+    }
 }

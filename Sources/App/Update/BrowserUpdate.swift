@@ -59,41 +59,102 @@ enum BrowserUpdate {
             break
         }
         guard var browser = state.browser else { return [] }
+        let layout = Layout(size: state.size)
         var effects: [Effect] = []
-        var failure: AppError?
+        let failure: AppError?
+        switch action {
+        case .repositoriesBatch, .repositoriesFinished:
+            failure = repositoriesProgress(action, &browser, layout: layout)
+        case .workspacesLoaded(let result, let at):
+            (effects, failure) = workspacesLoaded(result, at: at, &browser)
+        default:
+            failure = paneLoaded(action, &browser, layout: layout)
+        }
+        state.page = .browser(browser)
+        if let failure {
+            if failure.needsLogin, state.overlay == nil {
+                state.overlay = .relogin(reason: failure.description)
+            } else if state.isRetryNotice {
+                // "retrying in 1 s…" is over: the status line says what the pane says.
+                Update.say(failure.screenText, &state, kind: .error)
+            }
+        }
+        return effects
+    }
+
+    /// A pane's data arrived (or failed): returns the failure, if any.
+    private static func paneLoaded(_ action: Action, _ browser: inout BrowserState, layout: Layout) -> AppError? {
         switch action {
         case .userLoaded(let result, let at):
             switch result {
-            case .success(let user):
-                browser.user = .loaded(Snapshot(user, fetchedAt: at))
+            case .success(let user): browser.user = .loaded(Snapshot(user, fetchedAt: at))
             case .failure(let error):
                 browser.user = browser.user.failing(error)
-                failure = error
+                return error
             }
         case .emailsLoaded(let result, let at):
             switch result {
             case .success(let emails):
                 browser.emails = .loaded(Snapshot(emails, fetchedAt: at))
-                browser.emailList.clamp(count: emails.count, visible: Layout(size: state.size).emailRows)
+                browser.emailList.clamp(count: emails.count, visible: layout.emailRows)
             case .failure(let error):
                 browser.emails = browser.emails.failing(error)
-                failure = error
+                return error
             }
-        case .workspacesLoaded(let result, let at):
+        case .workspaceDetailsLoaded(let result, let at):
             switch result {
-            case .success(let workspaces):
-                browser.workspaces = .loaded(Snapshot(workspaces, fetchedAt: at))
-                if !browser.repositories.isLoading { startRepositories(&browser) }
-                effects.append(.fetchRepositories(workspaces))
-                browser.workspaceDetails = browser.workspaceDetails.reloading
-                effects.append(.fetchWorkspaceDetails(workspaces))
+            case .success(let details):
+                browser.workspaceDetails = .loaded(Snapshot(details, fetchedAt: at))
+                browser.workspaceList.clamp(count: details.count, visible: layout.emailRows)
             case .failure(let error):
-                browser.workspaces = browser.workspaces.failing(error)
                 browser.workspaceDetails = browser.workspaceDetails.failing(error)
-                browser.repositories.progress = .failed(error)
-                browser.repositories.replacesOnNextBatch = false
-                failure = error
+                return error
             }
+        case .sshKeysLoaded(let result, let at):
+            switch result {
+            case .success(let report):
+                browser.sshKeys = .loaded(Snapshot(report, fetchedAt: at))
+                browser.keyList.clamp(count: report.rows.count, visible: layout.keyRows)
+            case .failure(let error):
+                browser.sshKeys = browser.sshKeys.failing(error)
+                return error
+            }
+        case .tokenExpiryChanged(let date):
+            browser.account.tokenExpiresAt = date
+        case .requestUsage(let usage):
+            browser.requestUsage = usage
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The workspaces arrived: their repositories and details are fetched next.
+    private static func workspacesLoaded(
+        _ result: Result<[Workspace], AppError>, at: Date, _ browser: inout BrowserState
+    ) -> ([Effect], AppError?) {
+        switch result {
+        case .success(let workspaces):
+            browser.workspaces = .loaded(Snapshot(workspaces, fetchedAt: at))
+            if !browser.repositories.isLoading { startRepositories(&browser) }
+            browser.workspaceDetails = browser.workspaceDetails.reloading
+            return ([.fetchRepositories(workspaces), .fetchWorkspaceDetails(workspaces)], nil)
+        case .failure(let error):
+            browser.workspaces = browser.workspaces.failing(error)
+            browser.workspaceDetails = browser.workspaceDetails.failing(error)
+            browser.repositories.progress = .failed(error)
+            browser.repositories.replacesOnNextBatch = false
+            return ([], error)
+        }
+    }
+
+    /// A listing's batch, or its end: returns the failure, if any.
+    private static func repositoriesProgress(
+        _ action: Action, _ browser: inout BrowserState, layout: Layout
+    )
+        -> AppError?
+    {
+        switch action {
         case .repositoriesBatch(let batch):
             if browser.repositories.replacesOnNextBatch || batch.isSnapshot {
                 browser.repositories.replacesOnNextBatch = false
@@ -106,55 +167,22 @@ enum BrowserUpdate {
             browser.repositories.progress = .loading(loaded: batch.loaded, total: batch.expectedTotal)
             browser.repositories.failures = batch.failures.mapValues(AppError.api)
             browser.repositories.list.clamp(
-                count: browser.repositories.visible.count, visible: Layout(size: state.size).repositoryRows)
-        case .repositoriesFinished(let error, let at):
-            if let error {
-                browser.repositories.progress = .failed(error)
+                count: browser.repositories.visible.count, visible: layout.repositoryRows)
+        case .repositoriesFinished(let error?, _):
+            browser.repositories.progress = .failed(error)
+            browser.repositories.replacesOnNextBatch = false
+            return error
+        case .repositoriesFinished(nil, let at):
+            if browser.repositories.replacesOnNextBatch {
+                browser.repositories.replaceAll([])
                 browser.repositories.replacesOnNextBatch = false
-                failure = error
-            } else {
-                if browser.repositories.replacesOnNextBatch {
-                    browser.repositories.replaceAll([])
-                    browser.repositories.replacesOnNextBatch = false
-                    browser.repositories.cachedAt = nil
-                }
-                browser.repositories.progress = .done(fetchedAt: at, isCached: false)
+                browser.repositories.cachedAt = nil
             }
-        case .workspaceDetailsLoaded(let result, let at):
-            switch result {
-            case .success(let details):
-                browser.workspaceDetails = .loaded(Snapshot(details, fetchedAt: at))
-                browser.workspaceList.clamp(count: details.count, visible: Layout(size: state.size).emailRows)
-            case .failure(let error):
-                browser.workspaceDetails = browser.workspaceDetails.failing(error)
-                failure = error
-            }
-        case .sshKeysLoaded(let result, let at):
-            switch result {
-            case .success(let report):
-                browser.sshKeys = .loaded(Snapshot(report, fetchedAt: at))
-                browser.keyList.clamp(count: report.rows.count, visible: Layout(size: state.size).keyRows)
-            case .failure(let error):
-                browser.sshKeys = browser.sshKeys.failing(error)
-                failure = error
-            }
-        case .tokenExpiryChanged(let date):
-            browser.account.tokenExpiresAt = date
-        case .requestUsage(let usage):
-            browser.requestUsage = usage
+            browser.repositories.progress = .done(fetchedAt: at, isCached: false)
         default:
             break
         }
-        state.page = .browser(browser)
-        if let failure {
-            if failure.needsLogin, state.overlay == nil {
-                state.overlay = .relogin(reason: failure.description)
-            } else if state.isRetryNotice {
-                // "retrying in 1 s…" is over: the status line says what the pane says.
-                Update.say(failure.screenText, &state, kind: .error)
-            }
-        }
-        return effects
+        return nil
     }
 
     /// The text `e` shows whole: the current pane's error, else the last warning or error.
@@ -206,42 +234,90 @@ enum BrowserUpdate {
         return []
     }
 
+    /// A key in the browser: the filter field's when it is being typed, else the pane's.
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var browser = state.browser else { return [] }
-        let layout = Layout(size: state.size)
-
         if browser.repositories.isEditingFilter {
-            switch Keymap.command(for: key, in: .filter) {
-            case .acceptFilter?:
-                browser.repositories.isEditingFilter = false
-            case .clearFilter?:
-                browser.repositories.isEditingFilter = false
-                browser.repositories.filterField.set("")
-                browser.repositories.setFilter("")
-            case let command? where command != .editText:
-                moveCommand(command, &browser, layout: layout)
-            default:
-                browser.repositories.filterField.handle(key)
-                browser.repositories.setFilter(browser.repositories.filterField.text)
-            }
+            filterKey(key, &browser, layout: Layout(size: state.size))
             state.page = .browser(browser)
             return []
         }
-
         let context: KeyContext =
             browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
         guard let command = Keymap.command(for: key, in: context, pane: browser.pane) else { return [] }
         if let effects = Update.shared(command, &state) { return effects }
-        var effects: [Effect] = []
+        let effects = paneCommand(command, &browser, &state)
+        state.page = .browser(browser)
+        return effects
+    }
+
+    /// Typing a repository filter: every keystroke filters; Enter keeps it, Esc clears it, the
+    /// arrows still move the list.
+    private static func filterKey(_ key: Key, _ browser: inout BrowserState, layout: Layout) {
+        switch Keymap.command(for: key, in: .filter) {
+        case .acceptFilter?:
+            browser.repositories.isEditingFilter = false
+        case .clearFilter?:
+            browser.repositories.isEditingFilter = false
+            browser.repositories.filterField.set("")
+            browser.repositories.setFilter("")
+        case let command? where command != .editText:
+            moveCommand(command, &browser, layout: layout)
+        default:
+            browser.repositories.filterField.handle(key)
+            browser.repositories.setFilter(browser.repositories.filterField.text)
+        }
+    }
+
+    /// A command in the panes (or the details view), by what it acts on.
+    private static func paneCommand(
+        _ command: Command, _ browser: inout BrowserState, _ state: inout AppState
+    )
+        -> [Effect]
+    {
         switch command {
         case .up, .down, .top, .bottom, .pageUp, .pageDown, .halfPageUp, .halfPageDown:
-            moveCommand(command, &browser, layout: layout)
+            moveCommand(command, &browser, layout: Layout(size: state.size))
         case .nextPane:
             browser.pane = Pane(rawValue: (browser.pane.rawValue + 1) % Pane.allCases.count)!
         case .previousPane:
             browser.pane = Pane(rawValue: (browser.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
         case .pane(let pane):
             browser.pane = pane
+        case .open, .back, .filter, .cycleSort, .reverseSort, .cycleWorkspace:
+            listCommand(command, &browser, &state)
+        case .refreshPane:
+            return refresh(browser.pane, &browser)
+        case .refreshAll:
+            return [.cancelRepositories] + startFetchAll(&browser)
+        case .accounts:
+            return [.listAccounts]
+        case .logout:
+            state.overlay = .confirmLogout(accountID: browser.account.id, name: browser.account.username)
+        case .toggleMouse:
+            state.isMouseEnabled.toggle()
+            Update.say(
+                state.isMouseEnabled
+                    ? "Mouse on: wheel scrolls, click selects (\(Keymap.key(for: .toggleMouse, in: .browser)) turns it "
+                        + "off for native selection)."
+                    : "Mouse off: your terminal's own selection works again.", &state)
+            return [.setMouse(state.isMouseEnabled)]
+        case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
+            return repositoryAction(command, browser, &state)
+        case .copyLocalKey, .showLocalKey:
+            return localKeyAction(command, browser, &state)
+        case .showError, .showCopied:
+            return showCommand(command, browser, &state)
+        default:
+            break
+        }
+        return []
+    }
+
+    /// Opening, leaving, filtering, sorting and narrowing the repository list.
+    private static func listCommand(_ command: Command, _ browser: inout BrowserState, _ state: inout AppState) {
+        let cycle = Keymap.key(for: .cycleWorkspace, in: .browser)
+        switch command {
         case .open:
             if browser.pane == .repositories, let selected = browser.repositories.selected {
                 browser.repositories.detail = selected.uuid
@@ -255,8 +331,7 @@ enum BrowserUpdate {
                 browser.repositories.detail = nil
                 browser.repositories.showWorkspace(slug)
                 Update.say(
-                    "Showing workspace \(Sanitizer.sanitize(slug)) only (\(Keymap.key(for: .cycleWorkspace, in: .browser)): next, again for all).",
-                    &state)
+                    "Showing workspace \(Sanitizer.sanitize(slug)) only (\(cycle): next, again for all).", &state)
             }
         case .back:
             if browser.repositories.detail != nil, browser.pane == .repositories {
@@ -279,81 +354,71 @@ enum BrowserUpdate {
             browser.repositories.cycleWorkspace()
             Update.say(
                 browser.repositories.workspaceFilter.map {
-                    "Showing workspace \(Sanitizer.sanitize($0)) only (\(Keymap.key(for: .cycleWorkspace, in: .browser)): next)."
+                    "Showing workspace \(Sanitizer.sanitize($0)) only (\(cycle): next)."
                 } ?? "Showing every workspace.", &state)
-        case .refreshPane:
-            switch browser.pane {
-            case .profile:
-                browser.user = browser.user.reloading
-                effects = [.fetchUser]
-            case .emails:
-                browser.emails = browser.emails.reloading
-                effects = [.fetchEmails]
-            case .repositories:
-                browser.workspaces = browser.workspaces.reloading
-                startRepositories(&browser)
-                effects = [.cancelRepositories, .fetchWorkspaces]
-            case .workspaces:
-                browser.workspaceDetails = browser.workspaceDetails.reloading
-                if let workspaces = browser.workspaces.value {
-                    effects = [.fetchWorkspaceDetails(workspaces)]
-                } else {
-                    browser.workspaces = browser.workspaces.reloading
-                    startRepositories(&browser)
-                    effects = [.cancelRepositories, .fetchWorkspaces]
-                }
-            case .sshKeys:
-                browser.sshKeys = browser.sshKeys.reloading
-                effects = [.fetchSSHKeys]
-            }
-        case .refreshAll:
-            effects = [.cancelRepositories] + startFetchAll(&browser)
-        case .accounts:
-            effects = [.listAccounts]
-        case .logout:
-            state.overlay = .confirmLogout(accountID: browser.account.id, name: browser.account.username)
-        case .toggleMouse:
-            state.isMouseEnabled.toggle()
-            Update.say(
-                state.isMouseEnabled
-                    ? "Mouse on: wheel scrolls, click selects (\(Keymap.key(for: .toggleMouse, in: .browser)) turns it off for "
-                        + "native selection)."
-                    : "Mouse off: your terminal's own selection works again.", &state)
-            effects = [.setMouse(state.isMouseEnabled)]
-        case .copySSH, .copyHTTPS, .copyWebURL, .openWeb:
-            effects = repositoryAction(command, browser, &state)
-        case .copyLocalKey, .showLocalKey:
-            guard let key = browser.sshKeys.value?.keyToAdd else {
-                Update.say(
-                    "This machine has no SSH public key (~/.ssh/*.pub or ssh-agent). Create one with ssh-keygen -t ed25519.",
-                    &state, kind: .warning)
-                break
-            }
-            // A key read from this machine: its comment is still made inert before it is shown.
-            let line = Sanitizer.sanitize(key.key.line)
-            if command == .showLocalKey {
-                effects = [.showPlainly(line)]
-            } else {
-                state.lastCopied = line
-                effects = [.copy(line, what: "this machine's public key (\(key.key.fingerprint))")]
-            }
-        case .showError:
-            if let text = errorText(browser, state) {
-                effects = [.showText(text)]
-            } else {
-                Update.say("No error to show here.", &state)
-            }
-        case .showCopied:
-            if let copied = state.lastCopied {
-                effects = [.showPlainly(copied)]
-            } else if let url = (browser.repositories.detailRepository ?? browser.repositories.selected)?.cloneSSH {
-                effects = [.showPlainly(Sanitizer.sanitize(url))]
-            }
         default:
             break
         }
-        state.page = .browser(browser)
-        return effects
+    }
+
+    /// `r`: the pane's data fetched again (what is shown stays until it arrives).
+    private static func refresh(_ pane: Pane, _ browser: inout BrowserState) -> [Effect] {
+        switch pane {
+        case .profile:
+            browser.user = browser.user.reloading
+            return [.fetchUser]
+        case .emails:
+            browser.emails = browser.emails.reloading
+            return [.fetchEmails]
+        case .workspaces:
+            browser.workspaceDetails = browser.workspaceDetails.reloading
+            if let workspaces = browser.workspaces.value { return [.fetchWorkspaceDetails(workspaces)] }
+            fallthrough
+        case .repositories:
+            browser.workspaces = browser.workspaces.reloading
+            startRepositories(&browser)
+            return [.cancelRepositories, .fetchWorkspaces]
+        case .sshKeys:
+            browser.sshKeys = browser.sshKeys.reloading
+            return [.fetchSSHKeys]
+        }
+    }
+
+    /// The SSH keys pane: this machine's public key, copied or shown, to add in Bitbucket.
+    private static func localKeyAction(
+        _ command: Command, _ browser: BrowserState, _ state: inout AppState
+    )
+        -> [Effect]
+    {
+        guard let key = browser.sshKeys.value?.keyToAdd else {
+            Update.say(
+                "This machine has no SSH public key (~/.ssh/*.pub or ssh-agent). Create one with ssh-keygen -t ed25519.",
+                &state, kind: .warning)
+            return []
+        }
+        // A key read from this machine: its comment is still made inert before it is shown.
+        let line = Sanitizer.sanitize(key.key.line)
+        if command == .showLocalKey { return [.showPlainly(line)] }
+        state.lastCopied = line
+        return [.copy(line, what: "this machine's public key (\(key.key.fingerprint))")]
+    }
+
+    /// `e` and `p`: an error or the last copied text, shown whole outside the full screen.
+    private static func showCommand(
+        _ command: Command, _ browser: BrowserState, _ state: inout AppState
+    )
+        -> [Effect]
+    {
+        if command == .showError {
+            if let text = errorText(browser, state) { return [.showText(text)] }
+            Update.say("No error to show here.", &state)
+            return []
+        }
+        if let copied = state.lastCopied { return [.showPlainly(copied)] }
+        if let url = (browser.repositories.detailRepository ?? browser.repositories.selected)?.cloneSSH {
+            return [.showPlainly(Sanitizer.sanitize(url))]
+        }
+        return []
     }
 
     private static func repositoryAction(
