@@ -45,6 +45,33 @@ public final class EffectRunner: Sendable {
             Task { await stopListener() }
         case .approveDemo(let url):
             Task { await approveDemo(url) }
+        case .fetchUser, .fetchEmails, .fetchWorkspaces, .fetchRepositories, .fetchWorkspaceDetails, .fetchSSHKeys:
+            runFetch(effect)
+        case .cancelRepositories:
+            session.withLock { $0.repositoriesTask?.cancel() }
+        case .openURL(let url):
+            io.async {
+                self.send(.opened(error: self.services.system.openInBrowser(url)))
+            }
+        case .writeURLFile(let url):
+            io.async {
+                self.send(
+                    .wroteURL(
+                        self.services.system.writePrivateFile(
+                            self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n")))
+            }
+        case .removeFile(let path):
+            io.async { _ = unlink(path) }
+        case .listAccounts, .switchAccount, .logout:
+            runAccountEffect(effect)
+        case .copy, .showPlainly, .showText, .setMouse, .suspend, .redraw, .quit:
+            break
+        }
+    }
+
+    /// A pane's fetch: through the account's session, its result cached on the I/O queue.
+    private func runFetch(_ effect: Effect) {
+        switch effect {
         case .fetchUser:
             fetch(failure: { .userLoaded(.failure($0), at: $1) }) { client, now in
                 .userLoaded(await Self.result { try await client.currentUser() }, at: now())
@@ -97,21 +124,14 @@ public final class EffectRunner: Sendable {
                     try? self.services.cache?.put(report, key: CacheKey.sshKeys, accountID: accountID, fetchedAt: at)
                 }
             }
-        case .cancelRepositories:
-            session.withLock { $0.repositoriesTask?.cancel() }
-        case .openURL(let url):
-            io.async {
-                self.send(.opened(error: self.services.system.openInBrowser(url)))
-            }
-        case .writeURLFile(let url):
-            io.async {
-                self.send(
-                    .wroteURL(
-                        self.services.system.writePrivateFile(
-                            self.services.paths.configDirectory + "/login-url.txt", contents: url + "\n")))
-            }
-        case .removeFile(let path):
-            io.async { _ = unlink(path) }
+        default:
+            break
+        }
+    }
+
+    /// The accounts overlay's effects, on the I/O queue (they touch the store).
+    private func runAccountEffect(_ effect: Effect) {
+        switch effect {
         case .listAccounts:
             io.async {
                 do {
@@ -144,7 +164,7 @@ public final class EffectRunner: Sendable {
                     self.send(.failed(AppError(error)))
                 }
             }
-        case .copy, .showPlainly, .showText, .setMouse, .suspend, .redraw, .quit:
+        default:
             break
         }
     }
