@@ -250,3 +250,48 @@ func firstLine(of pipe: Pipe) -> String {
     }
     return String(decoding: line, as: UTF8.self)
 }
+
+/// An end-to-end test's account: a private home, a running emulator and the environment that
+/// points bbtui at both, logged in through `login --no-tui` when asked. `close()` (in a `defer`)
+/// stops the emulator and removes the home.
+final class E2EAccount {
+    let home = TemporaryDirectory()
+    let emulator: EmulatorProcess
+    var environment: [String: String]
+
+    /// Starts an emulator with `arguments`; `extra` is added to the environment.
+    init(_ arguments: [String] = [], extra: [String: String] = [:]) throws {
+        emulator = try EmulatorProcess(arguments)
+        environment = emulator.environment(home: home.path).merging(extra) { $1 }
+    }
+
+    /// Starts one and logs in (the login must succeed).
+    static func loggedIn(_ arguments: [String] = [], extra: [String: String] = [:]) async throws -> E2EAccount {
+        let account = try E2EAccount(arguments, extra: extra)
+        let login = try await loginByCLI(account.emulator, environment: account.environment)
+        #expect(login.status == 0, "\(login.stderr)")
+        return account
+    }
+
+    /// Runs `bbtui` with this account's environment.
+    func run(_ arguments: [String], stdin: String = "") async throws -> Finished {
+        try await runBBTUI(arguments, environment: environment, stdin: stdin)
+    }
+
+    /// The account's token store, as another process would open it.
+    func store() throws -> TokenStore {
+        try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+    }
+
+    /// bbtui's full screen in tmux, with this account's environment.
+    func tmux(width: Int = 100, height: Int = 30, extra: [String: String] = [:]) throws -> Tmux {
+        try Tmux(
+            width: width, height: height, command: Binary.path, environment: environment.merging(extra) { $1 },
+            directory: home.path)
+    }
+
+    func close() {
+        emulator.stop()
+        home.remove()
+    }
+}
