@@ -134,13 +134,16 @@ public final class EmulatorCore: Sendable {
             try? await Task.sleep(for: configuration.latency)
         }
         if request.path == "/_emulator/wait" { return await wait(request) }
+        // Whether to hold is decided before the endpoint acts: a release that comes right after
+        // (a test that saw the grant) must find this answer already counted as held.
+        let hold = state.withLock { $0.holdsRefreshAnswers ? $0.releaseGeneration : nil }
         let response = dispatch(request, key: route)
-        if request.path == "/site/oauth2/access_token", state.withLock({ $0.holdsRefreshAnswers }),
+        if let hold, request.path == "/site/oauth2/access_token",
             FormEncoding.decode(String(decoding: request.body, as: UTF8.self)).contains(where: {
                 $0 == ("grant_type", "refresh_token")
             })
         {
-            await holdTokenAnswer()
+            await holdTokenAnswer(until: hold)
         }
         return response
     }
@@ -148,8 +151,7 @@ public final class EmulatorCore: Sendable {
     /// Holds a refresh's answer for `refreshAnswerDelay`, or until `POST /_emulator/release` lets every
     /// held answer go (a test then knows the client is between the server's action and its answer
     /// for exactly as long as it needs, however loaded the machine is).
-    private func holdTokenAnswer() async {
-        let generation = state.withLock { $0.releaseGeneration }
+    private func holdTokenAnswer(until generation: Int) async {
         let limit = configuration.refreshAnswerDelay > .zero ? configuration.refreshAnswerDelay : .seconds(30)
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline, state.withLock({ $0.releaseGeneration }) == generation {

@@ -16,17 +16,37 @@ import Testing
         #expect(try store.account(id: account.id)?.refreshStartedAt == date)
     }
 
-    @Test func withinTheGraceTheStoredTokenStillRefreshesAndTheRecordIsCleared() async throws {
-        let h = try await KitHarness.start() // Bitbucket's own grace: 10 minutes
+    /// An emulator (with `configure`), a private store, a logged-in account, and a token source
+    /// on a manual clock two hours later (so the next `token()` refreshes).
+    func refreshingLater(
+        _ configure: (inout EmulatorConfiguration) -> Void = { _ in }
+    ) async throws -> (
+        KitHarness, TemporaryHome, TokenStore, StoredAccount, ManualClock
+    ) {
+        let h = try await KitHarness.start(configure)
         let home = TemporaryHome()
-        defer { home.remove() }
         let clock = ManualClock()
         let store = try TokenStore(paths: home.paths)
         let account = try await h.login(store: store, now: { clock.now })
-        try await interruptRefresh(h, store: store, account: account, at: Date(timeIntervalSince1970: 1_800_000_000))
+        return (h, home, store, account, clock)
+    }
+
+    func source(
+        _ h: KitHarness, _ store: TokenStore, _ account: StoredAccount, _ clock: ManualClock
+    )
+        -> RefreshingTokenSource
+    {
         clock.advance(7200)
-        let source = RefreshingTokenSource(
+        return RefreshingTokenSource(
             account: account, store: store, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+    }
+
+    @Test func withinTheGraceTheStoredTokenStillRefreshesAndTheRecordIsCleared() async throws {
+        // The emulator's default grace is Bitbucket's: 10 minutes.
+        let (h, home, store, account, clock) = try await refreshingLater()
+        defer { home.remove() }
+        try await interruptRefresh(h, store: store, account: account, at: Date(timeIntervalSince1970: 1_800_000_000))
+        let source = source(h, store, account, clock)
         let fresh = try await source.token()
         #expect(fresh.refreshToken != account.token.refreshToken)
         #expect(h.stats.refreshTokenReuses == 1)
@@ -36,17 +56,11 @@ import Testing
     }
 
     @Test func pastTheGraceTheErrorSaysARefreshWasInterruptedAndWhen() async throws {
-        let h = try await KitHarness.start { $0.refreshGrace = .zero }
-        let home = TemporaryHome()
+        let (h, home, store, account, clock) = try await refreshingLater { $0.refreshGrace = .zero }
         defer { home.remove() }
-        let clock = ManualClock()
-        let store = try TokenStore(paths: home.paths)
-        let account = try await h.login(store: store, now: { clock.now })
         let startedAt = Date(timeIntervalSince1970: 1_800_000_000) // 2027-01-15 08:00:00 UTC
         try await interruptRefresh(h, store: store, account: account, at: startedAt)
-        clock.advance(7200)
-        let source = RefreshingTokenSource(
-            account: account, store: store, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+        let source = source(h, store, account, clock)
         let error = await #expect(throws: OAuthError.self) { try await source.token() }
         guard case .refreshInterrupted(let at, _) = error else {
             Issue.record("expected refreshInterrupted, got \(String(describing: error))")
@@ -64,17 +78,11 @@ import Testing
     }
 
     @Test func aDeadTokenWithNoInterruptedRefreshIsTheGenericInvalidGrant() async throws {
-        let h = try await KitHarness.start { $0.refreshGrace = .zero }
-        let home = TemporaryHome()
+        let (h, home, store, account, clock) = try await refreshingLater { $0.refreshGrace = .zero }
         defer { home.remove() }
-        let clock = ManualClock()
-        let store = try TokenStore(paths: home.paths)
-        let account = try await h.login(store: store, now: { clock.now })
         // Spent elsewhere, with no record here: revoked, or replaced by another machine.
         _ = try await h.tokenClient().refresh(try #require(account.token.refreshToken))
-        clock.advance(7200)
-        let source = RefreshingTokenSource(
-            account: account, store: store, client: h.tokenClient(now: { clock.now }), now: { clock.now })
+        let source = source(h, store, account, clock)
         let error = await #expect(throws: OAuthError.self) { try await source.token() }
         guard case .invalidGrant = error else {
             Issue.record("expected invalidGrant, got \(String(describing: error))")

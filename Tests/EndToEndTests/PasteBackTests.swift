@@ -8,25 +8,21 @@ extension TUITests {
     /// Issue 24: the paste-back login cannot mislead a person who follows its advice, and every
     /// error can be read whole. Each test drives the real binary in tmux, as over `ssh -t`.
     @Suite struct PasteBackTests {
-        func loginURL(_ tmux: Tmux) -> String? {
-            let lines = tmux.lines
-            guard let start = lines.firstIndex(where: { $0.hasPrefix("http") }) else { return nil }
-            var url = ""
-            for line in lines[start...] {
-                if line.isEmpty || line.hasPrefix(" ") { break }
-                url += line
-            }
-            return url
-        }
-
         /// bbtui's login screen in tmux for a new account, and the redirect the emulator gives once
         /// its URL is approved (as a browser elsewhere would).
         func loginScreen(width: Int = 100) async throws -> (E2EAccount, Tmux, String) {
             let account = try E2EAccount()
             let tmux = try account.tmux(width: width)
             try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
-            let redirect = try await account.emulator.approve(try #require(loginURL(tmux)))
+            let redirect = try await account.emulator.approve(try #require(tmux.loginURL))
             return (account, tmux, redirect)
+        }
+
+        /// Pastes the redirect, Enter: the browser must open.
+        func logIn(_ tmux: Tmux, _ redirect: String) throws {
+            tmux.paste(redirect)
+            tmux.keys("Enter")
+            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
         }
 
         func codeGrants(_ emulator: EmulatorProcess) async throws -> Int {
@@ -68,9 +64,7 @@ extension TUITests {
             #expect(try await codeGrants(emulator) == 0)
             #expect(
                 (try await emulator.stats()["requests"] as? [String: Int])?["POST /site/oauth2/access_token"] == nil)
-            tmux.paste(redirect)
-            tmux.keys("Enter")
-            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+            try logIn(tmux, redirect)
         }
 
         /// Item 3: a redirect typed in three pieces with Enter between them (a slow link delivering a
@@ -109,9 +103,7 @@ extension TUITests {
                 tmux.kill()
                 account.close()
             }
-            tmux.paste(redirect)
-            tmux.keys("Enter")
-            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+            try logIn(tmux, redirect)
             account.emulator.stop()
             tmux.keys("r")
             try #require(tmux.waitFor("refresh failed", timeout: .seconds(60)), "\(tmux.capture())")
@@ -175,9 +167,7 @@ extension TUITests {
             let file = account.home.path + "/login-url.txt"
             try #require(tmux.waitFor("Wrote the URL"), "\(tmux.capture())")
             #expect(FileManager.default.fileExists(atPath: file))
-            tmux.paste(redirect)
-            tmux.keys("Enter")
-            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+            try logIn(tmux, redirect)
             let gone = FileEvents(watching: account.home.path, mask: UInt32(IN_DELETE))
             try #require(waitUntil(on: gone) { !FileManager.default.fileExists(atPath: file) }, "login-url.txt stayed")
         }
@@ -189,9 +179,7 @@ extension TUITests {
                 tmux.kill()
                 account.close()
             }
-            tmux.paste(redirect)
-            tmux.keys("Enter")
-            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+            try logIn(tmux, redirect)
             // The emulator's data has "한국어-wiki" in composed syllables; type them decomposed, as
             // jamo (canonically equivalent: U+1112 U+1161 U+11AB is 한).
             tmux.keys("/")

@@ -5,16 +5,7 @@ import Testing
 /// The real binary in tmux against a real emulator process.
 @Suite(.serialized) struct TUITests {
     /// The login URL as shown: its rows from column 0, joined.
-    func loginURL(_ tmux: Tmux) -> String? {
-        let lines = tmux.lines
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("http") }) else { return nil }
-        var url = ""
-        for line in lines[start...] {
-            if line.isEmpty || line.hasPrefix(" ") { break }
-            url += line
-        }
-        return url
-    }
+    func loginURL(_ tmux: Tmux) -> String? { tmux.loginURL }
 
     /// Starts bbtui in tmux (with `extra` added to its environment) and logs in by pasting the redirect.
     func startAndLogIn(

@@ -65,6 +65,18 @@ final class Tmux {
 
     func contains(_ text: String) -> Bool { capture().contains(text) }
 
+    /// The login URL the login screen shows, joined from the rows it wraps over.
+    var loginURL: String? {
+        let lines = self.lines
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("http") }) else { return nil }
+        var url = ""
+        for line in lines[start...] {
+            if line.isEmpty || line.hasPrefix(" ") { break }
+            url += line
+        }
+        return url
+    }
+
     /// Waits until the screen contains `text`.
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
