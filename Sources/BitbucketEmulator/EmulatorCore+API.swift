@@ -5,8 +5,8 @@ extension EmulatorCore {
         guard request.method == "GET" else {
             return .apiError(405, "Method not allowed: the emulator serves read-only endpoints.")
         }
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).dropFirst()
-        let segments = Array(parts)
+        let segments = Array(
+            request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).dropFirst())
 
         // The CHANGE-2770 removals answer 410 whoever asks.
         switch segments {
@@ -16,16 +16,7 @@ extension EmulatorCore {
         default:
             break
         }
-
-        let required: String
-        switch segments.first {
-        case "user" where segments.count == 2 && segments[1] == "emails": required = "email"
-        case "user", "workspaces", "users": required = "account"
-        case "repositories": required = "repository"
-        case "snippets": required = "snippet"
-        default:
-            return .apiError(404, "Resource not found")
-        }
+        guard let required = EmulatorCore.requiredScope(segments) else { return .apiError(404, "Resource not found") }
 
         let scopes: [String]
         switch authenticate(request) {
@@ -44,72 +35,110 @@ extension EmulatorCore {
         }
         if segments.first == "repositories", let limited = rateLimited() { return limited }
 
-        let response: EmulatorResponse
+        switch route(segments, request) {
+        case .refused(let message):
+            return .apiError(404, message, headers: scopeHeaders)
+        case .answered(var response):
+            response.headers += scopeHeaders
+            return withETag(response, request: request, scopeHeaders: scopeHeaders)
+        }
+    }
+
+    /// The scope an endpoint needs (the consumer's permission), or nil for no such endpoint.
+    static func requiredScope(_ segments: [String]) -> String? {
+        switch segments.first {
+        case "user" where segments.count == 2 && segments[1] == "emails": return "email"
+        case "user", "workspaces", "users": return "account"
+        case "repositories": return "repository"
+        case "snippets": return "snippet"
+        default: return nil
+        }
+    }
+
+    /// An endpoint's answer, or why there is none (a 404 with Bitbucket's message).
+    enum Routed {
+        case answered(EmulatorResponse)
+        case refused(String)
+    }
+
+    private func route(_ segments: [String], _ request: EmulatorRequest) -> Routed {
         switch segments {
         case ["user"]:
-            response = .json(200, userJSON())
+            return .answered(.json(200, userJSON()))
         case ["user", "emails"]:
-            response = emails(request)
+            return .answered(emails(request))
         case ["user", "workspaces"]:
-            response = userWorkspaces(request)
+            return .answered(userWorkspaces(request))
         case _ where segments.count >= 2 && segments.count <= 4 && segments[0] == "workspaces":
-            guard let index = data.workspaces.firstIndex(where: { $0.slug == segments[1] }) else {
-                return .apiError(404, "No workspace with identifier '\(segments[1])'.", headers: scopeHeaders)
-            }
-            switch Array(segments.dropFirst(2)) {
-            case []:
-                response = .json(200, workspaceJSON(index, full: true))
-            case ["projects"]:
-                response = paginate(
-                    data.workspaces[index].projects.indices.map { projectJSON(workspace: index, project: $0) },
-                    request: request, path: "/2.0/workspaces/\(segments[1])/projects",
-                    style: .numbered(includeSize: true))
-            case let tail where tail.count == 2 && tail[0] == "projects":
-                guard let project = data.workspaces[index].projects.firstIndex(where: { $0.key == tail[1] }) else {
-                    return .apiError(404, "No project with key '\(tail[1])'.", headers: scopeHeaders)
-                }
-                response = .json(200, projectJSON(workspace: index, project: project))
-            case ["members"]:
-                response = paginate(
-                    [membershipJSON(workspace: index)], request: request,
-                    path: "/2.0/workspaces/\(segments[1])/members", style: .numbered(includeSize: true))
-            default:
-                return .apiError(404, "Resource not found", headers: scopeHeaders)
-            }
+            return workspaceRoute(segments, request)
         case _ where segments.count == 3 && segments[0] == "users" && segments[2] == "ssh-keys":
             // Only the user's own keys: by UUID (in braces) or account id.
             let data = self.data
             guard segments[1] == data.userUUID || segments[1] == data.accountID else {
-                return .apiError(404, "User \(segments[1]) not found", headers: scopeHeaders)
+                return .refused("User \(segments[1]) not found")
             }
-            response = paginate(
-                data.sshKeys.map { sshKeyJSON($0, in: data) }, request: request,
-                path: "/2.0/users/\(segments[1])/ssh-keys", style: .numbered(includeSize: true))
+            return .answered(
+                paginate(
+                    data.sshKeys.map { sshKeyJSON($0, in: data) }, request: request,
+                    path: "/2.0/users/\(segments[1])/ssh-keys", style: .numbered(includeSize: true)))
         case _ where segments.count == 2 && segments[0] == "repositories":
-            response = repositories(request, workspace: segments[1])
+            return .answered(repositories(request, workspace: segments[1]))
         case _ where segments.count == 3 && segments[0] == "repositories":
             guard let workspace = data.workspaces.firstIndex(where: { $0.slug == segments[1] }),
                 let index = data.repositories.firstIndex(where: {
                     $0.workspace == workspace && $0.slug == segments[2] && !$0.isDeleted
                 })
             else {
-                return .apiError(404, "Repository \(segments[1])/\(segments[2]) not found", headers: scopeHeaders)
+                return .refused("Repository \(segments[1])/\(segments[2]) not found")
             }
-            response = .json(200, repositoryJSON(index))
+            return .answered(.json(200, repositoryJSON(index)))
         default:
-            return .apiError(404, "Resource not found", headers: scopeHeaders)
+            return .refused("Resource not found")
         }
-        var final = response
-        final.headers += scopeHeaders
-        if final.status == 200 {
-            let etag = "\"" + EmulatorCore.fingerprint(final.body) + "\""
-            final.headers.append(("ETag", etag))
-            if request.headers["if-none-match"] == etag {
-                state.withLock { $0.stats.notModified += 1 }
-                return EmulatorResponse(status: 304, headers: scopeHeaders + [("ETag", etag)])
+    }
+
+    /// `/2.0/workspaces/{workspace}` and its projects and members.
+    private func workspaceRoute(_ segments: [String], _ request: EmulatorRequest) -> Routed {
+        guard let index = data.workspaces.firstIndex(where: { $0.slug == segments[1] }) else {
+            return .refused("No workspace with identifier '\(segments[1])'.")
+        }
+        switch Array(segments.dropFirst(2)) {
+        case []:
+            return .answered(.json(200, workspaceJSON(index, full: true)))
+        case ["projects"]:
+            return .answered(
+                paginate(
+                    data.workspaces[index].projects.indices.map { projectJSON(workspace: index, project: $0) },
+                    request: request, path: "/2.0/workspaces/\(segments[1])/projects",
+                    style: .numbered(includeSize: true)))
+        case let tail where tail.count == 2 && tail[0] == "projects":
+            guard let project = data.workspaces[index].projects.firstIndex(where: { $0.key == tail[1] }) else {
+                return .refused("No project with key '\(tail[1])'.")
             }
+            return .answered(.json(200, projectJSON(workspace: index, project: project)))
+        case ["members"]:
+            return .answered(
+                paginate(
+                    [membershipJSON(workspace: index)], request: request,
+                    path: "/2.0/workspaces/\(segments[1])/members", style: .numbered(includeSize: true)))
+        default:
+            return .refused("Resource not found")
         }
-        return final
+    }
+
+    /// A 200 carries an ETag of its body; a request that names it gets 304 and no body.
+    private func withETag(
+        _ response: EmulatorResponse, request: EmulatorRequest, scopeHeaders: [(String, String)]
+    ) -> EmulatorResponse {
+        guard response.status == 200 else { return response }
+        var tagged = response
+        let etag = "\"" + EmulatorCore.fingerprint(response.body) + "\""
+        tagged.headers.append(("ETag", etag))
+        if request.headers["if-none-match"] == etag {
+            state.withLock { $0.stats.notModified += 1 }
+            return EmulatorResponse(status: 304, headers: scopeHeaders + [("ETag", etag)])
+        }
+        return tagged
     }
 
     private func gone() -> EmulatorResponse {

@@ -129,114 +129,17 @@ struct EmulatorData: Sendable {
         "title\u{1B}]0;pwned\u{07}",
     ]
 
-    /// Generates the account.
+    /// Generates the account. The random draws happen in a fixed order: the same seed gives the
+    /// same account, byte for byte.
     static func make(
         seed: UInt64, repositoryCount: Int, workspaceCount: Int, hostile: Bool, sshKeyCount: Int = 4
     ) -> EmulatorData {
         var rng = SeededRandom(seed: seed)
         let displayName = hostile ? "Zoë \u{1B}[31mÅngström\u{1B}[0m-李" : "Zoë Ångström-李"
-        var workspaces: [EmulatedWorkspace] = []
-        let teamNames: [(String, String?)] = [
-            ("acme-platform", "ACME Platform"), ("data-science", nil), ("mobile-guild", "Mobile Guild 📱"),
-            ("ops", "Operations"), ("research-lab", "Research Lab"), ("design", "Design 設計"),
-        ]
-        workspaces.append(
-            EmulatedWorkspace(
-                uuid: rng.uuid(), slug: "zoe-angstrom", name: displayName, isAdministrator: true, isPersonal: true,
-                projects: []))
-        for index in 0..<max(0, workspaceCount - 1) {
-            let base = teamNames[index % teamNames.count]
-            let slug = index < teamNames.count ? base.0 : "\(base.0)-\(index / teamNames.count + 1)"
-            var name = base.1.map { index < teamNames.count ? $0 : "\($0) \(index / teamNames.count + 1)" }
-            if hostile && index == 2 { name = "Guild \u{1B}]52;c;ZXZpbA==\u{07}\u{202E}evil" }
-            workspaces.append(
-                EmulatedWorkspace(
-                    uuid: rng.uuid(), slug: slug, name: name, isAdministrator: rng.chance(0.4), isPersonal: false,
-                    projects: []))
-        }
-        for index in workspaces.indices {
-            let count = 1 + rng.int(0..<3)
-            workspaces[index].projects = (0..<count).map { p in
-                let key = ["PROJ", "CORE", "OPS", "WEB"][p % 4]
-                return (
-                    key: key, name: ["Main project", "Core services", "Operations", "Web"][p % 4], uuid: rng.uuid()
-                )
-            }
-        }
-
+        let workspaces = makeWorkspaces(count: workspaceCount, displayName: displayName, hostile: hostile, rng: &rng)
         let now = 1_795_000_000 // 2026-11-17, fixed so the data never changes with the clock.
-        var repositories: [EmulatedRepository] = []
-        repositories.reserveCapacity(repositoryCount)
-        var usedSlugs: [Int: Set<String>] = [:]
-        for index in 0..<repositoryCount {
-            // The personal workspace gets few repositories; teams share the rest.
-            let workspace: Int
-            if workspaces.count == 1 || index % 10 == 0 {
-                workspace = 0
-            } else {
-                workspace = 1 + (index % (workspaces.count - 1))
-            }
-            var name: String
-            if index < special.count && index % 2 == 1 || rng.chance(0.03) {
-                name = special[rng.int(0..<special.count)]
-            } else {
-                name = rng.pick(words) + "-" + rng.pick(words)
-            }
-            if hostile && rng.chance(0.15) { name = rng.pick(hostileStrings) }
-            var slug = slugify(name)
-            if slug.isEmpty { slug = "repo" }
-            var unique = slug
-            var counter = 2
-            while usedSlugs[workspace, default: []].contains(unique) {
-                unique = "\(slug)-\(counter)"
-                counter += 1
-            }
-            usedSlugs[workspace, default: []].insert(unique)
-            if unique != slug && !special.contains(name) { name = unique }
-
-            let created = now - rng.int(0..<(14 * 365 * 86_400))
-            let updated = created + rng.int(0..<max(1, min(now - created, 6 * 365 * 86_400)))
-            let isEmpty = rng.chance(0.05)
-            let sizeClass = rng.int(0..<5)
-            let size: Int
-            switch sizeClass {
-            case 0: size = rng.int(200..<4_096)
-            case 1: size = rng.int(4_096..<1_048_576)
-            case 2: size = rng.int(1_048_576..<104_857_600)
-            case 3: size = rng.int(104_857_600..<1_073_741_824)
-            default: size = rng.int(1_073_741_824..<6_442_450_944)
-            }
-            var description: String
-            switch rng.int(0..<10) {
-            case 0, 1, 2: description = ""
-            case 3:
-                description =
-                    "A long description. "
-                    + String(
-                        repeating:
-                            "This repository holds the services, tooling and documentation that keep the platform running day and night. ",
-                        count: 4)
-            default:
-                description =
-                    "Service for \(rng.pick(words)) and \(rng.pick(words)); maintained by the \(workspaces[workspace].slug) team."
-            }
-            if hostile {
-                if rng.chance(0.2) { description = rng.pick(hostileStrings) + " " + description }
-                if index % 25 == 3 { description = String(repeating: "0123456789\u{1B}[1m", count: 800) }
-            }
-            let parent: Int? = repositories.isEmpty || !rng.chance(0.1) ? nil : rng.int(0..<repositories.count)
-            let project = rng.int(0..<workspaces[workspace].projects.count)
-            repositories.append(
-                EmulatedRepository(
-                    uuid: rng.uuid(), name: name, slug: unique, workspace: workspace, description: description,
-                    isPrivate: rng.chance(0.7), language: rng.pick(languages), size: isEmpty ? rng.int(0..<512) : size,
-                    createdOn: created, updatedOn: isEmpty ? created : updated,
-                    mainBranch: isEmpty ? nil : (rng.chance(0.8) ? "main" : "master"),
-                    forkPolicy: rng.pick(["allow_forks", "no_public_forks", "no_forks"]),
-                    hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
-                    website: rng.chance(0.1) ? "https://\(unique).example.com" : nil
-                ))
-        }
+        let repositories = makeRepositories(
+            count: repositoryCount, in: workspaces, hostile: hostile, now: now, rng: &rng)
         var keyRandom = SeededRandom(seed: seed ^ 0x55_48_4B)
         let sshKeys = makeSSHKeys(count: sshKeyCount, rng: &keyRandom, hostile: hostile, now: now)
         return EmulatorData(
@@ -256,6 +159,134 @@ struct EmulatorData: Sendable {
             repositories: repositories,
             sshKeys: sshKeys
         )
+    }
+
+    /// The personal workspace, then the teams, each with one to three projects.
+    static func makeWorkspaces(
+        count: Int, displayName: String, hostile: Bool, rng: inout SeededRandom
+    ) -> [EmulatedWorkspace] {
+        let teamNames: [(String, String?)] = [
+            ("acme-platform", "ACME Platform"), ("data-science", nil), ("mobile-guild", "Mobile Guild 📱"),
+            ("ops", "Operations"), ("research-lab", "Research Lab"), ("design", "Design 設計"),
+        ]
+        var workspaces = [
+            EmulatedWorkspace(
+                uuid: rng.uuid(), slug: "zoe-angstrom", name: displayName, isAdministrator: true, isPersonal: true,
+                projects: [])
+        ]
+        for index in 0..<max(0, count - 1) {
+            let base = teamNames[index % teamNames.count]
+            let slug = index < teamNames.count ? base.0 : "\(base.0)-\(index / teamNames.count + 1)"
+            var name = base.1.map { index < teamNames.count ? $0 : "\($0) \(index / teamNames.count + 1)" }
+            if hostile && index == 2 { name = "Guild \u{1B}]52;c;ZXZpbA==\u{07}\u{202E}evil" }
+            workspaces.append(
+                EmulatedWorkspace(
+                    uuid: rng.uuid(), slug: slug, name: name, isAdministrator: rng.chance(0.4), isPersonal: false,
+                    projects: []))
+        }
+        for index in workspaces.indices {
+            let count = 1 + rng.int(0..<3)
+            workspaces[index].projects = (0..<count).map { p in
+                let key = ["PROJ", "CORE", "OPS", "WEB"][p % 4]
+                return (
+                    key: key, name: ["Main project", "Core services", "Operations", "Web"][p % 4], uuid: rng.uuid()
+                )
+            }
+        }
+        return workspaces
+    }
+
+    /// The repositories, spread over the workspaces (the personal one gets few).
+    static func makeRepositories(
+        count: Int, in workspaces: [EmulatedWorkspace], hostile: Bool, now: Int, rng: inout SeededRandom
+    ) -> [EmulatedRepository] {
+        var repositories: [EmulatedRepository] = []
+        repositories.reserveCapacity(count)
+        var usedSlugs: [Int: Set<String>] = [:]
+        for index in 0..<count {
+            let workspace = workspaces.count == 1 || index % 10 == 0 ? 0 : 1 + (index % (workspaces.count - 1))
+            let (name, slug) = repositoryName(
+                index: index, hostile: hostile, used: &usedSlugs[workspace, default: []], rng: &rng)
+            let created = now - rng.int(0..<(14 * 365 * 86_400))
+            let updated = created + rng.int(0..<max(1, min(now - created, 6 * 365 * 86_400)))
+            let isEmpty = rng.chance(0.05)
+            let size = repositorySize(rng: &rng)
+            let description = repositoryDescription(
+                index: index, workspace: workspaces[workspace].slug, hostile: hostile, rng: &rng)
+            let parent: Int? = repositories.isEmpty || !rng.chance(0.1) ? nil : rng.int(0..<repositories.count)
+            let project = rng.int(0..<workspaces[workspace].projects.count)
+            repositories.append(
+                EmulatedRepository(
+                    uuid: rng.uuid(), name: name, slug: slug, workspace: workspace, description: description,
+                    isPrivate: rng.chance(0.7), language: rng.pick(languages), size: isEmpty ? rng.int(0..<512) : size,
+                    createdOn: created, updatedOn: isEmpty ? created : updated,
+                    mainBranch: isEmpty ? nil : (rng.chance(0.8) ? "main" : "master"),
+                    forkPolicy: rng.pick(["allow_forks", "no_public_forks", "no_forks"]),
+                    hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
+                    website: rng.chance(0.1) ? "https://\(slug).example.com" : nil
+                ))
+        }
+        return repositories
+    }
+
+    /// A name (sometimes one that breaks terminals or grapheme handling) and a slug unique in
+    /// its workspace.
+    static func repositoryName(
+        index: Int, hostile: Bool, used: inout Set<String>, rng: inout SeededRandom
+    ) -> (name: String, slug: String) {
+        var name: String
+        if index < special.count && index % 2 == 1 || rng.chance(0.03) {
+            name = special[rng.int(0..<special.count)]
+        } else {
+            name = rng.pick(words) + "-" + rng.pick(words)
+        }
+        if hostile && rng.chance(0.15) { name = rng.pick(hostileStrings) }
+        var slug = slugify(name)
+        if slug.isEmpty { slug = "repo" }
+        var unique = slug
+        var counter = 2
+        while used.contains(unique) {
+            unique = "\(slug)-\(counter)"
+            counter += 1
+        }
+        used.insert(unique)
+        if unique != slug && !special.contains(name) { name = unique }
+        return (name, unique)
+    }
+
+    /// Sizes from a few hundred bytes to several gigabytes, in five classes.
+    static func repositorySize(rng: inout SeededRandom) -> Int {
+        switch rng.int(0..<5) {
+        case 0: return rng.int(200..<4_096)
+        case 1: return rng.int(4_096..<1_048_576)
+        case 2: return rng.int(1_048_576..<104_857_600)
+        case 3: return rng.int(104_857_600..<1_073_741_824)
+        default: return rng.int(1_073_741_824..<6_442_450_944)
+        }
+    }
+
+    /// Empty, long, or a sentence naming the workspace; with hostile data, escape sequences too.
+    static func repositoryDescription(
+        index: Int, workspace: String, hostile: Bool, rng: inout SeededRandom
+    ) -> String {
+        var description: String
+        switch rng.int(0..<10) {
+        case 0, 1, 2: description = ""
+        case 3:
+            description =
+                "A long description. "
+                + String(
+                    repeating:
+                        "This repository holds the services, tooling and documentation that keep the platform running day and night. ",
+                    count: 4)
+        default:
+            description = "Service for \(rng.pick(words)) and \(rng.pick(words)); maintained by the \(workspace) team."
+        }
+        if hostile {
+            if rng.chance(0.2) { description = rng.pick(hostileStrings) + " " + description }
+            if index % 25 == 3 { description = String(repeating: "0123456789\u{1B}[1m", count: 800) }
+        }
+        return description
     }
 
     /// Real ECDSA public keys (random points are not on the curve, and `ssh-keygen` checks).
