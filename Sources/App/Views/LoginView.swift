@@ -29,61 +29,11 @@ enum LoginView {
         var top: [Row] = []
         var bottom: [Row] = []
         func wrapped(_ text: String, style: Style = .plain, indent: Int = 0, optional: Bool = false) -> [Row] {
-            TextLayout.wrap(text, width: max(1, width - indent)).map {
-                Row(text: $0, style: style, indent: indent, isOptional: optional)
-            }
+            LoginView.wrapped(text, width: width, style: style, indent: indent, optional: optional)
         }
 
         if let request = login.request {
-            top += wrapped(
-                "1. Open this URL in any browser, on any machine, and approve:", style: .bold, optional: true)
-            // The URL itself: plain rows from column 0, cut at the edge, nothing else on them.
-            var rest = Substring(Sanitizer.sanitize(request.url.absoluteString))
-            while !rest.isEmpty {
-                let piece = rest.prefix(max(1, width))
-                top.append(Row(text: String(piece), style: Style(foreground: .cyan), link: request.url.absoluteString))
-                rest = rest.dropFirst(piece.count)
-            }
-            top += wrapped(
-                Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), style: .dim, indent: 3,
-                optional: true)
-            top.append(Row(text: "", isOptional: true))
-            top += wrapped(
-                "2. Bitbucket then sends the browser to the callback address, carrying a code.", style: .bold,
-                optional: true)
-            switch login.listener {
-            case .listening(let port):
-                top += wrapped(
-                    "bbtui is listening on 127.0.0.1:\(port): with a browser on this machine, that is all.",
-                    style: .dim, indent: 3, optional: true)
-                // The demo's Bitbucket runs on this machine too: a forward would not help there.
-                if state.environment.isSSH, !state.environment.isDemo {
-                    // The command on a row of its own, never broken; HOST is however the person
-                    // reaches this machine, which may not be the name it gives itself.
-                    top += wrapped(
-                        "Browser on your own computer? Reconnect with this, HOST being how you reach this machine "
-                            + "(it calls itself \(Sanitizer.sanitize(state.environment.hostName))):",
-                        style: .dim, indent: 3, optional: true)
-                    top.append(
-                        Row(
-                            text: "ssh -L \(port):127.0.0.1:\(port) HOST", style: .dim, indent: 3, isOptional: true))
-                }
-            case .unavailable(let reason):
-                top += wrapped(
-                    Sanitizer.sanitize(reason) + " Paste the code or the redirect URL below instead.", style: .dim,
-                    indent: 3, optional: true)
-            case .off:
-                break
-            }
-            if state.environment.isDemo {
-                let approve = Keymap.key(for: .approveDemo, in: .login)
-                let text =
-                    state.environment.isSSH
-                    ? "This is the demo, and its Bitbucket runs on this machine, where your browser cannot reach it. Press \(approve) to approve as the demo user; no browser is needed."
-                    : "This is the demo: press \(approve) to approve as the demo user, no browser needed (or open the URL, or curl -sI it and paste its Location)."
-                top += wrapped(text, style: Style(foreground: .yellow), indent: 3, optional: true)
-            }
-            top.append(Row(text: "", isOptional: true))
+            top += urlSteps(request, login, state: state)
             bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
         } else if login.problem != nil {
             top += wrapped("bbtui cannot make a login URL yet:", style: .bold)
@@ -124,6 +74,76 @@ enum LoginView {
         let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
         AppView.drawStatus(
             state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
+    }
+
+    /// Rows of `text` wrapped at word boundaries.
+    private static func wrapped(
+        _ text: String, width: Int, style: Style = .plain, indent: Int = 0, optional: Bool = false
+    ) -> [Row] {
+        TextLayout.wrap(text, width: max(1, width - indent)).map {
+            Row(text: $0, style: style, indent: indent, isOptional: optional)
+        }
+    }
+
+    /// Steps 1 and 2: the URL on rows of its own, the keys for it, and where the browser goes next.
+    private static func urlSteps(_ request: AuthorizationRequest, _ login: LoginState, state: AppState) -> [Row] {
+        let width = state.size.width
+        var rows = wrapped(
+            "1. Open this URL in any browser, on any machine, and approve:", width: width, style: .bold, optional: true)
+        // The URL itself: plain rows from column 0, cut at the edge, nothing else on them.
+        var rest = Substring(Sanitizer.sanitize(request.url.absoluteString))
+        while !rest.isEmpty {
+            let piece = rest.prefix(max(1, width))
+            rows.append(Row(text: String(piece), style: Style(foreground: .cyan), link: request.url.absoluteString))
+            rest = rest.dropFirst(piece.count)
+        }
+        rows += wrapped(
+            Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), width: width, style: .dim,
+            indent: 3, optional: true)
+        rows.append(Row(text: "", isOptional: true))
+        rows += wrapped(
+            "2. Bitbucket then sends the browser to the callback address, carrying a code.", width: width,
+            style: .bold, optional: true)
+        rows += listenerRows(login.listener, state: state)
+        if state.environment.isDemo {
+            let approve = Keymap.key(for: .approveDemo, in: .login)
+            let text =
+                state.environment.isSSH
+                ? "This is the demo, and its Bitbucket runs on this machine, where your browser cannot reach it. Press \(approve) to approve as the demo user; no browser is needed."
+                : "This is the demo: press \(approve) to approve as the demo user, no browser needed (or open the URL, or curl -sI it and paste its Location)."
+            rows += wrapped(text, width: width, style: Style(foreground: .yellow), indent: 3, optional: true)
+        }
+        rows.append(Row(text: "", isOptional: true))
+        return rows
+    }
+
+    /// What the callback listener means here: all that is needed, a forward over SSH, or why not.
+    private static func listenerRows(_ listener: LoginState.Listener, state: AppState) -> [Row] {
+        let width = state.size.width
+        switch listener {
+        case .listening(let port):
+            var rows = wrapped(
+                "bbtui is listening on 127.0.0.1:\(port): with a browser on this machine, that is all.", width: width,
+                style: .dim, indent: 3, optional: true)
+            // The demo's Bitbucket runs on this machine too: a forward would not help there.
+            if state.environment.isSSH, !state.environment.isDemo {
+                // The command on a row of its own, never broken; HOST is however the person
+                // reaches this machine, which may not be the name it gives itself.
+                rows += wrapped(
+                    "Browser on your own computer? Reconnect with this, HOST being how you reach this machine "
+                        + "(it calls itself \(Sanitizer.sanitize(state.environment.hostName))):",
+                    width: width, style: .dim, indent: 3, optional: true)
+                rows.append(
+                    Row(text: "ssh -L \(port):127.0.0.1:\(port) HOST", style: .dim, indent: 3, isOptional: true))
+            }
+            return rows
+        case .unavailable(let reason):
+            return wrapped(
+                Sanitizer.sanitize(reason) + " Paste the code or the redirect URL below instead.", width: width,
+                style: .dim, indent: 3, optional: true)
+        case .off:
+            return []
+        }
     }
 
     private static func drawField(_ login: LoginState, state: AppState, y: Int, into screen: inout Screen) {
