@@ -201,7 +201,7 @@ struct ReposCommand: AsyncParsableCommand {
         var failures: [String: APIError] { folded.failures }
         var mismatches: [String: CountMismatch] { folded.mismatches }
         var expectedTotal: Int? { folded.expectedTotal }
-        var isComplete: Bool { folded.failures.isEmpty && folded.mismatches.isEmpty }
+        var isComplete: Bool { folded.isComplete }
     }
 
     func run() async throws {

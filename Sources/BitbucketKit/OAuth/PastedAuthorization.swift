@@ -59,8 +59,14 @@ public enum PastedAuthorization {
     /// breaks go (a terminal's wrapping adds them); blanks inside a line stay.
     public static func joiningWrappedLines(_ text: String) -> String {
         guard text.contains(where: \.isNewline) else { return text }
-        return text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+        return wrappedLines(text).joined()
+    }
+
+    /// The lines of a wrapped copy, each without the blanks a terminal's wrapping puts around it.
+    static func wrappedLines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
     }
 
     /// Extracts the authorization code from `text`, checking `state` when the paste carries one.
@@ -68,14 +74,13 @@ public enum PastedAuthorization {
         guard text.count <= maxLength else { return .failure(.unrecognized) }
         // A wrapped copy brings line breaks, the indentation and trailing blanks around them, and
         // quotes: none belong to a code or URL. A space inside a line does: that text is words.
+        let unquoted = String(text.unicodeScalars.filter { !"\"'<>`".unicodeScalars.contains($0) })
         var cleaned = ""
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
-            let kept = line.unicodeScalars.filter { !"\"'<>`".unicodeScalars.contains($0) }
-            let trimmed = String(String.UnicodeScalarView(kept)).trimmingCharacters(in: .whitespaces)
-            if trimmed.unicodeScalars.contains(where: CharacterSet.whitespacesAndNewlines.contains) {
+        for line in wrappedLines(unquoted) {
+            if line.unicodeScalars.contains(where: CharacterSet.whitespacesAndNewlines.contains) {
                 return .failure(.hasSpaces)
             }
-            cleaned += trimmed
+            cleaned += line
         }
         guard !cleaned.isEmpty else { return .failure(.empty) }
 
