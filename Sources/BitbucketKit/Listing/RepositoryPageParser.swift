@@ -24,39 +24,199 @@ struct RepositoryPageParser {
         }
     }
 
-    // MARK: - The page and its repositories
+    // MARK: - Tables of fields
 
-    private mutating func page() throws(Failure) -> (values: [Repository], next: String?, size: Int?, pagelen: Int?) {
-        var values: [Repository]?
+    /// A member the parser knows: its name, whether the model requires it, and how its value
+    /// is read into the draft being filled. A member that is not in the table is skipped
+    /// (its shape still checked); one that appears twice is `JSONDecoder`'s to judge.
+    ///
+    /// (`read` throws untyped only so that the tables can use short closures; whatever it
+    /// throws is a `Failure`.)
+    struct Field<Draft>: Sendable {
+        let name: StaticString
+        let isRequired: Bool
+        let read: @Sendable (inout RepositoryPageParser, inout Draft) throws -> Void
+
+        init(
+            _ name: StaticString, required: Bool = false,
+            _ read: @escaping @Sendable (inout RepositoryPageParser, inout Draft) throws -> Void
+        ) {
+            (self.name, self.isRequired, self.read) = (name, required, read)
+        }
+
+        func matches(_ key: Key) -> Bool {
+            key.bytes.count == name.utf8CodeUnitCount
+                && memcmp(key.bytes.baseAddress!, name.utf8Start, key.bytes.count) == 0
+        }
+    }
+
+    /// The page: `values` is required (and must be an array), the rest may be null.
+    private static let pageFields: [Field<PageDraft>] = [
+        Field("values", required: true) { parser, page in
+            var list: [Repository] = []
+            try parser.array { parser throws(Failure) in list.append(try parser.repository()) }
+            page.values = list
+        },
+        Field("next") { $1.next = try $0.optionalString() },
+        Field("size") { $1.size = try $0.optionalInt().map(Int.init) },
+        Field("pagelen") { $1.pagelen = try $0.optionalInt().map(Int.init) },
+        Field("page") { parser, _ in _ = try parser.optionalInt() },
+    ]
+
+    /// A repository, in the order Bitbucket writes its members (the first match is the usual one).
+    /// The optional objects are nullable, as their `Codable` twins are.
+    private static let repositoryFields: [Field<RepositoryDraft>] = [
+        Field("uuid", required: true) { $1.uuid = try $0.string() },
+        Field("full_name", required: true) { $1.fullName = try $0.value() },
+        Field("name") { $1.name = try $0.optionalString() },
+        Field("slug") { $1.slug = try $0.optionalString() },
+        Field("description") { $1.description = try $0.optionalString() },
+        Field("is_private") { $1.isPrivate = try $0.optionalBool() },
+        Field("language") { $1.language = try $0.optionalValue() },
+        Field("size") { $1.size = try $0.optionalInt() },
+        Field("created_on") { $1.createdOn = try $0.optionalValue() },
+        Field("updated_on") { $1.updatedOn = try $0.optionalValue() },
+        Field("fork_policy") { $1.forkPolicy = try $0.optionalValue() },
+        Field("has_issues") { $1.hasIssues = try $0.optionalBool() },
+        Field("has_wiki") { $1.hasWiki = try $0.optionalBool() },
+        Field("website") { $1.website = try $0.optionalString() },
+        Field("mainbranch") { try $0.optionalMembers(nameFields, into: &$1.mainBranch) },
+        Field("project") { try $0.optionalMembers(projectFields, into: &$1.project) },
+        // `RawWorkspace.slug` is required: an object without it (`{}` included) is the decoder's
+        // to explain; `null` is a repository without a workspace object.
+        Field("workspace") { try $0.optionalMembers(workspaceFields, into: &$1.workspace) },
+        Field("parent") { try $0.optionalMembers(parentFields, into: &$1.parent) },
+        Field("links") { try $0.optionalMembers(linksFields, into: &$1.links) },
+    ]
+
+    private static let nameFields: [Field<Value?>] = [Field("name") { $1 = try $0.optionalValue() }]
+    private static let hrefFields: [Field<Value?>] = [Field("href") { $1 = try $0.optionalValue() }]
+
+    private static let projectFields: [Field<ProjectDraft>] = [
+        Field("key") { $1.key = try $0.optionalValue() },
+        Field("name") { $1.name = try $0.optionalValue() },
+    ]
+
+    private static let workspaceFields: [Field<WorkspaceDraft>] = [
+        Field("slug", required: true) { $1.slug = try $0.value() },
+        Field("name") { $1.name = try $0.optionalValue() },
+        Field("uuid") { parser, _ in if try !parser.null() { try parser.skipString() } },
+    ]
+
+    private static let parentFields: [Field<ParentDraft>] = [
+        Field("full_name") { $1.fullName = try $0.optionalString() },
+        Field("uuid") { $1.uuid = try $0.optionalString() },
+    ]
+
+    private static let linksFields: [Field<LinksDraft>] = [
+        Field("html") { try $0.optionalMembers(hrefFields, into: &$1.html) },
+        Field("clone") { parser, links in
+            try parser.optionalArray { parser throws(Failure) in
+                var link = CloneLinkDraft()
+                try parser.members(cloneLinkFields, into: &link)
+                parser.take(link, into: &links)
+            }
+        },
+    ]
+
+    private static let cloneLinkFields: [Field<CloneLinkDraft>] = [
+        Field("name") { $1.name = try $0.optionalValue() },
+        Field("href") { $1.href = try $0.optionalValue() },
+    ]
+
+    // MARK: - Drafts: what the tables fill
+
+    private struct PageDraft {
+        var values: [Repository] = []
         var next: String?
         var size: Int?
         var pagelen: Int?
-        var seen1: UInt32 = 0
-        try object { parser, key throws(Failure) in
-            switch key {
-            case "values":
-                try RepositoryPageParser.once(&seen1, 0)
-                var list: [Repository] = []
-                try parser.array { parser throws(Failure) in list.append(try parser.repository()) }
-                values = list
-            case "next":
-                try RepositoryPageParser.once(&seen1, 1)
-                next = try parser.optionalString()
-            case "size":
-                try RepositoryPageParser.once(&seen1, 2)
-                size = try parser.optionalInt().map(Int.init)
-            case "pagelen":
-                try RepositoryPageParser.once(&seen1, 3)
-                pagelen = try parser.optionalInt().map(Int.init)
-            case "page":
-                try RepositoryPageParser.once(&seen1, 4)
-                _ = try parser.optionalInt()
-            default: try parser.skipValue()
-            }
-        }
+    }
+
+    private struct RepositoryDraft {
+        var uuid = ""
+        var fullName = Value.raw(0..<0)
+        var name: String?
+        var slug: String?
+        var description: String?
+        var isPrivate: Bool?
+        var language: Value?
+        var size: Int64?
+        var createdOn: Value?
+        var updatedOn: Value?
+        var forkPolicy: Value?
+        var hasIssues: Bool?
+        var hasWiki: Bool?
+        var website: String?
+        var mainBranch: Value?
+        var project = ProjectDraft()
+        var workspace = WorkspaceDraft()
+        var parent = ParentDraft()
+        var links = LinksDraft()
+    }
+
+    private struct ProjectDraft {
+        var key: Value?
+        var name: Value?
+    }
+
+    private struct WorkspaceDraft {
+        var slug: Value?
+        var name: Value?
+    }
+
+    private struct ParentDraft {
+        var fullName: String?
+        var uuid: String?
+    }
+
+    private struct LinksDraft {
+        var html: Value?
+        var cloneHTTPS: Value?
+        var cloneSSH: Value?
+        var foundHTTPS = false
+        var foundSSH = false
+    }
+
+    private struct CloneLinkDraft {
+        var name: Value?
+        var href: Value?
+    }
+
+    /// The first clone link of each name wins, as `first(where:)` picks it.
+    private func take(_ link: CloneLinkDraft, into links: inout LinksDraft) {
+        guard let name = link.name else { return }
+        if !links.foundHTTPS, equals(name, "https") { (links.cloneHTTPS, links.foundHTTPS) = (link.href, true) }
+        if !links.foundSSH, equals(name, "ssh") { (links.cloneSSH, links.foundSSH) = (link.href, true) }
+    }
+
+    // MARK: - The page and its repositories
+
+    private mutating func page() throws(Failure) -> (values: [Repository], next: String?, size: Int?, pagelen: Int?) {
+        var page = PageDraft()
+        try members(Self.pageFields, into: &page)
         skipWhitespace()
-        guard index == bytes.count, let values else { throw Failure() }
-        return (values, next, size, pagelen)
+        guard index == bytes.count else { throw Failure() }
+        return (page.values, page.next, page.size, page.pagelen)
+    }
+
+    /// Reads an object's members through a table into a draft; a required member missing, or
+    /// any member twice, is a failure.
+    private mutating func members<Draft>(_ fields: [Field<Draft>], into draft: inout Draft) throws(Failure) {
+        var seen: UInt32 = 0
+        try object { parser, key throws(Failure) in
+            for index in fields.indices where fields[index].matches(key) {
+                try RepositoryPageParser.once(&seen, index)
+                do { return try fields[index].read(&parser, &draft) } catch { throw Failure() }
+            }
+            try parser.skipValue()
+        }
+        for index in fields.indices where fields[index].isRequired && seen & (1 << index) == 0 { throw Failure() }
+    }
+
+    private mutating func optionalMembers<Draft>(_ fields: [Field<Draft>], into draft: inout Draft) throws(Failure) {
+        if try null() { return }
+        try members(fields, into: &draft)
     }
 
     /// The last value each repeated field had on this page, with where its bytes are: the
@@ -72,235 +232,59 @@ struct RepositoryPageParser {
         recentProjectName = Recent()
 
     private mutating func repository() throws(Failure) -> Repository {
-        var uuid: String?
-        var fullName: Value?
-        var name: String?
-        var slug: String?
-        var description: String?
-        var isPrivate: Bool?
-        var language: Value?
-        var size: Int64?
-        var createdOn: Value?
-        var updatedOn: Value?
-        var mainBranch: Value?
-        var forkPolicy: Value?
-        var hasIssues: Bool?
-        var hasWiki: Bool?
-        var projectKey: Value?
-        var projectName: Value?
-        var workspaceSlug: Value?
-        var workspaceName: Value?
-        var parentFullName: String?
-        var parentUUID: String?
-        var html: Value?
-        var hasHTML = false
-        var cloneHTTPS: Value?
-        var cloneSSH: Value?
-        var foundHTTPS = false
-        var foundSSH = false
-        var website: String?
-        var seen2: UInt32 = 0
-        try object { parser, key throws(Failure) in
-            switch key {
-            case "uuid":
-                try RepositoryPageParser.once(&seen2, 0)
-                uuid = try parser.string()
-            case "full_name":
-                try RepositoryPageParser.once(&seen2, 1)
-                fullName = try parser.value()
-            case "name":
-                try RepositoryPageParser.once(&seen2, 2)
-                name = try parser.optionalString()
-            case "slug":
-                try RepositoryPageParser.once(&seen2, 3)
-                slug = try parser.optionalString()
-            case "description":
-                try RepositoryPageParser.once(&seen2, 4)
-                description = try parser.optionalString()
-            case "is_private":
-                try RepositoryPageParser.once(&seen2, 5)
-                isPrivate = try parser.optionalBool()
-            case "language":
-                try RepositoryPageParser.once(&seen2, 6)
-                language = try parser.optionalValue()
-            case "size":
-                try RepositoryPageParser.once(&seen2, 7)
-                size = try parser.optionalInt()
-            case "created_on":
-                try RepositoryPageParser.once(&seen2, 8)
-                createdOn = try parser.optionalValue()
-            case "updated_on":
-                try RepositoryPageParser.once(&seen2, 9)
-                updatedOn = try parser.optionalValue()
-            case "fork_policy":
-                try RepositoryPageParser.once(&seen2, 10)
-                forkPolicy = try parser.optionalValue()
-            case "has_issues":
-                try RepositoryPageParser.once(&seen2, 11)
-                hasIssues = try parser.optionalBool()
-            case "has_wiki":
-                try RepositoryPageParser.once(&seen2, 12)
-                hasWiki = try parser.optionalBool()
-            case "website":
-                try RepositoryPageParser.once(&seen2, 13)
-                website = try parser.optionalString()
-            case "mainbranch":
-                try RepositoryPageParser.once(&seen2, 14)
-                var seen3: UInt32 = 0
-                try parser.optionalObject { parser, key throws(Failure) in
-                    if case "name" = key {
-                        try RepositoryPageParser.once(&seen3, 0)
-                        mainBranch = try parser.optionalValue()
-                    } else {
-                        try parser.skipValue()
-                    }
-                }
-            case "project":
-                try RepositoryPageParser.once(&seen2, 15)
-                var seen4: UInt32 = 0
-                try parser.optionalObject { parser, key throws(Failure) in
-                    switch key {
-                    case "key":
-                        try RepositoryPageParser.once(&seen4, 0)
-                        projectKey = try parser.optionalValue()
-                    case "name":
-                        try RepositoryPageParser.once(&seen4, 1)
-                        projectName = try parser.optionalValue()
-                    default: try parser.skipValue()
-                    }
-                }
-            case "workspace":
-                try RepositoryPageParser.once(&seen2, 16)
-                if try parser.null() { break }
-                var hasSlug = false
-                var seen5: UInt32 = 0
-                try parser.object { parser, key throws(Failure) in
-                    switch key {
-                    case "slug":
-                        try RepositoryPageParser.once(&seen5, 0)
-                        workspaceSlug = try parser.value()
-                        hasSlug = true
-                    case "name":
-                        try RepositoryPageParser.once(&seen5, 1)
-                        workspaceName = try parser.optionalValue()
-                    case "uuid":
-                        try RepositoryPageParser.once(&seen5, 2)
-                        if try !parser.null() { try parser.skipString() }
-                    default: try parser.skipValue()
-                    }
-                }
-                // `RawWorkspace.slug` is required: an object without it (`{}` included) is the
-                // decoder's to explain.
-                if !hasSlug { throw Failure() }
-            case "parent":
-                try RepositoryPageParser.once(&seen2, 17)
-                var seen6: UInt32 = 0
-                try parser.optionalObject { parser, key throws(Failure) in
-                    switch key {
-                    case "full_name":
-                        try RepositoryPageParser.once(&seen6, 0)
-                        parentFullName = try parser.optionalString()
-                    case "uuid":
-                        try RepositoryPageParser.once(&seen6, 1)
-                        parentUUID = try parser.optionalString()
-                    default: try parser.skipValue()
-                    }
-                }
-            case "links":
-                try RepositoryPageParser.once(&seen2, 18)
-                var seen7: UInt32 = 0
-                try parser.optionalObject { parser, key throws(Failure) in
-                    switch key {
-                    case "html":
-                        try RepositoryPageParser.once(&seen7, 0)
-                        var seen8: UInt32 = 0
-                        try parser.optionalObject { parser, key throws(Failure) in
-                            if case "href" = key {
-                                try RepositoryPageParser.once(&seen8, 0)
-                                html = try parser.optionalValue()
-                                hasHTML = html != nil
-                            } else {
-                                try parser.skipValue()
-                            }
-                        }
-                    case "clone":
-                        try RepositoryPageParser.once(&seen7, 1)
-                        try parser.optionalArray { parser throws(Failure) in
-                            var linkName: Value?
-                            var href: Value?
-                            var seen9: UInt32 = 0
-                            try parser.object { parser, key throws(Failure) in
-                                switch key {
-                                case "name":
-                                    try RepositoryPageParser.once(&seen9, 0)
-                                    linkName = try parser.optionalValue()
-                                case "href":
-                                    try RepositoryPageParser.once(&seen9, 1)
-                                    href = try parser.optionalValue()
-                                default: try parser.skipValue()
-                                }
-                            }
-                            // The first link of each name wins, as `first(where:)` picks it.
-                            if let linkName {
-                                if !foundHTTPS, parser.equals(linkName, "https") {
-                                    (cloneHTTPS, foundHTTPS) = (href, true)
-                                }
-                                if !foundSSH, parser.equals(linkName, "ssh") { (cloneSSH, foundSSH) = (href, true) }
-                            }
-                        }
-                    default: try parser.skipValue()
-                    }
-                }
-            default:
-                try parser.skipValue()
-            }
-        }
-        guard let uuid, let fullName else { throw Failure() }
+        var draft = RepositoryDraft()
+        try members(Self.repositoryFields, into: &draft)
+        return model(of: draft)
+    }
+
+    /// The same fallbacks and the same stored form as `RawRepository.model` and `Repository.init`.
+    private mutating func model(of draft: RepositoryDraft) -> Repository {
         let base = bytes
-        return RepositoryPageParser.withBytes(of: fullName, in: base) { fullNameBytes, fullNameText in
-            // The same fallbacks and the same stored form as `RawRepository.model` and `Repository.init`.
+        return RepositoryPageParser.withBytes(of: draft.fullName, in: base) { fullNameBytes, fullNameText in
             let workspace =
-                workspaceSlug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) }
+                draft.workspace.slug.map { RepositoryPageParser.shared($0, &recentWorkspace, in: base) }
                 ?? String(fullNameText().split(separator: "/").first ?? "")
-            let slug = slug ?? (fullNameText().split(separator: "/").last.map(String.init) ?? fullNameText())
-            let name = name ?? slug
+            let slug = draft.slug ?? (fullNameText().split(separator: "/").last.map(String.init) ?? fullNameText())
+            let name = draft.name ?? slug
             var links = Repository.Links()
-            if let cloneHTTPS {
-                RepositoryPageParser.withBytes(of: cloneHTTPS, in: base) {
+            if let href = draft.links.cloneHTTPS {
+                RepositoryPageParser.withBytes(of: href, in: base) {
                     links.setCloneHTTPS(bytes: $0, fullName: fullNameBytes, text: $1)
                 }
             }
-            if let cloneSSH {
-                RepositoryPageParser.withBytes(of: cloneSSH, in: base) {
+            if let href = draft.links.cloneSSH {
+                RepositoryPageParser.withBytes(of: href, in: base) {
                     links.setCloneSSH(bytes: $0, fullName: fullNameBytes, text: $1)
                 }
             }
-            if let html, hasHTML {
-                RepositoryPageParser.withBytes(of: html, in: base) {
+            if let href = draft.links.html {
+                RepositoryPageParser.withBytes(of: href, in: base) {
                     links.setWebURL(bytes: $0, fullName: fullNameBytes, text: $1)
                 }
             }
             func date(_ value: Value) -> Date? {
                 RepositoryPageParser.withBytes(of: value, in: base) { bytes, _ in BitbucketDate.parse(bytes: bytes) }
             }
+            func shared(_ value: Value?, _ recent: inout Recent) -> String? {
+                value.map { RepositoryPageParser.shared($0, &recent, in: base) }
+            }
             return Repository(
                 fields: Repository.Fields(
-                    uuid: uuid, name: name, slug: slug == name ? name : slug,
+                    uuid: draft.uuid, name: name, slug: slug == name ? name : slug,
                     fullName: RepositoryPageParser.isJoined(fullNameBytes, workspace, slug) ? nil : fullNameText(),
                     workspaceSlug: workspace,
-                    workspaceName: workspaceName.map {
-                        RepositoryPageParser.shared($0, &recentWorkspaceName, in: base)
-                    },
-                    description: description ?? "", isPrivate: isPrivate ?? true,
-                    language: language.map { RepositoryPageParser.shared($0, &recentLanguage, in: base) } ?? "",
-                    size: size,
-                    createdOn: createdOn.flatMap(date), updatedOn: updatedOn.flatMap(date),
-                    mainBranch: mainBranch.map { RepositoryPageParser.shared($0, &recentBranch, in: base) },
-                    forkPolicy: forkPolicy.map { RepositoryPageParser.shared($0, &recentPolicy, in: base) },
-                    hasIssues: hasIssues, hasWiki: hasWiki,
-                    projectKey: projectKey.map { RepositoryPageParser.shared($0, &recentProjectKey, in: base) },
-                    projectName: projectName.map { RepositoryPageParser.shared($0, &recentProjectName, in: base) },
-                    parentFullName: parentFullName, parentUUID: parentUUID, links: links, website: website
+                    workspaceName: shared(draft.workspace.name, &recentWorkspaceName),
+                    description: draft.description ?? "", isPrivate: draft.isPrivate ?? true,
+                    language: shared(draft.language, &recentLanguage) ?? "",
+                    size: draft.size,
+                    createdOn: draft.createdOn.flatMap(date), updatedOn: draft.updatedOn.flatMap(date),
+                    mainBranch: shared(draft.mainBranch, &recentBranch),
+                    forkPolicy: shared(draft.forkPolicy, &recentPolicy),
+                    hasIssues: draft.hasIssues, hasWiki: draft.hasWiki,
+                    projectKey: shared(draft.project.key, &recentProjectKey),
+                    projectName: shared(draft.project.name, &recentProjectName),
+                    parentFullName: draft.parent.fullName, parentUUID: draft.parent.uuid, links: links,
+                    website: draft.website
                 ))
         }
     }
@@ -432,11 +416,6 @@ struct RepositoryPageParser {
     /// A member's name, compared by its bytes with the names the parser knows.
     struct Key {
         let bytes: UnsafeBufferPointer<UInt8>
-
-        static func ~= (pattern: StaticString, key: Key) -> Bool {
-            key.bytes.count == pattern.utf8CodeUnitCount
-                && memcmp(key.bytes.baseAddress!, pattern.utf8Start, key.bytes.count) == 0
-        }
     }
 
     /// A member name: plain ASCII without escapes, anything else is the decoder's (an escaped
