@@ -7,31 +7,19 @@ import TerminalUI
 /// What every script-facing command needs: settings, the store, and the active account's client.
 struct CLIContext {
     let environment: [String: String]
-    let settings: Settings
-    let store: TokenStore
-    let transport: AsyncHTTPClientTransport
-    /// The limit on the whole command (`BBTUI_COMMAND_TIMEOUT`).
-    let commandTimeout: Duration
-    /// The consumer's hourly limit on repository requests (`BBTUI_REQUEST_LIMIT`).
-    let requestLimit: Int
+    let startup: Startup
 
-    /// Loads settings and opens the store; failures become a message on stderr and exit 1.
+    var settings: Settings { startup.settings }
+    var store: TokenStore { startup.store }
+
+    /// Loads settings and opens the store (`Startup`, as the TUI does); failures become a
+    /// message on stderr and exit 1.
     static func load() throws -> CLIContext {
-        umask(0o077)
         let environment = ProcessInfo.processInfo.environment
         do {
-            let settings = try Settings.load(environment: environment)
-            let requestTimeout = try settings.requestTimeout()
-            let commandTimeout = try settings.commandTimeout()
-            let requestLimit = try settings.requestLimit()
-            let store = try TokenStore(paths: settings.paths)
-            for notice in store.notices { printError("bbtui: \(notice)") }
-            let transport = AsyncHTTPClientTransport(
-                environment: environment, connectTimeout: min(.seconds(5), requestTimeout),
-                requestTimeout: requestTimeout)
-            return CLIContext(
-                environment: environment, settings: settings, store: store, transport: transport,
-                commandTimeout: commandTimeout, requestLimit: requestLimit)
+            let startup = try Startup.load(environment: environment)
+            for notice in startup.store.notices { printError("bbtui: \(notice)") }
+            return CLIContext(environment: environment, startup: startup)
         } catch {
             printError("bbtui: \(error)")
             throw ExitCode(ExitStatus.failure)
@@ -64,9 +52,8 @@ struct CLIContext {
             throw ExitCode(ExitStatus.failure)
         }
         let announced = Mutex<Set<String>>([])
-        return AccountSession(
-            account: account, store: store, transport: transport,
-            ledger: AccountSession.ledger(for: account, paths: settings.paths, limit: requestLimit),
+        return startup.sessions.session(
+            for: account,
             onRetry: { notice in
                 let cause =
                     notice.status.map { $0 == 429 ? "HTTP 429 (rate limited)" : "HTTP \($0)" } ?? "a network error"
@@ -78,9 +65,10 @@ struct CLIContext {
     /// Runs the command's network work within `BBTUI_COMMAND_TIMEOUT`; past it, says so and
     /// exits 1 rather than waiting on a server that never finishes.
     func withinDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let seconds = commandTimeout.components.seconds
+        let seconds = startup.commandTimeout.components.seconds
         do {
-            return try await Deadline.run(within: commandTimeout, timeout: { CommandTimeout(seconds: seconds) }, body)
+            return try await Deadline.run(
+                within: startup.commandTimeout, timeout: { CommandTimeout(seconds: seconds) }, body)
         } catch let timeout as CommandTimeout {
             printError(
                 "bbtui: gave up after \(timeout.seconds) s: the command did not finish within BBTUI_COMMAND_TIMEOUT. Check the network, or raise the limit."

@@ -89,9 +89,8 @@ struct LoginCommand: AsyncParsableCommand {
                 continue
             }
             do {
-                let login = try await LoginCompletion.complete(
-                    code: code, request: request, configuration: configuration, transport: context.transport,
-                    store: context.store)
+                let login = try await context.startup.sessions.completeLogin(
+                    code: code, request: request, configuration: configuration)
                 listener?.finish(code: code, .loggedIn(login.user.displayName))
                 await listener?.stop()
                 printError(

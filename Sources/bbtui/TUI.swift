@@ -8,30 +8,19 @@ import TerminalUI
 enum TUI {
     /// Runs the full-screen program; returns the exit status.
     static func run(environment: [String: String], isDemo: Bool = false, startsWithLogin: Bool = false) async -> Int32 {
-        umask(0o077)
-        let settings: Settings
-        let requestTimeout: Duration
-        let requestLimit: Int
+        let startup: Startup
         do {
-            settings = try Settings.load(environment: environment)
-            requestTimeout = try settings.requestTimeout()
-            requestLimit = try settings.requestLimit()
+            startup = try Startup.load(environment: environment)
         } catch {
             printError("bbtui: \(error)")
             return ExitStatus.failure
         }
+        let (settings, store) = (startup.settings, startup.store)
         let configuration: Result<OAuthConfiguration, AppError>
         do {
             configuration = .success(try settings.oauthConfiguration())
         } catch {
             configuration = .failure(.configuration(error.description))
-        }
-        let store: TokenStore
-        do {
-            store = try TokenStore(paths: settings.paths)
-        } catch {
-            printError("bbtui: \(error)")
-            return ExitStatus.failure
         }
         // An endpoint setting that disagrees with the account about to be shown is refused, not
         // silently ignored (`bbtui login` adds an account on that server instead).
@@ -47,11 +36,7 @@ enum TUI {
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
             accounts: store,
-            sessions: LiveSessions(
-                store: store,
-                transport: AsyncHTTPClientTransport(
-                    environment: environment, connectTimeout: min(.seconds(5), requestTimeout),
-                    requestTimeout: requestTimeout), paths: settings.paths, requestLimit: requestLimit),
+            sessions: startup.sessions,
             cache: try? CacheStore(paths: settings.paths),
             paths: settings.paths,
             home: environment["HOME"]
@@ -72,7 +57,7 @@ enum TUI {
         // signal, its commit ends the process with the signal's status.
         if case .success(let status) = outcome {
             TokenCommitGuard.exitWhenCommitted(
-                signal: status > 128 ? status - 128 : nil, limit: requestTimeout + .seconds(5))
+                signal: status > 128 ? status - 128 : nil, limit: startup.requestTimeout + .seconds(5))
         }
         switch outcome {
         case .failure(let error):

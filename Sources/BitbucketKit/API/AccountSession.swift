@@ -3,9 +3,10 @@ import Foundation
 /// Everything needed to talk to the API as one stored account: its refreshing token source and
 /// a client whose requests carry the token, are retried when idempotent, and refresh on 401.
 ///
-/// The one place that stacks token source → retrying transport → authorized transport → client,
-/// used by the full-screen app and the command line alike. Make one per account per process, so
-/// concurrent requests share one refresh.
+/// `AccountSession.client(…)` is the one place that stacks ledger → retrying transport →
+/// authorized transport → client: sessions use it, and so does the login's first request. Make
+/// one session per account per process (a `SessionFactory` does), so concurrent requests share
+/// one refresh.
 public struct AccountSession: Sendable {
     /// The account, as loaded from the store.
     public let account: StoredAccount
@@ -16,12 +17,20 @@ public struct AccountSession: Sendable {
     /// What this consumer has spent of Bitbucket's hourly request limit (nil: not counted).
     public let ledger: RequestLedger?
 
+    /// The ledger bbtui keeps for a consumer under `paths`.
+    public static func ledger(
+        clientID: String, paths: StorePaths, limit: Int = RequestLedger.hourlyLimit,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) -> RequestLedger {
+        RequestLedger(directory: paths.cacheDirectory, clientID: clientID, limit: limit, now: now)
+    }
+
     /// The ledger bbtui keeps for `account`'s consumer under `paths`.
     public static func ledger(
         for account: StoredAccount, paths: StorePaths, limit: Int = RequestLedger.hourlyLimit,
         now: @escaping @Sendable () -> Date = Date.init
     ) -> RequestLedger {
-        RequestLedger(directory: paths.cacheDirectory, clientID: account.configuration.clientID, limit: limit, now: now)
+        ledger(clientID: account.configuration.clientID, paths: paths, limit: limit, now: now)
     }
 
     /// Builds the stack for `account` over `transport`; `onRetry` hears about each retry.
@@ -35,16 +44,75 @@ public struct AccountSession: Sendable {
     ) {
         self.account = account
         self.ledger = ledger
-        let configuration = account.configuration
         tokens = RefreshingTokenSource(
             account: account, store: store,
-            client: TokenClient(configuration: configuration, transport: transport, now: now), now: now)
-        // Every request actually sent (retries included) is spent from the consumer's hourly budget.
+            client: TokenClient(configuration: account.configuration, transport: transport, now: now), now: now)
+        client = AccountSession.client(
+            over: transport, tokens: tokens, apiURL: account.configuration.apiURL, ledger: ledger, onRetry: onRetry)
+    }
+
+    /// An API client over `transport` whose requests carry `tokens`' token: every request sent
+    /// (retries included) is spent from the ledger, idempotent ones are retried, and a 401 asks
+    /// the token source for a new token.
+    public static func client(
+        over transport: any HTTPTransport, tokens: any TokenSource, apiURL: URL, ledger: RequestLedger?,
+        onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }
+    ) -> BitbucketClient {
         let budgeted: any HTTPTransport =
-            ledger.map { BudgetedTransport(transport, ledger: $0, apiURL: configuration.apiURL) } ?? transport
+            ledger.map { BudgetedTransport(transport, ledger: $0, apiURL: apiURL) } ?? transport
         let retrying = RetryingTransport(budgeted, onRetry: onRetry)
-        client = BitbucketClient(
-            transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: configuration.apiURL),
-            apiURL: configuration.apiURL)
+        return BitbucketClient(
+            transport: AuthorizedTransport(base: retrying, tokens: tokens, apiURL: apiURL), apiURL: apiURL)
+    }
+}
+
+/// Makes the sessions and finishes the logins of one process: the token store, the transport,
+/// and where the request ledgers live. Both front ends get theirs from `Startup`.
+public struct SessionFactory: Sendable {
+    let store: TokenStore
+    let transport: any HTTPTransport
+    /// Where the request ledgers live (nil: requests are not counted), and the hourly limit.
+    let paths: StorePaths?
+    let requestLimit: Int
+    let now: @Sendable () -> Date
+
+    /// Creates the factory.
+    public init(
+        store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil,
+        requestLimit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.transport = transport
+        self.paths = paths
+        self.requestLimit = requestLimit
+        self.now = now
+    }
+
+    /// Exchanges a code, learns whose token it is, and stores the account.
+    public func completeLogin(
+        code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
+    ) async throws -> LoginCompletion.Result {
+        try await LoginCompletion.complete(
+            code: code, request: request, configuration: configuration, transport: transport, store: store,
+            ledger: ledger(clientID: configuration.clientID), now: now)
+    }
+
+    /// The API session for an account; `onRetry` hears about retries.
+    public func session(
+        for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }
+    ) -> AccountSession {
+        AccountSession(
+            account: account, store: store, transport: transport, now: now,
+            ledger: ledger(clientID: account.configuration.clientID), onRetry: onRetry)
+    }
+
+    /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
+    public func redirect(from url: URL) async throws -> String? {
+        let response = try await transport.send(HTTPRequest(url: url))
+        return (300...399).contains(response.status) ? response.headers["location"] : nil
+    }
+
+    private func ledger(clientID: String) -> RequestLedger? {
+        paths.map { AccountSession.ledger(clientID: clientID, paths: $0, limit: requestLimit, now: now) }
     }
 }

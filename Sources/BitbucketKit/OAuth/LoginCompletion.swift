@@ -12,21 +12,21 @@ public enum LoginCompletion {
     }
 
     /// Exchanges `code` (from `request`'s attempt), probes `/user` with the new token, and saves
-    /// the account, keyed by the user's UUID.
+    /// the account, keyed by the user's UUID. The probe goes through the sessions' own stack
+    /// (`AccountSession.client`): counted in `ledger`, retried like any request.
     public static func complete(
         code: String,
         request: AuthorizationRequest,
         configuration: OAuthConfiguration,
         transport: any HTTPTransport,
         store: TokenStore,
+        ledger: RequestLedger? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) async throws -> Result {
         let token = try await TokenClient(configuration: configuration, transport: transport, now: now).exchange(
             code: code, for: request)
-        let probe = BitbucketClient(
-            transport: AuthorizedTransport(
-                base: transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL),
-            apiURL: configuration.apiURL)
+        let probe = AccountSession.client(
+            over: transport, tokens: StaticTokenSource(token), apiURL: configuration.apiURL, ledger: ledger)
         let user = try await probe.currentUser()
         let account = StoredAccount(
             id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration,
