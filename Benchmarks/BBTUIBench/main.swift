@@ -427,7 +427,7 @@ if wants("startup") || wants("idle") {
     try cache.put(
         RepositorySnapshot(
             workspaces: ["acme-platform", "data-science", "mobile-guild", "ops"], repositories: makeRepositories(1000)),
-        key: "repositories", accountID: "{bench}", fetchedAt: now)
+        key: CacheStore.Key.repositories, accountID: "{bench}", fetchedAt: now)
     let environment = [
         "BBTUI_HOME": home, "TERM": "xterm-256color", "LANG": "C.UTF-8", "HOME": home, "PATH": "/usr/bin:/bin",
     ]

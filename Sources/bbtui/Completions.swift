@@ -17,7 +17,7 @@ enum Completions {
             FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
             let store = openStore(), let account = try? store.activeAccount(),
             let cache = try? CacheStore(paths: settings.paths),
-            let workspaces = cache.get([Workspace].self, key: CacheStore.Key.workspaces, accountID: account.id)?.value
+            let workspaces = cache.get(CacheStore.Key.workspaces, accountID: account.id)?.value
         else { return [] }
         return workspaces.map(\.slug).filter { $0.hasPrefix(prefix) }.sorted()
     }

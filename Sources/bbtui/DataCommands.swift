@@ -236,15 +236,14 @@ struct ReposCommand: AsyncParsableCommand {
                 let complete =
                     full
                     ? nil
-                    : cacheStore?.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: accountID)?
+                    : cacheStore?.get(CacheStore.Key.repositories, accountID: accountID)?
                         .value
                 // And what an incomplete listing since got whole (an account too large for one
                 // hour's requests is listed whole over several).
                 let progress =
                     full
                     ? nil
-                    : cacheStore?.get(
-                        RepositorySnapshot.self, key: CacheStore.Key.repositoriesProgress, accountID: accountID)?.value
+                    : cacheStore?.get(CacheStore.Key.repositoriesProgress, accountID: accountID)?.value
                 let previous = RepositorySnapshot.start(complete: complete, progress: progress)
                 var listing = Listing()
                 for try await batch in client.repositories(in: workspaces, previous: previous) {
@@ -257,8 +256,7 @@ struct ReposCommand: AsyncParsableCommand {
                 for write in writes {
                     switch write {
                     case .touchComplete:
-                        try? cacheStore?.touch(
-                            key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
+                        try? cacheStore?.touch(CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
                     case .putComplete(let snapshot):
                         try? cacheStore?.put(
                             snapshot, key: CacheStore.Key.repositories, accountID: accountID, fetchedAt: Date())
@@ -270,7 +268,7 @@ struct ReposCommand: AsyncParsableCommand {
                             listing.keptWhole = whole.workspaces.count
                         }
                     case .removeProgress:
-                        try? cacheStore?.remove(key: CacheStore.Key.repositoriesProgress, accountID: accountID)
+                        try? cacheStore?.remove(CacheStore.Key.repositoriesProgress, accountID: accountID)
                     }
                 }
                 return listing

@@ -63,18 +63,18 @@ final class FakeAccounts: AccountStore {
     }
 }
 
-/// A cache in memory.
+/// A cache in memory, storing the same bytes as the SQLite one (the key's codec).
 final class FakeCache: DataCache {
-    let entries = Mutex<[String: (Data, Date)]>([:])
+    let entries = Mutex<[String: ([UInt8], Date)]>([:])
 
-    func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws {
-        let body = try JSONEncoder().encode(value)
-        entries.withLock { $0[accountID + "/" + key] = (body, fetchedAt) }
+    func put<T>(_ value: T, key: CacheKey<T>, accountID: String, fetchedAt: Date) throws {
+        let body = try key.encode(value)
+        entries.withLock { $0[accountID + "/" + key.name] = (body, fetchedAt) }
     }
 
-    func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)? {
-        guard let (body, at) = entries.withLock({ $0[accountID + "/" + key] }),
-            let value = try? JSONDecoder().decode(T.self, from: body)
+    func get<T>(_ key: CacheKey<T>, accountID: String) -> (value: T, fetchedAt: Date)? {
+        guard let (body, at) = entries.withLock({ $0[accountID + "/" + key.name] }),
+            let value = key.decode(body)
         else { return nil }
         return (value, at)
     }
@@ -83,14 +83,14 @@ final class FakeCache: DataCache {
         entries.withLock { $0 = $0.filter { !$0.key.hasPrefix(accountID + "/") } }
     }
 
-    func touch(key: String, accountID: String, fetchedAt: Date) throws {
+    func touch<T>(_ key: CacheKey<T>, accountID: String, fetchedAt: Date) throws {
         entries.withLock { entries in
-            entries[accountID + "/" + key].map { entries[accountID + "/" + key] = ($0.0, fetchedAt) }
+            entries[accountID + "/" + key.name].map { entries[accountID + "/" + key.name] = ($0.0, fetchedAt) }
         }
     }
 
-    func remove(key: String, accountID: String) throws {
-        entries.withLock { $0[accountID + "/" + key] = nil }
+    func remove<T>(_ key: CacheKey<T>, accountID: String) throws {
+        entries.withLock { $0[accountID + "/" + key.name] = nil }
     }
 }
 
@@ -247,7 +247,7 @@ final class SentActions: Sendable {
     @Test func switchingSendsTheNewAccountWithItsCacheNotAState() async throws {
         let rig = try Self.rig()
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        try rig.cache.put(Fixtures.emails, key: "emails", accountID: "{b}", fetchedAt: Fixtures.now)
+        try rig.cache.put(Fixtures.emails, key: CacheStore.Key.emails, accountID: "{b}", fetchedAt: Fixtures.now)
         rig.runner.run(.switchAccount(id: "{b}"))
         let action = await rig.sent.next()
         guard case .accountChanged(let record?) = action else {
@@ -263,7 +263,7 @@ final class SentActions: Sendable {
     @Test func loggingOutTheLastAccountClearsItsCacheAndAsksForALogin() async throws {
         let rig = try Self.rig(accounts: [Self.stored("{a}", "ann", active: true)])
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        try rig.cache.put(Fixtures.emails, key: "emails", accountID: "{a}", fetchedAt: Fixtures.now)
+        try rig.cache.put(Fixtures.emails, key: CacheStore.Key.emails, accountID: "{a}", fetchedAt: Fixtures.now)
         rig.runner.run(.logout(accountID: "{a}"))
         #expect(await rig.sent.next() == .accountChanged(nil))
         #expect(rig.cache.entries.withLock { $0.isEmpty })
@@ -316,7 +316,7 @@ final class SentActions: Sendable {
         #expect(record.summary.id == "{z}")
         #expect(user == Fixtures.user)
         #expect(at == Fixtures.now)
-        #expect(rig.cache.get(User.self, key: "user", accountID: "{z}")?.value == Fixtures.user)
+        #expect(rig.cache.get(CacheStore.Key.user, accountID: "{z}")?.value == Fixtures.user)
     }
 
     @Test func aFailedLoginSaysWhy() async throws {
@@ -342,10 +342,10 @@ final class SentActions: Sendable {
         #expect(user.grantedScopes == ["account", "email"])
         // The cache is written on the I/O queue, after the action.
         let deadline = ContinuousClock.now + .seconds(5)
-        while rig.cache.get(User.self, key: "user", accountID: "{a}") == nil, ContinuousClock.now < deadline {
+        while rig.cache.get(CacheStore.Key.user, accountID: "{a}") == nil, ContinuousClock.now < deadline {
             await Task.yield()
         }
-        #expect(rig.cache.get(User.self, key: "user", accountID: "{a}")?.value.displayName == "Zoë")
+        #expect(rig.cache.get(CacheStore.Key.user, accountID: "{a}")?.value.displayName == "Zoë")
         // The store is read on the I/O queue, never on a pool thread (its busy timeout is 10 s).
         #expect(rig.accounts.state.withLock { $0.threads } == ["io"])
     }
@@ -390,7 +390,8 @@ final class SentActions: Sendable {
     @Test func theFirstStateShowsTheCacheAndFetchesEverything() throws {
         let rig = try EffectRunnerTests.rig()
         defer { try? FileManager.default.removeItem(atPath: rig.home) }
-        try rig.cache.put(Fixtures.user, key: "user", accountID: "{a}", fetchedAt: Fixtures.now.addingTimeInterval(-60))
+        try rig.cache.put(
+            Fixtures.user, key: CacheStore.Key.user, accountID: "{a}", fetchedAt: Fixtures.now.addingTimeInterval(-60))
         let (state, effects) = rig.services.initialState(size: Size(width: 80, height: 24), environment: Environment())
         #expect(effects == [.fetchUser, .fetchEmails, .fetchWorkspaces, .fetchSSHKeys])
         #expect(state.browser?.account.id == "{a}")

@@ -211,37 +211,32 @@ import Testing
         try cache.put(
             snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 1))
         #expect(
-            cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
+            cache.get(CacheStore.Key.repositories, accountID: "{u}")?.value == snapshot)
         // An empty listing too.
         try cache.put(
-            RepositorySnapshot(workspaces: [], repositories: []), key: "empty", accountID: "{u}", fetchedAt: Date())
+            RepositorySnapshot(workspaces: [], repositories: []), key: CacheKey<RepositorySnapshot>.blob("empty"),
+            accountID: "{u}", fetchedAt: Date())
         #expect(
-            cache.get(RepositorySnapshot.self, key: "empty", accountID: "{u}")?.value
+            cache.get(CacheKey<RepositorySnapshot>.blob("empty"), accountID: "{u}")?.value
                 == RepositorySnapshot(workspaces: [], repositories: []))
     }
 
     @Test func aDamagedBlobIsRefusedWhole() throws {
-        let encoded = try JSONEncoder().encode(
+        let key = CacheStore.Key.repositories
+        var blob = try key.encode(
             RepositorySnapshot(
                 workspaces: ["w"],
                 repositories: [Repository(uuid: "{1}", name: "n", slug: "s", fullName: "w/s", workspaceSlug: "w")]))
-        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
-        let text = try #require(object["blob"] as? String)
-        var blob = try #require(Data(base64Encoded: text))
-        for cut in [1, 9, blob.count / 2, blob.count - 1] {
-            object["blob"] = Data(blob.prefix(cut)).base64EncodedString()
-            #expect(
-                (try? JSONDecoder().decode(
-                    RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object))) == nil,
-                "cut at \(cut)")
+        #expect(key.decode(blob) != nil)
+        for cut in [0, 1, 4, 9, blob.count / 2, blob.count - 1] {
+            #expect(key.decode(Array(blob.prefix(cut))) == nil, "cut at \(cut)")
         }
         blob.append(0)
-        object["blob"] = blob.base64EncodedString()
-        #expect(
-            (try? JSONDecoder().decode(RepositorySnapshot.self, from: JSONSerialization.data(withJSONObject: object)))
-                == nil)
-        // The old cache format (a bare array) reads as nothing, not as an error.
-        #expect((try? JSONDecoder().decode(RepositorySnapshot.self, from: Data("[]".utf8))) == nil)
+        #expect(key.decode(blob) == nil)
+        // The old cache formats (a bare JSON array, a JSON object with a base64 blob) read as
+        // nothing, not as an error.
+        #expect(key.decode(Array("[]".utf8)) == nil)
+        #expect(key.decode(Array(#"{"format":3,"workspaces":[],"blob":""}"#.utf8)) == nil)
     }
 }
 
@@ -283,8 +278,8 @@ extension RepositorySnapshotCacheTests {
             repositories: [Repository(uuid: "{1}", name: "n", slug: "n", fullName: "w/n", workspaceSlug: "w")])
         try cache.put(
             snapshot, key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 100))
-        try cache.touch(key: CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 200))
-        let read = try #require(cache.get(RepositorySnapshot.self, key: CacheStore.Key.repositories, accountID: "{u}"))
+        try cache.touch(CacheStore.Key.repositories, accountID: "{u}", fetchedAt: Date(timeIntervalSince1970: 200))
+        let read = try #require(cache.get(CacheStore.Key.repositories, accountID: "{u}"))
         #expect(read.value == snapshot)
         #expect(read.fetchedAt == Date(timeIntervalSince1970: 200))
     }

@@ -27,7 +27,7 @@ import Testing
         let store = try TokenStore(paths: home.paths)
         try store.save(sampleAccount())
         let cache = try CacheStore(paths: home.paths)
-        try cache.put(["x"], key: "k", accountID: "{u1}", fetchedAt: Date())
+        try cache.put(["x"], key: CacheKey<[String]>.json("k"), accountID: "{u1}", fetchedAt: Date())
         #expect(mode(home.path) == 0o700)
         #expect(mode(home.paths.credentialsDatabase) == 0o600)
         #expect(mode(home.paths.cacheDirectory) == 0o700)
@@ -121,14 +121,16 @@ import Testing
         defer { home.remove() }
         let cache = try CacheStore(paths: home.paths)
         let when = Date(timeIntervalSince1970: 1_700_000_000)
-        try cache.put(["a", "b"], key: "emails", accountID: "{u}", fetchedAt: when)
-        let hit = try #require(cache.get([String].self, key: "emails", accountID: "{u}"))
+        let key = CacheKey<[String]>.json("names")
+        try cache.put(["a", "b"], key: key, accountID: "{u}", fetchedAt: when)
+        let hit = try #require(cache.get(key, accountID: "{u}"))
         #expect(hit.value == ["a", "b"])
         #expect(hit.fetchedAt == when)
-        #expect(cache.get([String].self, key: "emails", accountID: "{other}") == nil)
-        #expect(cache.get(Int.self, key: "emails", accountID: "{u}") == nil)
+        #expect(cache.get(key, accountID: "{other}") == nil)
+        // The same name read as another kind of value is nothing, never a wrong value.
+        #expect(cache.get(CacheKey<Int>.json("names"), accountID: "{u}") == nil)
         try cache.clear(accountID: "{u}")
-        #expect(cache.get([String].self, key: "emails", accountID: "{u}") == nil)
+        #expect(cache.get(key, accountID: "{u}") == nil)
     }
 
     @Test func lockIsExclusiveAcrossStores() async throws {

@@ -48,17 +48,17 @@ public struct AppServices: Sendable {
     public func record(for account: StoredAccount) -> AccountRecord {
         var cached = CachedData()
         if let cache {
-            func read<T: Decodable & Equatable & Sendable>(_ type: T.Type, _ key: String) -> Snapshot<T>? {
-                cache.get(type, key: key, accountID: account.id).map {
+            func read<T: Equatable & Sendable>(_ key: CacheKey<T>) -> Snapshot<T>? {
+                cache.get(key, accountID: account.id).map {
                     Snapshot($0.value, fetchedAt: $0.fetchedAt, isCached: true)
                 }
             }
-            cached.user = read(User.self, CacheKey.user)
-            cached.emails = read([Email].self, CacheKey.emails)
-            cached.workspaces = read([Workspace].self, CacheKey.workspaces)
-            cached.workspaceDetails = read([WorkspaceDetail].self, CacheKey.workspaceDetails)
-            cached.sshKeys = read(SSHKeyReport.self, CacheKey.sshKeys)
-            cached.repositories = cache.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: account.id)
+            cached.user = read(CacheKeys.user)
+            cached.emails = read(CacheKeys.emails)
+            cached.workspaces = read(CacheKeys.workspaces)
+            cached.workspaceDetails = read(CacheKeys.workspaceDetails)
+            cached.sshKeys = read(CacheKeys.sshKeys)
+            cached.repositories = cache.get(CacheKeys.repositories, accountID: account.id)
                 .map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
         }
         return AccountRecord(summary: summary(of: account), cached: cached)
@@ -77,4 +77,4 @@ public struct AppServices: Sendable {
 }
 
 /// Cache keys.
-typealias CacheKey = CacheStore.Key
+typealias CacheKeys = CacheStore.Key

@@ -77,7 +77,7 @@ public final class EffectRunner: Sendable {
                 .userLoaded(await Self.result { try await client.currentUser() }, at: now())
             } cache: { action, accountID in
                 if case .userLoaded(.success(let user), let at) = action {
-                    try? self.services.cache?.put(user, key: CacheKey.user, accountID: accountID, fetchedAt: at)
+                    try? self.services.cache?.put(user, key: CacheKeys.user, accountID: accountID, fetchedAt: at)
                 }
             }
         case .fetchEmails:
@@ -85,7 +85,7 @@ public final class EffectRunner: Sendable {
                 .emailsLoaded(await Self.result { try await client.emails() }, at: now())
             } cache: { action, accountID in
                 if case .emailsLoaded(.success(let emails), let at) = action {
-                    try? self.services.cache?.put(emails, key: CacheKey.emails, accountID: accountID, fetchedAt: at)
+                    try? self.services.cache?.put(emails, key: CacheKeys.emails, accountID: accountID, fetchedAt: at)
                 }
             }
         case .fetchWorkspaces:
@@ -94,7 +94,7 @@ public final class EffectRunner: Sendable {
             } cache: { action, accountID in
                 if case .workspacesLoaded(.success(let workspaces), let at) = action {
                     try? self.services.cache?.put(
-                        workspaces, key: CacheKey.workspaces, accountID: accountID, fetchedAt: at)
+                        workspaces, key: CacheKeys.workspaces, accountID: accountID, fetchedAt: at)
                 }
             }
         case .fetchRepositories(let workspaces):
@@ -107,7 +107,7 @@ public final class EffectRunner: Sendable {
             } cache: { action, accountID in
                 if case .workspaceDetailsLoaded(.success(let details), let at) = action {
                     try? self.services.cache?.put(
-                        details, key: CacheKey.workspaceDetails, accountID: accountID, fetchedAt: at)
+                        details, key: CacheKeys.workspaceDetails, accountID: accountID, fetchedAt: at)
                 }
             }
         case .fetchSSHKeys:
@@ -121,7 +121,7 @@ public final class EffectRunner: Sendable {
                 return .sshKeysLoaded(result.map { SSHKeyReport(accountKeys: $0, local: found, now: now()) }, at: now())
             } cache: { action, accountID in
                 if case .sshKeysLoaded(.success(let report), let at) = action {
-                    try? self.services.cache?.put(report, key: CacheKey.sshKeys, accountID: accountID, fetchedAt: at)
+                    try? self.services.cache?.put(report, key: CacheKeys.sshKeys, accountID: accountID, fetchedAt: at)
                 }
             }
         default:
@@ -248,7 +248,7 @@ public final class EffectRunner: Sendable {
             let now = services.now()
             let record = await onIO {
                 try? self.services.cache?.put(
-                    login.user, key: CacheKey.user, accountID: login.account.id, fetchedAt: now)
+                    login.user, key: CacheKeys.user, accountID: login.account.id, fetchedAt: now)
                 return self.services.record(for: login.account)
             }
             send(.loginSucceeded(record, user: login.user, at: now))
@@ -344,10 +344,9 @@ public final class EffectRunner: Sendable {
                     io.async {
                         continuation.resume(
                             returning: (
-                                cache?.get(RepositorySnapshot.self, key: CacheKey.repositories, accountID: accountID)?
+                                cache?.get(CacheKeys.repositories, accountID: accountID)?
                                     .value,
-                                cache?.get(
-                                    RepositorySnapshot.self, key: CacheKey.repositoriesProgress, accountID: accountID)?
+                                cache?.get(CacheKeys.repositoriesProgress, accountID: accountID)?
                                     .value
                             ))
                     }
@@ -369,15 +368,15 @@ public final class EffectRunner: Sendable {
                         for write in writes {
                             switch write {
                             case .touchComplete:
-                                try? cache?.touch(key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                                try? cache?.touch(CacheKeys.repositories, accountID: accountID, fetchedAt: now)
                             case .putComplete(let snapshot):
                                 try? cache?.put(
-                                    snapshot, key: CacheKey.repositories, accountID: accountID, fetchedAt: now)
+                                    snapshot, key: CacheKeys.repositories, accountID: accountID, fetchedAt: now)
                             case .putProgress(let whole):
                                 try? cache?.put(
-                                    whole, key: CacheKey.repositoriesProgress, accountID: accountID, fetchedAt: now)
+                                    whole, key: CacheKeys.repositoriesProgress, accountID: accountID, fetchedAt: now)
                             case .removeProgress:
-                                try? cache?.remove(key: CacheKey.repositoriesProgress, accountID: accountID)
+                                try? cache?.remove(CacheKeys.repositoriesProgress, accountID: accountID)
                             }
                         }
                     }

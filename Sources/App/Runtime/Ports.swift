@@ -21,15 +21,15 @@ extension TokenStore: AccountStore {}
 /// The cache of fetched data (a SQLite file in the program).
 public protocol DataCache: Sendable {
     /// Stores a value with when it was fetched.
-    func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws
+    func put<T>(_ value: T, key: CacheKey<T>, accountID: String, fetchedAt: Date) throws
     /// A value and when it was fetched, or nil.
-    func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)?
+    func get<T>(_ key: CacheKey<T>, accountID: String) -> (value: T, fetchedAt: Date)?
     /// Forgets an account's data.
     func clear(accountID: String) throws
     /// Marks a value as fetched again (unchanged).
-    func touch(key: String, accountID: String, fetchedAt: Date) throws
+    func touch<T>(_ key: CacheKey<T>, accountID: String, fetchedAt: Date) throws
     /// Forgets one value.
-    func remove(key: String, accountID: String) throws
+    func remove<T>(_ key: CacheKey<T>, accountID: String) throws
 }
 
 extension CacheStore: DataCache {}
@@ -48,48 +48,10 @@ public protocol SessionProvider: Sendable {
     ) -> AccountSession
 }
 
-/// The live sessions: BitbucketKit over the real transport and the token store.
-public struct LiveSessions: SessionProvider {
-    let store: TokenStore
-    let transport: any HTTPTransport
-    /// Where the request ledgers live (nil: requests are not counted), and the hourly limit.
-    let paths: StorePaths?
-    let requestLimit: Int
-    let now: @Sendable () -> Date
+/// The live sessions: BitbucketKit's, over the real transport and the token store.
+public typealias LiveSessions = SessionFactory
 
-    /// Creates the provider.
-    public init(
-        store: TokenStore, transport: any HTTPTransport, paths: StorePaths? = nil,
-        requestLimit: Int = RequestLedger.hourlyLimit, now: @escaping @Sendable () -> Date = Date.init
-    ) {
-        self.store = store
-        self.transport = transport
-        self.paths = paths
-        self.requestLimit = requestLimit
-        self.now = now
-    }
-
-    public func completeLogin(
-        code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
-    ) async throws -> LoginCompletion.Result {
-        try await LoginCompletion.complete(
-            code: code, request: request, configuration: configuration, transport: transport, store: store, now: now)
-    }
-
-    public func session(
-        for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void
-    ) -> AccountSession {
-        AccountSession(
-            account: account, store: store, transport: transport, now: now,
-            ledger: paths.map { AccountSession.ledger(for: account, paths: $0, limit: requestLimit, now: now) },
-            onRetry: onRetry)
-    }
-
-    public func redirect(from url: URL) async throws -> String? {
-        let response = try await transport.send(HTTPRequest(url: url))
-        return (300...399).contains(response.status) ? response.headers["location"] : nil
-    }
-}
+extension SessionFactory: SessionProvider {}
 
 /// What the runner does to the machine: open a URL in a browser, write a private file.
 public protocol SystemServices: Sendable {

@@ -541,7 +541,7 @@ public struct RepositoryBatch: Sendable, Equatable {
 
 /// A complete listing as it is cached: the workspaces it covers wholly, and their repositories.
 /// A refresh starts from it and asks Bitbucket only for what changed.
-public struct RepositorySnapshot: Codable, Sendable, Equatable {
+public struct RepositorySnapshot: Sendable, Equatable {
     // Coded as a compact blob: see RepositorySnapshot+Binary.swift.
     /// Slugs of the workspaces whose every repository is in `repositories`.
     public var workspaces: [String]

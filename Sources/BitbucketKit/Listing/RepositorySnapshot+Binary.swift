@@ -1,6 +1,6 @@
 import Foundation
 
-/// The cache keeps a listing as one compact binary blob (raw in the cache; base64 in other JSON), not as
+/// The cache keeps a listing as one compact binary blob , not as
 /// 100,000 keyed JSON objects: `JSONEncoder` and `JSONDecoder` spent more time on the cache than
 /// the whole listing on the network. A blob that does not read back whole is refused, and the
 /// cache then simply has nothing for the account.
@@ -33,37 +33,9 @@ extension RepositorySnapshot: CacheBlob {
         self.init(workspaces: workspaces, repositories: repositories, etags: etags)
     }
 
-    private enum Key: String, CodingKey { case format, workspaces, etags, blob }
     /// 3: the stored fields as they are (links relative to the full name), repeated strings
     /// written once and then as "the same as the repository before".
     private static let format = 3
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
-        guard try container.decode(Int.self, forKey: .format) == RepositorySnapshot.format else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .format, in: container, debugDescription: "another cache format")
-        }
-        workspaces = try container.decode([String].self, forKey: .workspaces)
-        etags = try container.decodeIfPresent([String: String].self, forKey: .etags) ?? [:]
-        let blob = try container.decode(Data.self, forKey: .blob)
-        var reader = BinaryReader(bytes: Array(blob))
-        guard let repositories = reader.repositories() else {
-            throw DecodingError.dataCorruptedError(forKey: .blob, in: container, debugDescription: "a damaged listing")
-        }
-        self.repositories = repositories
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(RepositorySnapshot.format, forKey: .format)
-        try container.encode(workspaces, forKey: .workspaces)
-        if !etags.isEmpty { try container.encode(etags, forKey: .etags) }
-        var writer = BinaryWriter()
-        writer.int(Int64(repositories.count))
-        for repository in repositories { writer.repository(repository) }
-        try container.encode(Data(writer.bytes), forKey: .blob)
-    }
 }
 
 private struct BinaryWriter {

@@ -6,14 +6,14 @@ import GRDB
 public final class CacheStore: Sendable {
     /// The keys bbtui stores under, shared by the app and the command line's completions.
     public enum Key {
-        public static let user = "user"
-        public static let emails = "emails"
-        public static let workspaces = "workspaces"
-        public static let repositories = "repositories"
+        public static let user = CacheKey<User>.json("user")
+        public static let emails = CacheKey<[Email]>.json("emails")
+        public static let workspaces = CacheKey<[Workspace]>.json("workspaces")
+        public static let repositories = CacheKey<RepositorySnapshot>.blob("repositories")
         /// The workspaces an incomplete listing got whole (`RepositorySnapshot.progress`).
-        public static let repositoriesProgress = "repositories-progress"
-        public static let workspaceDetails = "workspace-details"
-        public static let sshKeys = "ssh-keys"
+        public static let repositoriesProgress = CacheKey<RepositorySnapshot>.blob("repositories-progress")
+        public static let workspaceDetails = CacheKey<[WorkspaceDetail]>.json("workspace-details")
+        public static let sshKeys = CacheKey<SSHKeyReport>.json("ssh-keys")
     }
 
     private let database: DatabaseQueue
@@ -56,47 +56,44 @@ public final class CacheStore: Sendable {
     }
 
     /// Stores a value.
-    public func put<T: Encodable>(_ value: T, key: String, accountID: String, fetchedAt: Date) throws {
-        let body = try (value as? any CacheBlob).map { Data($0.cacheBytes()) } ?? JSONEncoder().encode(value)
+    public func put<T>(_ value: T, key: CacheKey<T>, accountID: String, fetchedAt: Date) throws {
+        let body = Data(try key.encode(value))
         try database.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO entry (account_id, key, body, fetched_at) VALUES (?, ?, ?, ?)",
-                arguments: [accountID, key, body, fetchedAt.timeIntervalSince1970])
+                arguments: [accountID, key.name, body, fetchedAt.timeIntervalSince1970])
         }
         SecureFiles.tightenSideFiles(of: path)
     }
 
     /// Marks a stored value as fetched again at `fetchedAt` (a refresh that found it unchanged).
-    public func touch(key: String, accountID: String, fetchedAt: Date) throws {
+    public func touch<T>(_ key: CacheKey<T>, accountID: String, fetchedAt: Date) throws {
         try database.write { db in
             try db.execute(
                 sql: "UPDATE entry SET fetched_at = ? WHERE account_id = ? AND key = ?",
-                arguments: [fetchedAt.timeIntervalSince1970, accountID, key])
+                arguments: [fetchedAt.timeIntervalSince1970, accountID, key.name])
         }
     }
 
     /// Reads a value and when it was fetched; nil when absent or no longer decodable.
-    public func get<T: Decodable>(_ type: T.Type, key: String, accountID: String) -> (value: T, fetchedAt: Date)? {
+    public func get<T>(_ key: CacheKey<T>, accountID: String) -> (value: T, fetchedAt: Date)? {
         guard
             let row = try? database.read({ db in
                 try Row.fetchOne(
                     db, sql: "SELECT body, fetched_at FROM entry WHERE account_id = ? AND key = ?",
-                    arguments: [accountID, key])
+                    arguments: [accountID, key.name])
             })
         else { return nil }
         let body: Data = row["body"]
-        if let blob = T.self as? any CacheBlob.Type {
-            guard let value = blob.init(cacheBytes: Array(body)) as? T else { return nil }
-            return (value, Date(timeIntervalSince1970: row["fetched_at"]))
-        }
-        guard let value = try? JSONDecoder().decode(T.self, from: body) else { return nil }
+        guard let value = key.decode(Array(body)) else { return nil }
         return (value, Date(timeIntervalSince1970: row["fetched_at"]))
     }
 
     /// Forgets one stored value.
-    public func remove(key: String, accountID: String) throws {
+    public func remove<T>(_ key: CacheKey<T>, accountID: String) throws {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key])
+            try db.execute(
+                sql: "DELETE FROM entry WHERE account_id = ? AND key = ?", arguments: [accountID, key.name])
         }
     }
 
