@@ -5,11 +5,10 @@ import Testing
 /// Every command against a real emulator process: output contracts, JSON shapes, exit codes.
 @Suite struct CLITests {
     @Test func loginNoTUIThenEveryCommand() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "150"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
+        let account = try E2EAccount(["--repos", "150"])
+        defer { account.close() }
+        let environment = account.environment
+        let emulator = account.emulator
 
         // Logged out: status says so and exits 3; token and whoami too.
         let loggedOut = try await runBBTUI(["status"], environment: environment)
@@ -166,13 +165,11 @@ import Testing
     }
 
     @Test func aKilledRefreshLeavesTheOldOrTheNewTokens() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--latency", "20"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
-        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        let account = try await E2EAccount.loggedIn(["--latency", "20"])
+        defer { account.close() }
+        let environment = account.environment
+        let home = account.home
+        let store = try account.store()
         // Where to kill it, seen in its own file activity: at once; once it holds the refresh
         // lock (before the network); and while its commit appends to the write-ahead log (the
         // store is in WAL mode: the database file itself changes only at checkpoints).
@@ -216,23 +213,22 @@ import Testing
     }
 
     @Test func loginFailuresExplainThemselves() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--deny"])
-        defer { emulator.stop() }
-        let denied = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
+        let account = try E2EAccount(["--deny"])
+        defer { account.close() }
+        let emulator = account.emulator
+        let denied = try await loginByCLI(emulator, environment: account.environment)
         #expect(denied.status == 1)
         #expect(denied.stderr.contains("Access was denied"))
         let garbage = try await runBBTUI(
-            ["login", "--no-tui"], environment: emulator.environment(home: home.path), stdin: "not a code!\n")
+            ["login", "--no-tui"], environment: account.environment, stdin: "not a code!\n")
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("has spaces in it"))
-        var unconfigured = emulator.environment(home: home.path)
+        var unconfigured = account.environment
         unconfigured["BITBUCKET_CLIENT_ID"] = nil
         let missing = try await runBBTUI(["login", "--no-tui"], environment: unconfigured)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("BITBUCKET_CLIENT_ID is not set"))
-        var insecure = emulator.environment(home: home.path)
+        var insecure = account.environment
         insecure["BBTUI_API_URL"] = "http://api.example.com/2.0"
         let refused = try await runBBTUI(["login", "--no-tui"], environment: insecure)
         #expect(refused.status == 1)
@@ -240,12 +236,9 @@ import Testing
     }
 
     @Test func hostileDataNeverReachesTheTerminalRaw() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--hostile", "--repos", "200"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--hostile", "--repos", "200"])
+        defer { account.close() }
+        let environment = account.environment
         for command in [["whoami"], ["emails"], ["repos"], ["accounts"], ["status"]] {
             let result = try await runBBTUI(command, environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")
@@ -293,12 +286,10 @@ import Testing
     }
 
     @Test func reposIsExactWhileTheAccountChangesAndARefreshCostsWhatChanged() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "1500", "--workspaces", "3", "--churn", "6"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--repos", "1500", "--workspaces", "3", "--churn", "6"])
+        defer { account.close() }
+        let environment = account.environment
+        let emulator = account.emulator
 
         // Six changes land during the first listing: it still comes out exact.
         let first = try await runBBTUI(["repos", "--json"], environment: environment)
@@ -335,12 +326,10 @@ import Testing
     }
 
     @Test func endpointSettingsThatDisagreeWithTheAccountAreRefused() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        var environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        var environment = account.environment
+        let emulator = account.emulator
         for (key, value, expected) in [
             ("BBTUI_API_URL", "not a url", "BBTUI_API_URL=not a url is not a valid URL"),
             (
@@ -372,12 +361,10 @@ extension ListingCLITests {
     /// keeps them; the next (an hour later: the ledger emptied) refreshes those and goes on,
     /// until the listing is whole and exact.
     @Test func anAccountLargerThanAnHoursRequestsIsListedWholeOverSeveralRuns() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "20000", "--workspaces", "3"])
-        defer { emulator.stop() }
-        var environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--repos", "20000", "--workspaces", "3"])
+        defer { account.close() }
+        var environment = account.environment
+        let emulator = account.emulator
         // A whole listing takes about 206 requests (workspaces of 20, 80 and 100 pages): an hour of
         // 175 leaves it incomplete, and each run still has room for the next workspace even when
         // the first 48 requests in flight went to the largest.
@@ -409,12 +396,10 @@ extension ListingCLITests {
     }
 
     @Test func bbtuiStopsShortOfTheHourlyLimitAndSaysWhatItSpent() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "600", "--workspaces", "2"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--repos", "600", "--workspaces", "2"])
+        defer { account.close() }
+        let environment = account.environment
+        let emulator = account.emulator
         // 973 requests in the last hour (by this consumer, from any bbtui process).
         let ledger = RequestLedger(
             directory: StorePaths.resolve(environment: environment).cacheDirectory,
@@ -446,12 +431,9 @@ extension ListingCLITests {
 @Suite struct OutputFailureTests {
     /// `command` run by bash with `$BBTUI` the binary, logged in to an emulator.
     func shell(_ command: String, repositories: Int = 300) async throws -> Finished {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", String(repositories)])
-        defer { emulator.stop() }
-        var environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--repos", String(repositories)])
+        defer { account.close() }
+        var environment = account.environment
         environment["BBTUI"] = Binary.path
         return try await runProcess("/bin/bash", ["-c", command], environment: environment)
     }

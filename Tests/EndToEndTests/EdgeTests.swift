@@ -56,11 +56,10 @@ import Testing
     }
 
     @Test func aBadPasteIsExplainedAndTheNextLineStillLogsIn() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        var environment = emulator.environment(home: home.path)
+        let account = try E2EAccount()
+        defer { account.close() }
+        var environment = account.environment
+        let emulator = account.emulator
         environment["BBTUI_REDIRECT_URI"] = nil
         let (process, input, _, errors, url) = try startLoginByCLI(environment: environment)
         let location = try await emulator.approve(url)
@@ -102,12 +101,10 @@ import Testing
     }
 
     @Test func statusCheckAndTokenAskBitbucketAndNeverPrintARevokedToken() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let environment = account.environment
+        let emulator = account.emulator
         let checked = try await runBBTUI(["status", "--check", "--json"], environment: environment)
         #expect(checked.status == 0)
         #expect(checked.stdout.contains("\"token_checked\" : true"))
@@ -131,12 +128,9 @@ import Testing
     }
 
     @Test func jsonOutputEscapesEveryControlAndBidiCharacter() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--hostile", "--repos", "200"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--hostile", "--repos", "200"])
+        defer { account.close() }
+        let environment = account.environment
         for command in [
             ["repos", "--json"], ["whoami", "--json"], ["emails", "--json"], ["accounts", "--json"],
             ["status", "--json"],
@@ -155,20 +149,17 @@ import Testing
     }
 
     @Test func aServerThatNeverFinishesEndsTheCommandAndNamesTheHost() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        var environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        var environment = account.environment
         // A listening socket that never answers: the stored account's API is pointed at it.
         let (fd, port) = LoopbackSocket.listen()
         defer { close(fd) }
-        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
-        var account = try #require(try store.activeAccount())
-        account.configuration.apiURL = URL(string: "http://127.0.0.1:\(port)/2.0")!
-        try store.save(account)
-        environment["BBTUI_API_URL"] = account.configuration.apiURL.absoluteString
+        let store = try account.store()
+        var stored = try #require(try store.activeAccount())
+        stored.configuration.apiURL = URL(string: "http://127.0.0.1:\(port)/2.0")!
+        try store.save(stored)
+        environment["BBTUI_API_URL"] = stored.configuration.apiURL.absoluteString
         environment["BBTUI_TIMEOUT"] = "1"
         let started = ContinuousClock.now
         let result = try await runBBTUI(["whoami"], environment: environment)
@@ -204,12 +195,10 @@ import Testing
     }
 
     @Test func switchAndWorkspaceCompleteFromTheLocalStoreOnly() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let environment = account.environment
+        let (home, emulator) = (account.home, account.emulator)
         let script = home.path + "/bbtui.bash"
         try await runBBTUI(["--generate-completion-script", "bash"], environment: environment).stdout.write(
             toFile: script, atomically: true, encoding: .utf8)

@@ -15,12 +15,10 @@ import Testing
     }
 
     @Test func keysSaysWhetherCloningOverSSHWorksFromHereAndExitsAccordingly() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let environment = account.environment
+        let home = account.home
 
         // No key on this machine at all.
         var result = try await keys(environment)
@@ -91,12 +89,9 @@ import Testing
     }
 
     @Test func workspacesListsRoleRepositoriesAndProjects() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--repos", "250"])
-        defer { emulator.stop() }
-        let environment = emulator.environment(home: home.path)
-        #expect(try await loginByCLI(emulator, environment: environment).status == 0)
+        let account = try await E2EAccount.loggedIn(["--repos", "250"])
+        defer { account.close() }
+        let environment = account.environment
         let result = try await runBBTUI(["workspaces", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])

@@ -28,10 +28,9 @@ import Testing
     }
 
     @Test func loginBrowseFilterSortDetailCopyResizeQuit() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         let tmux = try await startAndLogIn(emulator, home: home)
         defer { tmux.kill() }
 
@@ -101,10 +100,9 @@ import Testing
     }
 
     @Test func secondStartShowsCachedDataAndSignalsRestore() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--latency", "400"])
-        defer { emulator.stop() }
+        let account = try E2EAccount(["--latency", "400"])
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         let first = try await startAndLogIn(emulator, home: home)
         #expect(first.waitFor("Repositories · 60 ─"), "first: \(first.capture())")
         #expect(first.waitUntil { !first.contains("loaded ") })
@@ -113,9 +111,7 @@ import Testing
         first.kill()
 
         // The next start shows the cached data on its first frame, marked with its age.
-        let second = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let second = try account.tmux()
         defer { second.kill() }
         #expect(second.waitFor("cached"), "second: \(second.capture())")
         #expect(second.contains("Repositories · 60"))
@@ -125,13 +121,11 @@ import Testing
         kill(pid, SIGTERM)
         #expect(second.waitFor("EXITED:143"), "after SIGTERM (128 + 15): \(second.capture())")
         #expect(second.display("#{alternate_on}") == "0")
-        let store = try TokenStore(paths: StorePaths(configDirectory: home.path, cacheDirectory: home.path + "/cache"))
+        let store = try account.store()
         #expect(try store.activeAccount()?.username == "zoe")
 
         // SIGHUP (a dropped SSH connection): the same.
-        let third = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let third = try account.tmux()
         defer { third.kill() }
         #expect(third.waitFor("Repositories"))
         let pid3 = try #require(third.programPID)
@@ -142,15 +136,13 @@ import Testing
     }
 
     @Test func ctrlZSuspendsAndFgResumesWithARedraw() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let home = account.home
         // An interactive shell with job control, as a person has.
         let tmux = try Tmux(
             width: 100, height: 30, command: "exec bash --norc --noprofile -i",
-            environment: emulator.environment(home: home.path).merging(["PS1": "$ "]) { $1 }, directory: home.path)
+            environment: account.environment.merging(["PS1": "$ "]) { $1 }, directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("$"))
         tmux.type(Binary.path)
@@ -169,14 +161,9 @@ import Testing
     }
 
     @Test func aCrashStillRestoresTheTerminal() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
-        let tmux = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let tmux = try account.tmux()
         defer { tmux.kill() }
         try #require(tmux.waitFor("Navigate"))
         #expect(tmux.display("#{alternate_on}") == "1")
@@ -190,15 +177,12 @@ import Testing
     }
 
     @Test func hostileDataLeavesTheScreenIntact() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess(["--hostile", "--repos", "120"])
-        defer { emulator.stop() }
-        let login = try await loginByCLI(emulator, environment: emulator.environment(home: home.path))
+        let account = try E2EAccount(["--hostile", "--repos", "120"])
+        defer { account.close() }
+        let emulator = account.emulator
+        let login = try await loginByCLI(emulator, environment: account.environment)
         #expect(login.status == 0, "\(login.stderr)")
-        let tmux = try Tmux(
-            width: 120, height: 40, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let tmux = try account.tmux(width: 120, height: 40)
         defer { tmux.kill() }
         try #require(tmux.waitFor("Repositories · 120"), "\(tmux.capture())")
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
@@ -226,10 +210,9 @@ import Testing
     }
 
     @Test func ctrlCExitsWith130AndQClosesBeforeItQuits() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         let tmux = try await startAndLogIn(emulator, home: home)
         defer { tmux.kill() }
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
@@ -264,13 +247,10 @@ import Testing
     /// A remote user with no browser makes every mistake, then pastes the real redirect once:
     /// logged in, with the same URL all along.
     @Test func oneGoodPasteLogsInAfterAnyNumberOfMistakes() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        let tmux = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let account = try E2EAccount()
+        defer { account.close() }
+        let emulator = account.emulator
+        let tmux = try account.tmux()
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"), "login screen: \(tmux.capture())")
         let url = try #require(loginURL(tmux))
@@ -325,12 +305,10 @@ import Testing
 
     /// Over SSH without a UTF-8 locale, names degrade to readable ASCII, not runs of `?`.
     @Test func withoutAUTF8LocaleNamesStayReadable() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
-        var environment = emulator.environment(home: home.path)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let home = account.home
+        var environment = account.environment
         environment["LANG"] = "C"
         environment["LC_ALL"] = "C"
         let tmux = try Tmux(
@@ -345,13 +323,9 @@ import Testing
     /// `p` prints the URL on the normal screen; once back and quit, none of it stays under the
     /// shell's prompt.
     @Test func thePlainViewLeavesTheNormalScreenClean() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        let tmux = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
-            directory: home.path)
+        let account = try E2EAccount()
+        defer { account.close() }
+        let tmux = try account.tmux()
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"))
         tmux.keys("p")
@@ -368,13 +342,12 @@ import Testing
     /// A terminal without an alternate screen (vt100) is cleared on quit: the last frame does
     /// not stay under the prompt.
     @Test func withoutAnAlternateScreenQuittingLeavesItClean() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let home = account.home
         let tmux = try Tmux(
             width: 100, height: 30, command: "TERM=vt100 " + Binary.path,
-            environment: emulator.environment(home: home.path), directory: home.path)
+            environment: account.environment, directory: home.path)
         defer { tmux.kill() }
         try #require(tmux.waitFor("3. Paste the code"))
         tmux.keys("q")
@@ -385,13 +358,11 @@ import Testing
     /// The README's tmux setting, proved: with `set-clipboard on`, what `y` sends arrives in
     /// tmux's clipboard (which tmux passes on to the outer terminal).
     @Test func withSetClipboardOnTmuxReceivesTheCopy() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
-        #expect(try await loginByCLI(emulator, environment: emulator.environment(home: home.path)).status == 0)
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        let home = account.home
         let tmux = try Tmux(
-            width: 100, height: 30, command: Binary.path, environment: emulator.environment(home: home.path),
+            width: 100, height: 30, command: Binary.path, environment: account.environment,
             directory: home.path, extraConfig: "set -g set-clipboard on\n")
         defer { tmux.kill() }
         try #require(tmux.waitFor("Repositories · 60"))
@@ -406,12 +377,11 @@ import Testing
     /// URLs become OSC 8 hyperlinks when asked for, and never otherwise; the screen's text is
     /// the same either way.
     @Test func urlsAreHyperlinksOnlyWhenWanted() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         for (setting, expected) in [("1", true), ("0", false)] {
-            var environment = emulator.environment(home: home.path)
+            var environment = account.environment
             environment["BBTUI_HYPERLINKS"] = setting
             let tmux = try Tmux(
                 width: 100, height: 30, command: Binary.path, environment: environment, directory: home.path)
@@ -430,10 +400,9 @@ import Testing
     /// The Workspaces and SSH keys panes, with a temporary HOME whose ~/.ssh holds nothing, then
     /// the account's first key.
     @Test func workspacesAndSSHKeysPanesSayWhatWorksFromHere() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         // No agent: only the temporary HOME's keys count.
         let tmux = try await startAndLogIn(emulator, home: home, width: 120, extra: ["SSH_AUTH_SOCK": ""])
         defer { tmux.kill() }
@@ -463,7 +432,7 @@ import Testing
         try #require(tmux.waitFor("in acme-platform"))
 
         // The account's first key on this machine: r reads the machine again, and it is usable.
-        let keys = try await runBBTUI(["keys", "--json"], environment: emulator.environment(home: home.path))
+        let keys = try await runBBTUI(["keys", "--json"], environment: account.environment)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(keys.stdout.utf8)) as? [[String: Any]])
         let first = try #require(rows.first?["key"] as? String)
         try FileManager.default.createDirectory(atPath: home.path + "/.ssh", withIntermediateDirectories: true)
@@ -478,10 +447,9 @@ import Testing
 
     /// The browser's etiquette, as a person meets it in tmux.
     @Test func panesEscapesFiltersHelpAndLongMessagesBehave() async throws {
-        let home = TemporaryDirectory()
-        defer { home.remove() }
-        let emulator = try EmulatorProcess()
-        defer { emulator.stop() }
+        let account = try E2EAccount()
+        defer { account.close() }
+        let (home, emulator) = (account.home, account.emulator)
         let tmux = try await startAndLogIn(emulator, home: home)
         defer { tmux.kill() }
         try #require(tmux.waitUntil { !tmux.contains("loaded ") })
