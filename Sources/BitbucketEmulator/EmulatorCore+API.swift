@@ -397,80 +397,25 @@ extension EmulatorCore {
         return .object(members)
     }
 
+    /// A repository as Bitbucket writes it: its members in Bitbucket's order.
     func repositoryJSON(_ index: Int, in snapshot: EmulatorData? = nil) -> JSONValue {
         let data = snapshot ?? self.data
         let repository = data.repositories[index]
         let workspace = data.workspaces[repository.workspace]
         let fullName = "\(workspace.slug)/\(repository.slug)"
-        let project = workspace.projects[repository.project]
         var members: [(String, JSONValue)] = [
             ("type", .string("repository")),
             ("full_name", .string(fullName)),
-            (
-                "links",
-                .object([
-                    ("self", .link("\(apiBase)/repositories/\(fullName)")),
-                    ("html", .link("https://bitbucket.org/\(fullName)")),
-                    (
-                        "avatar",
-                        .link(
-                            "https://bytebucket.org/ravatar/\(FormEncoding.percentEncode(repository.uuid))?ts=\(repository.language.isEmpty ? "default" : repository.language)"
-                        )
-                    ),
-                    ("pullrequests", .link("\(apiBase)/repositories/\(fullName)/pullrequests")),
-                    ("commits", .link("\(apiBase)/repositories/\(fullName)/commits")),
-                    (
-                        "clone",
-                        .array([
-                            .object([
-                                ("name", .string("https")),
-                                ("href", .string("https://\(data.nickname)@bitbucket.org/\(fullName).git")),
-                            ]),
-                            .object([
-                                ("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git")),
-                            ]),
-                        ])
-                    ),
-                ])
-            ),
+            ("links", repositoryLinks(repository, fullName: fullName, nickname: data.nickname)),
             ("name", .string(repository.name)),
             ("slug", .string(repository.slug)),
             ("description", .string(repository.description)),
             ("scm", .string("git")),
             ("website", .optional(repository.website)),
-            (
-                "owner",
-                .object([
-                    ("display_name", .string(workspace.name ?? workspace.slug)),
-                    ("type", .string(workspace.isPersonal ? "user" : "team")),
-                    ("uuid", .string(workspace.uuid)),
-                    ("username", .string(workspace.slug)),
-                ])
-            ),
-            (
-                "workspace",
-                .object([
-                    ("type", .string("workspace")),
-                    ("uuid", .string(workspace.uuid)),
-                    ("name", .optional(workspace.name)),
-                    ("slug", .string(workspace.slug)),
-                    ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
-                ])
-            ),
+            ("owner", ownerJSON(workspace)),
+            ("workspace", workspaceJSON(workspace)),
             ("is_private", .bool(repository.isPrivate)),
-            (
-                "project",
-                .object([
-                    ("type", .string("project")),
-                    ("key", .string(project.key)),
-                    ("uuid", .string(project.uuid)),
-                    ("name", .string(project.name)),
-                    (
-                        "links",
-                        .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(project.key)"))])
-                    ),
-                ])
-            ),
+            ("project", projectJSON(workspace.projects[repository.project], in: workspace)),
             ("fork_policy", .string(repository.forkPolicy)),
             ("created_on", .string(ISODate.format(repository.createdOn))),
             ("updated_on", .string(ISODate.format(repository.updatedOn))),
@@ -485,26 +430,82 @@ extension EmulatorCore {
             ("has_wiki", .bool(repository.hasWiki)),
         ]
         if let parentIndex = repository.parent, !data.repositories[parentIndex].isDeleted {
-            let parent = data.repositories[parentIndex]
-            let parentName = "\(data.workspaces[parent.workspace].slug)/\(parent.slug)"
-            members.append(
-                (
-                    "parent",
-                    .object([
-                        ("type", .string("repository")),
-                        ("full_name", .string(parentName)),
-                        ("name", .string(parent.name)),
-                        ("uuid", .string(parent.uuid)),
-                        (
-                            "links",
-                            .object([
-                                ("self", .link("\(apiBase)/repositories/\(parentName)")),
-                                ("html", .link("https://bitbucket.org/\(parentName)")),
-                            ])
-                        ),
-                    ])
-                ))
+            members.append(("parent", parentJSON(data.repositories[parentIndex], in: data)))
         }
         return .object(members)
+    }
+
+    private func repositoryLinks(
+        _ repository: EmulatedRepository, fullName: String, nickname: String
+    ) -> JSONValue {
+        let avatarKind = repository.language.isEmpty ? "default" : repository.language
+        return .object([
+            ("self", .link("\(apiBase)/repositories/\(fullName)")),
+            ("html", .link("https://bitbucket.org/\(fullName)")),
+            (
+                "avatar",
+                .link("https://bytebucket.org/ravatar/\(FormEncoding.percentEncode(repository.uuid))?ts=\(avatarKind)")
+            ),
+            ("pullrequests", .link("\(apiBase)/repositories/\(fullName)/pullrequests")),
+            ("commits", .link("\(apiBase)/repositories/\(fullName)/commits")),
+            (
+                "clone",
+                .array([
+                    .object([
+                        ("name", .string("https")),
+                        ("href", .string("https://\(nickname)@bitbucket.org/\(fullName).git")),
+                    ]),
+                    .object([("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git"))]),
+                ])
+            ),
+        ])
+    }
+
+    private func ownerJSON(_ workspace: EmulatedWorkspace) -> JSONValue {
+        .object([
+            ("display_name", .string(workspace.name ?? workspace.slug)),
+            ("type", .string(workspace.isPersonal ? "user" : "team")),
+            ("uuid", .string(workspace.uuid)),
+            ("username", .string(workspace.slug)),
+        ])
+    }
+
+    private func workspaceJSON(_ workspace: EmulatedWorkspace) -> JSONValue {
+        .object([
+            ("type", .string("workspace")),
+            ("uuid", .string(workspace.uuid)),
+            ("name", .optional(workspace.name)),
+            ("slug", .string(workspace.slug)),
+            ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)"))])),
+        ])
+    }
+
+    private func projectJSON(
+        _ project: (key: String, name: String, uuid: String), in workspace: EmulatedWorkspace
+    ) -> JSONValue {
+        .object([
+            ("type", .string("project")),
+            ("key", .string(project.key)),
+            ("uuid", .string(project.uuid)),
+            ("name", .string(project.name)),
+            ("links", .object([("self", .link("\(apiBase)/workspaces/\(workspace.slug)/projects/\(project.key)"))])),
+        ])
+    }
+
+    private func parentJSON(_ parent: EmulatedRepository, in data: EmulatorData) -> JSONValue {
+        let parentName = "\(data.workspaces[parent.workspace].slug)/\(parent.slug)"
+        return .object([
+            ("type", .string("repository")),
+            ("full_name", .string(parentName)),
+            ("name", .string(parent.name)),
+            ("uuid", .string(parent.uuid)),
+            (
+                "links",
+                .object([
+                    ("self", .link("\(apiBase)/repositories/\(parentName)")),
+                    ("html", .link("https://bitbucket.org/\(parentName)")),
+                ])
+            ),
+        ])
     }
 }
