@@ -15,7 +15,8 @@ struct BBTUI: AsyncParsableCommand {
             """,
         version: BuildInfo.versionLine,
         subcommands: [
-            BrowseCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self, SwitchCommand.self,
+            BrowseCommand.self, SetupCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self,
+            SwitchCommand.self,
             StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,
             WorkspacesCommand.self, KeysCommand.self, DemoCommand.self, EmulatorCommand.self,
         ],

@@ -35,17 +35,25 @@ enum LoginView {
         if let request = login.request {
             top += urlSteps(request, login, state: state)
             bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
-        } else if login.problem != nil {
+        } else if let problem = login.problem {
+            // No URL can be made (no consumer configured, a bad endpoint): the reason, then what
+            // to do; no field and no URL keys, since there is nothing to paste or copy.
             top += wrapped("bbtui cannot make a login URL yet:", style: .bold)
+            top += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
+            top.append(Row(text: ""))
+            top += wrapped(
+                "Quit (q) and run `bbtui setup`: it shows what to enter in Bitbucket, then checks the consumer's Key and Secret with Bitbucket and saves them."
+            )
         } else {
             top += wrapped("Preparing the login URL…", style: .dim)
         }
-        bottom.append(Row(text: "", isField: true))
+        let hasURL = login.request != nil
+        if hasURL || login.problem == nil { bottom.append(Row(text: "", isField: true)) }
         if login.phase == .exchanging {
             bottom += wrapped(
                 Spinner.frame(state.tick, unicode: state.environment.isUnicode) + " Exchanging the code for tokens…",
                 style: Style(foreground: .yellow))
-        } else if let problem = login.problem {
+        } else if let problem = login.problem, hasURL {
             bottom += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
         }
         if let path = login.writtenPath {
@@ -72,6 +80,7 @@ enum LoginView {
             y += 1
         }
         let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
+            .filter { hasURL || login.problem == nil || $0.isPinned }
         AppView.drawStatus(
             state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }

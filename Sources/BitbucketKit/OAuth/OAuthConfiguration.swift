@@ -63,7 +63,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let key, let what):
             return
-                "\(key) is not set: it is \(what). Create an OAuth consumer in Bitbucket (Workspace settings → OAuth consumers → Add consumer), then set \(key) in the environment or in the config file. Or try `bbtui demo` first."
+                "\(key) is not set: it is \(what). Run `bbtui setup`: it shows how to create the OAuth consumer in Bitbucket and saves its Key and Secret (or set \(key) in the environment). Or try `bbtui demo` first."
         case .insecure(let key, let url):
             return
                 "\(key)=\(url) uses plain http to a non-loopback host. bbtui only sends credentials over https (http is allowed to 127.0.0.1 and localhost only)."

@@ -36,6 +36,33 @@ public struct TokenClient: Sendable {
         try await post([("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
     }
 
+    /// What Bitbucket says of this consumer's Key and Secret.
+    public enum ConsumerCheck: Sendable, Equatable {
+        /// The pair is right.
+        case accepted
+        /// Bitbucket refused the pair (its words).
+        case refused(String)
+        /// No answer that tells: the network, a proxy's page, a server error.
+        case failed(OAuthError)
+    }
+
+    /// Checks the Key and Secret with no user and no side effect: a token request with a
+    /// made-up code answers `invalid_grant` for a right pair and `unauthorized_client` for a
+    /// wrong one (`client_credentials` would work only for private consumers, and would
+    /// return a token).
+    public func checkConsumer() async -> ConsumerCheck {
+        do {
+            _ = try await post([("grant_type", "authorization_code"), ("code", "bbtui-consumer-check")])
+            return .failed(.malformedResponse("the token endpoint gave a token for a made-up code"))
+        } catch .invalidGrant {
+            return .accepted
+        } catch .clientMisconfigured(let detail) {
+            return .refused(detail)
+        } catch {
+            return .failed(error)
+        }
+    }
+
     private func post(_ form: [(String, String)]) async throws(OAuthError) -> Token {
         let credentials = Data("\(configuration.clientID):\(configuration.clientSecret)".utf8).base64EncodedString()
         let request = HTTPRequest(
