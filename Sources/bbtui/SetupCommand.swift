@@ -22,13 +22,8 @@ struct SetupCommand: AsyncParsableCommand {
     var key: String?
 
     func run() async throws {
-        umask(0o077)
-        let environment = ProcessInfo.processInfo.environment
-        let settings: Settings
-        do { settings = try Settings.load(environment: environment) } catch {
-            printError("bbtui: \(error)")
-            throw ExitCode(ExitStatus.failure)
-        }
+        let context = try CLIContext.load()
+        let settings = context.settings
         let stdinIsTerminal = isatty(0) == 1
         // The steps and prompts go to the terminal only when something is to be asked there.
         let terminal = key == nil || stdinIsTerminal ? PromptTerminal.open() : nil
@@ -38,52 +33,21 @@ struct SetupCommand: AsyncParsableCommand {
             }
         }
         let key = try self.key ?? Self.ask("Key: ", on: terminal, echo: true)
-        let secret: String
-        if stdinIsTerminal {
-            secret = try Self.ask("Secret (not shown): ", on: terminal, echo: false)
-        } else {
-            secret = Self.firstLine(ofStandardInput: ())
-        }
-        for (value, name) in [(key, "Key"), (secret, "Secret")] {
-            if let problem = ConsumerSetup.problem(with: value, named: name) {
-                printError("bbtui: \(problem). Nothing was saved.")
-                throw ExitCode(ExitStatus.usage)
-            }
-        }
-        let configuration: OAuthConfiguration
-        do {
-            var checked = settings
-            checked.values["BITBUCKET_CLIENT_ID"] = key
-            checked.values["BITBUCKET_CLIENT_SECRET"] = secret
-            configuration = try checked.oauthConfiguration()
-        } catch {
-            printError("bbtui: \(error)")
+        let secret =
+            stdinIsTerminal
+            ? try Self.ask("Secret (not shown): ", on: terminal, echo: false) : Self.standardInputFirstLine()
+        switch await ConsumerSetup.setUp(
+            key: key, secret: secret, settings: settings, sessions: context.startup.sessions)
+        {
+        case .saved(let path, _):
+            print("Key and Secret accepted. Saved in \(path) (mode 0600).")
+        case .unusable(let problem):
+            printError("bbtui: \(problem). Nothing was saved.")
+            throw ExitCode(ExitStatus.usage)
+        case .refused(let message), .failed(let message):
+            printError("bbtui: \(message) Nothing was saved.")
             throw ExitCode(ExitStatus.failure)
         }
-        let transport = AsyncHTTPClientTransport(environment: environment)
-        switch await TokenClient(configuration: configuration, transport: transport).checkConsumer() {
-        case .accepted:
-            break
-        case .refused(let detail):
-            printError(
-                "bbtui: Bitbucket refused this Key and Secret (\(detail)). Copy both again from the consumer (Workspace settings → OAuth consumers → bbtui → Key, Secret). Nothing was saved."
-            )
-            throw ExitCode(ExitStatus.failure)
-        case .failed(let error):
-            printError(
-                "bbtui: could not check the Key and Secret with \(configuration.tokenURL.host ?? "the token endpoint") (nothing was saved): \(error)"
-            )
-            throw ExitCode(ExitStatus.failure)
-        }
-        do {
-            try ConfigFile.update(
-                settings.paths,
-                with: [(key: "BITBUCKET_CLIENT_ID", value: key), (key: "BITBUCKET_CLIENT_SECRET", value: secret)])
-        } catch {
-            printError("bbtui: Bitbucket accepted the Key and Secret, but they could not be saved: \(error)")
-            throw ExitCode(ExitStatus.failure)
-        }
-        print("Key and Secret accepted. Saved in \(settings.paths.configFile) (mode 0600).")
         for name in ["BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET"] where settings.sources[name] == "environment" {
             printError(
                 "bbtui: note: \(name) is set in the environment, and the environment wins over the file: unset it to use what was saved."
@@ -106,7 +70,7 @@ struct SetupCommand: AsyncParsableCommand {
         return line.trimmingCharacters(in: .whitespaces)
     }
 
-    private static func firstLine(ofStandardInput: Void) -> String {
+    private static func standardInputFirstLine() -> String {
         (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
     }
 }

@@ -17,10 +17,17 @@ enum TUI {
         }
         let (settings, store) = (startup.settings, startup.store)
         let configuration: Result<OAuthConfiguration, AppError>
+        var consumerSetup: (@Sendable (String, String) async -> ConsumerSetup.Outcome)?
         do {
             configuration = .success(try settings.oauthConfiguration())
         } catch {
             configuration = .failure(.configuration(error.description))
+            // No consumer yet: the login screen asks for its Key and Secret (`bbtui setup`'s path).
+            if case .missing = error {
+                consumerSetup = { key, secret in
+                    await ConsumerSetup.setUp(key: key, secret: secret, settings: settings, sessions: startup.sessions)
+                }
+            }
         }
         // An endpoint setting that disagrees with the account about to be shown is refused, not
         // silently ignored (`bbtui login` adds an account on that server instead).
@@ -39,7 +46,8 @@ enum TUI {
             sessions: startup.sessions,
             cache: try? CacheStore(paths: settings.paths),
             paths: settings.paths,
-            home: environment["HOME"]
+            home: environment["HOME"],
+            consumerSetup: consumerSetup
         )
         let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,

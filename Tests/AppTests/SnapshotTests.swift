@@ -133,6 +133,23 @@ import Testing
         }
     }
 
+    /// Issue 19: the setup screen, with a Key typed, a Secret masked, and Bitbucket's refusal.
+    @Test func setupRefused() {
+        check("setup-refused") { size in
+            var login = LoginState()
+            var form = SetupForm(
+                reason: ConfigurationError.missing("BITBUCKET_CLIENT_ID", "the consumer's Key").description,
+                callbackURL: "http://127.0.0.1:8976/callback")
+            form.key.set("emuKey4bbtuiDemo01")
+            form.secret.set("not-the-secret")
+            form.focus = .secret
+            form.problem =
+                "Bitbucket refused this Key and Secret (Invalid OAuth client credentials). Copy both again from the consumer (Workspace settings → OAuth consumers → bbtui → Key, Secret)."
+            login.setup = form
+            return Fixtures.state(.login(login), size: size)
+        }
+    }
+
     @Test func loginPreparing() {
         check("login-preparing") { Fixtures.state(.login(LoginState()), size: $0) }
     }

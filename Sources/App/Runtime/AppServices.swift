@@ -18,14 +18,19 @@ public struct AppServices: Sendable {
     /// The person's home directory, to shorten paths for display.
     public var home: String?
     public var now: @Sendable () -> Date
+    /// When no consumer is configured: checks and saves one's Key and Secret (nil: the
+    /// configuration's failure is of another kind, and setting up would not help).
+    public var consumerSetup: (@Sendable (_ key: String, _ secret: String) async -> ConsumerSetup.Outcome)?
 
     /// Creates the services.
     public init(
         configuration: Result<OAuthConfiguration, AppError>, listenerRedirectURI: URL, accounts: any AccountStore,
         sessions: any SessionProvider,
         cache: (any DataCache)?, system: any SystemServices = LiveSystem(), paths: StorePaths, home: String?,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init,
+        consumerSetup: (@Sendable (_ key: String, _ secret: String) async -> ConsumerSetup.Outcome)? = nil
     ) {
+        self.consumerSetup = consumerSetup
         self.configuration = configuration
         self.listenerRedirectURI = listenerRedirectURI
         self.accounts = accounts

@@ -25,6 +25,8 @@ public final class EffectRunner: Sendable {
         var listener: LoopbackRedirectListener?
         var listenerTask: Task<Void, Never>?
         var repositoriesTask: Task<Void, Never>?
+        /// The consumer saved on the setup screen, used instead of the services' failed one.
+        var configuration: OAuthConfiguration?
     }
 
     /// Creates a runner; `send` delivers actions to the program (from any thread).
@@ -41,6 +43,8 @@ public final class EffectRunner: Sendable {
             Task { await prepareLogin() }
         case .exchange(let code, let request):
             Task { await exchange(code: code, request: request) }
+        case .setUpConsumer(let key, let secret):
+            Task { await setUpConsumer(key: key, secret: secret) }
         case .stopListener:
             Task { await stopListener() }
         case .approveDemo(let url):
@@ -181,10 +185,14 @@ public final class EffectRunner: Sendable {
 
     private func prepareLogin() async {
         let configuration: OAuthConfiguration
-        switch services.configuration {
+        switch currentConfiguration() {
         case .success(let value): configuration = value
         case .failure(let error):
-            send(.loginFailed(error))
+            if services.consumerSetup != nil {
+                send(.setupNeeded(reason: error.description, callbackURL: services.listenerRedirectURI.absoluteString))
+            } else {
+                send(.loginFailed(error))
+            }
             return
         }
         await stopListener()
@@ -207,6 +215,19 @@ public final class EffectRunner: Sendable {
             status = .unavailable(error.description)
         }
         send(.loginPrepared(request, listener: status))
+    }
+
+    /// The consumer saved on the setup screen, else the one the program started with.
+    private func currentConfiguration() -> Result<OAuthConfiguration, AppError> {
+        session.withLock({ $0.configuration }).map(Result.success) ?? services.configuration
+    }
+
+    /// Checks and saves a consumer's Key and Secret; once saved, the next login uses them.
+    private func setUpConsumer(key: String, secret: String) async {
+        guard let setUp = services.consumerSetup else { return }
+        let outcome = await setUp(key, secret)
+        if case .saved(_, let configuration) = outcome { session.withLock { $0.configuration = configuration } }
+        send(.consumerSetUp(outcome))
     }
 
     /// Does what a browser would on the demo's authorize URL: follows it to the callback, and
@@ -238,7 +259,13 @@ public final class EffectRunner: Sendable {
     }
 
     private func exchange(code: String, request: AuthorizationRequest) async {
-        guard case .success(let configuration) = services.configuration else { return }
+        let configuration: OAuthConfiguration
+        switch currentConfiguration() {
+        case .success(let value): configuration = value
+        case .failure(let error):
+            send(.loginFailed(error))
+            return
+        }
         let listener = session.withLock { $0.listener }
         do {
             let login = try await services.sessions.completeLogin(

@@ -19,6 +19,10 @@ public enum Action: Equatable, Sendable {
     /// who it is.
     case loginSucceeded(AccountRecord, user: User, at: Date)
     case loginFailed(AppError)
+    /// No consumer is configured: the login screen asks for one (why, and the callback URL).
+    case setupNeeded(reason: String, callbackURL: String)
+    /// What checking and saving the consumer's Key and Secret came to.
+    case consumerSetUp(ConsumerSetup.Outcome)
 
     // MARK: Browser data
     case userLoaded(Result<User, AppError>, at: Date)
@@ -49,6 +53,8 @@ public enum Effect: Equatable, Sendable {
     /// Make a fresh authorization request and start the loopback listener.
     case prepareLogin
     case exchange(code: String, request: AuthorizationRequest)
+    /// Check a consumer's Key and Secret with Bitbucket and, if accepted, save them.
+    case setUpConsumer(key: String, secret: String)
     case fetchUser
     case fetchEmails
     case fetchWorkspaces

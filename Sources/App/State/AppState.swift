@@ -144,6 +144,30 @@ public struct AccountsOverlay: Equatable, Sendable {
     }
 }
 
+/// The setup part of the login screen: what to enter in Bitbucket, then the consumer's Key and
+/// Secret, checked and saved before the login URL is made.
+public struct SetupForm: Equatable, Sendable {
+    public enum Field: Equatable, Sendable { case key, secret }
+
+    /// Why no login URL can be made yet.
+    public var reason: String
+    /// The callback URL to register, exactly as the listener listens.
+    public var callbackURL: String
+    public var key = TextFieldState(maxLength: 256)
+    public var secret = TextFieldState(maxLength: 256)
+    /// The field being typed in, or nil outside the fields.
+    public var focus: Field?
+    /// Bitbucket is being asked.
+    public var isChecking = false
+    /// The last check's answer, with what to do.
+    public var problem: String?
+
+    public init(reason: String, callbackURL: String) {
+        self.reason = reason
+        self.callbackURL = callbackURL
+    }
+}
+
 /// The login screen.
 public struct LoginState: Equatable, Sendable {
     /// What the login is doing.
@@ -182,6 +206,14 @@ public struct LoginState: Equatable, Sendable {
     public var showsStart = false
     /// Where `w` wrote the URL.
     public var writtenPath: String?
+    /// No consumer is configured: the screen asks for its Key and Secret instead of a code.
+    public var setup: SetupForm?
+
+    /// Where this screen's keys are read.
+    public var keyContext: KeyContext {
+        if let setup { return setup.focus == nil ? .setup : .setupField }
+        return isFieldFocused ? .loginField : .login
+    }
 
     /// How long one authorization request (its state and PKCE verifier) is kept.
     public static let requestLifetime: TimeInterval = 600

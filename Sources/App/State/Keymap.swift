@@ -15,6 +15,8 @@ public enum Command: Equatable, Sendable {
     case copyLocalKey, showLocalKey
     // Login screen
     case copyLoginURL, showLoginURL, openLoginURL, writeLoginURL, focusField, submit
+    // Setup screen: move between the Key and the Secret
+    case switchField
     // Text fields (the filter, the login field)
     /// Keep what was typed and leave the field.
     case acceptFilter
@@ -45,6 +47,10 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case login
     /// Typing in the login screen's code field.
     case loginField
+    /// The setup screen (no consumer configured yet), outside its fields.
+    case setup
+    /// Typing the consumer's Key or Secret.
+    case setupField
     /// The help overlay.
     case help
     /// "Log out?".
@@ -240,6 +246,34 @@ public enum Keymap {
         editing,
     ]
 
+    public static let setup: [KeyBinding] = [
+        KeyBinding(
+            [.character("y")], .copyLoginURL, "copy the callback URL to enter in Bitbucket (OSC 52)", section: "Setup",
+            hint: "copy URL"),
+        KeyBinding(
+            [.character("p")], .showLoginURL, "show the callback URL plainly, on one line", section: "Setup",
+            hint: "show URL"),
+        KeyBinding(
+            [.character("i"), .tab, .enter], .focusField, "type the Key and the Secret (pasting works anywhere)",
+            section: "Setup", hint: "type"),
+        KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
+        KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
+        KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help"),
+        KeyBinding([.character("q"), .character("Q"), .ctrl("c")], .quit, "quit", section: "Terminal", hint: "quit"),
+    ]
+
+    public static let setupField: [KeyBinding] = [
+        KeyBinding(
+            [.enter], .submit, "the next field; on the Secret, check both with Bitbucket and save them",
+            section: "Key and Secret", hint: "next / check"),
+        KeyBinding(
+            [.tab, .up, .down], .switchField, "the other field", section: "Key and Secret", hint: "other field"),
+        KeyBinding([.escape], .back, "leave the fields", section: "Key and Secret", hint: "leave"),
+        KeyBinding([.ctrl("u")], .editText, "delete to the start", section: "Key and Secret"),
+        KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Key and Secret"),
+        editing,
+    ]
+
     public static let help: [KeyBinding] = [
         KeyBinding(
             [.escape, .character("q"), .character("?"), .function(1), .enter], .back, "close the help", section: "Help",
@@ -285,6 +319,8 @@ public enum Keymap {
         case .filter: return filter
         case .login: return login
         case .loginField: return loginField
+        case .setup: return setup
+        case .setupField: return setupField
         case .help: return help
         case .confirmLogout: return confirmLogout
         case .accounts: return accounts

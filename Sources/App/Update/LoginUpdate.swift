@@ -116,6 +116,7 @@ enum LoginUpdate {
 
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var login = state.login else { return [] }
+        if login.setup != nil { return SetupUpdate.key(key, &state) }
         if login.isFieldFocused {
             switch Keymap.command(for: key, in: .loginField) {
             case .back?:

@@ -49,6 +49,8 @@ public enum Update {
             return handle(event, &state)
         case .loginPrepared, .redirectReceived, .loginSucceeded, .loginFailed, .wroteURL:
             return LoginUpdate.handle(action, &state)
+        case .setupNeeded, .consumerSetUp:
+            return SetupUpdate.handle(action, &state)
         case .copied(let result, let what):
             let show =
                 state.login != nil
@@ -110,6 +112,7 @@ public enum Update {
             return BrowserUpdate.mouse(mouse, &state)
         case .paste(let text):
             if state.overlay != nil { return [] }
+            if state.login?.setup != nil { return SetupUpdate.paste(text, &state) }
             if state.login != nil { return LoginUpdate.paste(text, &state) }
             return BrowserUpdate.paste(text, &state)
         case .key(let key):
@@ -140,7 +143,7 @@ public enum Update {
         case .relogin?: context = .relogin
         case nil:
             if let login = state.login {
-                context = login.isFieldFocused ? .loginField : .login
+                context = login.keyContext
             } else if let browser = state.browser {
                 context =
                     browser.repositories.isEditingFilter

@@ -66,7 +66,9 @@ public enum AppView {
 
     /// The help for the screen under the overlay, from the keymap.
     static func helpOverlay(_ state: AppState) -> HelpOverlay {
-        let contexts: [KeyContext] = state.login != nil ? [.login, .loginField] : [.browser, .detail, .filter]
+        let contexts: [KeyContext] =
+            state.login?.setup != nil
+            ? [.setup, .setupField] : state.login != nil ? [.login, .loginField] : [.browser, .detail, .filter]
         let close = Keymap.help.first { $0.command == .back }.map { "\($0.keys[0]) closes" }
         return HelpOverlay(
             title: "Keys", sections: Keymap.helpSections(contexts, hasJobControl: state.environment.hasJobControl),

@@ -25,6 +25,10 @@ enum LoginView {
         screen.fill(Rect(x: 0, y: 0, width: width, height: 1), style: .reverse)
         screen.put(
             " bbtui · log in to Bitbucket Cloud", x: 0, y: 0, width: width, style: Style(attributes: [.reverse, .bold]))
+        if let form = login.setup {
+            renderSetup(form, state: state, into: &screen)
+            return
+        }
 
         var top: [Row] = []
         var bottom: [Row] = []
@@ -153,6 +157,74 @@ enum LoginView {
         case .off:
             return []
         }
+    }
+
+    // MARK: - Setup
+
+    /// The setup screen: the steps with the callback URL on a row of its own, then the Key and
+    /// the Secret (masked), and what the last check said.
+    private static func renderSetup(_ form: SetupForm, state: AppState, into screen: inout Screen) {
+        let width = state.size.width
+        let height = state.size.height
+        func wrapped(_ text: String, style: Style = .plain, indent: Int = 0, optional: Bool = false) -> [Row] {
+            LoginView.wrapped(text, width: width, style: style, indent: indent, optional: optional)
+        }
+        var top = wrapped("First, an OAuth consumer for bbtui (once):", style: .bold)
+        let reason = form.reason.split(separator: ". ", maxSplits: 1).first.map(String.init) ?? form.reason
+        top += wrapped("Not configured yet: " + Sanitizer.sanitize(reason) + ".", style: .dim, optional: true)
+        let url = form.callbackURL
+        let steps = ConsumerSetup.steps(callbackURL: URL(string: url) ?? OAuthConfiguration.defaultRedirectURI)
+        for (number, step) in steps.enumerated() {
+            if number == 1 {
+                let copy = Keymap.key(for: .copyLoginURL, in: .setup)
+                top += wrapped("2. " + ConsumerSetup.callbackStep + " (\(copy) copies it):", optional: true)
+                top.append(Row(text: url, style: .bold, link: url))
+            } else {
+                top += wrapped("\(number + 1). " + step, optional: true)
+            }
+        }
+        var bottom: [Row] = [Row(text: "")]
+        bottom.append(Row(text: "Key", isField: true))
+        bottom.append(Row(text: "Secret", isField: true))
+        if form.isChecking {
+            bottom += wrapped(
+                Spinner.frame(state.tick, unicode: state.environment.isUnicode)
+                    + " Checking the Key and Secret with Bitbucket…", style: Style(foreground: .yellow))
+        } else if let problem = form.problem {
+            bottom += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
+        } else {
+            bottom += wrapped(
+                "Enter on the Secret checks both with Bitbucket (no login, no change), then saves them.", style: .dim,
+                optional: true)
+        }
+        let available = max(0, height - 3)
+        while top.count + bottom.count > available, let index = top.lastIndex(where: \.isOptional) {
+            top.remove(at: index)
+        }
+        while top.count + bottom.count > available, let index = bottom.lastIndex(where: \.isOptional) {
+            bottom.remove(at: index)
+        }
+        var y = 2
+        for row in top + bottom where y < height - 1 {
+            if row.isField {
+                let isKey = row.text == "Key"
+                screen.put(isKey ? "Key    " : "Secret ", x: 0, y: y, style: .bold)
+                var field = isKey ? form.key : form.secret
+                let focused = form.focus == (isKey ? .key : .secret) && state.overlay == nil
+                TextField(
+                    placeholder: focused ? "" : "paste here, or press \(Keymap.key(for: .focusField, in: .setup))",
+                    isFocused: focused, isMasked: !isKey
+                )
+                .render(into: &screen, area: Rect(x: 7, y: y, width: max(0, width - 8), height: 1), state: &field)
+            } else {
+                screen.putLink(
+                    row.text, url: row.link, x: row.indent, y: y, width: width - row.indent, style: row.style)
+            }
+            y += 1
+        }
+        AppView.drawStatus(
+            state, hints: Keymap.hints(form.focus == nil ? .setup : .setupField), trailing: "",
+            area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }
 
     private static func drawField(_ login: LoginState, state: AppState, y: Int, into screen: inout Screen) {

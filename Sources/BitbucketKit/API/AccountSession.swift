@@ -106,6 +106,11 @@ public struct SessionFactory: Sendable {
             ledger: ledger(clientID: account.configuration.clientID), onRetry: onRetry)
     }
 
+    /// What Bitbucket says of a consumer's Key and Secret (`TokenClient.checkConsumer`).
+    public func checkConsumer(_ configuration: OAuthConfiguration) async -> TokenClient.ConsumerCheck {
+        await TokenClient(configuration: configuration, transport: transport, now: now).checkConsumer()
+    }
+
     /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
     public func redirect(from url: URL) async throws -> String? {
         let response = try await transport.send(HTTPRequest(url: url))

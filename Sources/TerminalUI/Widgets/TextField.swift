@@ -26,6 +26,14 @@ public struct TextFieldState: Sendable, Hashable {
     /// True when the field holds nothing.
     public var isEmpty: Bool { text.isEmpty }
 
+    /// The same field with every character shown as `mask` (a secret): the cursor and the scroll
+    /// stay on the same characters.
+    public func masked(with mask: Character = "•") -> TextFieldState {
+        var copy = self
+        copy.text = String(repeating: mask, count: text.count)
+        return copy
+    }
+
     /// Applies a key. Returns false when the key is not an editing key (the caller handles it).
     @discardableResult
     public mutating func handle(_ key: Key) -> Bool {
@@ -173,11 +181,15 @@ public struct TextField: Sendable {
     /// Show the start of a text longer than the box, with an ellipsis at the cut, instead of
     /// the part around the cursor (what a paste put there, as it will be sent).
     public var showsStart: Bool
+    /// Shows every character as a bullet (a secret).
+    public var isMasked: Bool
 
     /// Creates a field view.
     public init(
-        placeholder: String = "", style: Style = .underline, isFocused: Bool = true, showsStart: Bool = false
+        placeholder: String = "", style: Style = .underline, isFocused: Bool = true, showsStart: Bool = false,
+        isMasked: Bool = false
     ) {
+        self.isMasked = isMasked
         self.placeholder = placeholder
         self.style = style
         self.isFocused = isFocused
@@ -187,6 +199,14 @@ public struct TextField: Sendable {
     /// Draws the field into the first row of `area`.
     public func render(into screen: inout Screen, area: Rect, state: inout TextFieldState) {
         guard !area.isEmpty else { return }
+        if isMasked {
+            var shown = state.masked(with: "•")
+            var plain = self
+            plain.isMasked = false
+            plain.render(into: &screen, area: area, state: &shown)
+            state.scrollToCursor(width: area.row(0).width)
+            return
+        }
         let row = area.row(0)
         screen.fill(row, style: style)
         let shown = Sanitizer.sanitize(state.text)
