@@ -128,7 +128,7 @@ import Testing
         check("login-unconfigured") { size in
             var login = LoginState()
             login.phase = .waiting
-            login.problem = ConfigurationError.missing("BITBUCKET_CLIENT_ID", "the consumer's Key").description
+            login.problem = ConfigurationError.invalidURL("BBTUI_TOKEN_URL", "not a url").description
             return Fixtures.state(.login(login), size: size)
         }
     }

@@ -40,14 +40,10 @@ enum LoginView {
             top += urlSteps(request, login, state: state)
             bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
         } else if let problem = login.problem {
-            // No URL can be made (no consumer configured, a bad endpoint): the reason, then what
-            // to do; no field and no URL keys, since there is nothing to paste or copy.
+            // No URL can be made (a bad endpoint setting; a missing consumer opens the setup
+            // screen instead): the reason says what to fix; no field and no URL keys.
             top += wrapped("bbtui cannot make a login URL yet:", style: .bold)
             top += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
-            top.append(Row(text: ""))
-            top += wrapped(
-                "Quit (q) and run `bbtui setup`: it shows what to enter in Bitbucket, then checks the consumer's Key and Secret with Bitbucket and saves them."
-            )
         } else {
             top += wrapped("Preparing the login URL…", style: .dim)
         }
