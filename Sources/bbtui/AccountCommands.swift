@@ -146,6 +146,8 @@ struct StatusCommand: AsyncParsableCommand {
             problem = CLIContext.message(for: error)
         }
         let usable = problem == nil
+        // With --check, each pane's endpoint too: a missing permission is named with its box.
+        let panes = usable && check ? await PermissionReport.check(session.client).lines : []
         let usage = session.ledger?.usage()
         if json {
             struct Out: Encodable {
@@ -153,6 +155,10 @@ struct StatusCommand: AsyncParsableCommand {
                 var token_usable: Bool, token_checked: Bool, scopes: [String], api_url: String, store: String,
                     store_mode: String
                 var requests_this_hour: Int?, request_limit: Int?, requests_free_at: Date?, error: String?
+                var panes: [Pane]?
+            }
+            struct Pane: Encodable {
+                var pane: String, endpoint: String, works: Bool, missing_scopes: [String]?, detail: String
             }
             printOut(
                 bbtui.json(
@@ -162,7 +168,15 @@ struct StatusCommand: AsyncParsableCommand {
                         token_checked: check, scopes: token.scopes,
                         api_url: account.configuration.apiURL.absoluteString, store: path, store_mode: mode,
                         requests_this_hour: usage?.used, request_limit: usage?.limit,
-                        requests_free_at: usage?.nextFreeAt, error: problem?.message)))
+                        requests_free_at: usage?.nextFreeAt, error: problem?.message,
+                        panes: check && usable
+                            ? panes.map { line in
+                                var missing: [String]?
+                                if case .missing(let required, _) = line.outcome { missing = required }
+                                return Pane(
+                                    pane: line.pane, endpoint: line.endpoint, works: line.outcome == .works,
+                                    missing_scopes: missing, detail: PermissionReport.describe(line.outcome))
+                            } : nil)))
         } else {
             let expiry = Format.countdown(to: token.expiresAt, now: Date())
             let tokenText: String
@@ -182,7 +196,7 @@ struct StatusCommand: AsyncParsableCommand {
                         ["API", account.configuration.apiURL.absoluteString],
                         ["Requests", usage.map { Self.describe($0) } ?? "not counted"],
                         ["Store", path + " (" + mode + ")"],
-                    ]))
+                    ] + panes.map { ["Pane: " + $0.pane, PermissionReport.describe($0.outcome)] }))
         }
         if let problem {
             printError("bbtui: \(problem.message)")

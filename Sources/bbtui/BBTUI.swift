@@ -18,7 +18,7 @@ struct BBTUI: AsyncParsableCommand {
             BrowseCommand.self, SetupCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self,
             SwitchCommand.self,
             StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,
-            WorkspacesCommand.self, KeysCommand.self, DemoCommand.self, EmulatorCommand.self,
+            WorkspacesCommand.self, KeysCommand.self, DoctorCommand.self, DemoCommand.self, EmulatorCommand.self,
         ],
         defaultSubcommand: BrowseCommand.self
     )

@@ -111,6 +111,16 @@ public struct SessionFactory: Sendable {
         await TokenClient(configuration: configuration, transport: transport, now: now).checkConsumer()
     }
 
+    /// The server's clock, from the `Date` header of a plain GET to `url` (any status), or nil.
+    public func serverDate(at url: URL) async -> Date? {
+        guard let header = try? await transport.send(HTTPRequest(url: url)).headers["date"] else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: header)
+    }
+
     /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
     public func redirect(from url: URL) async throws -> String? {
         let response = try await transport.send(HTTPRequest(url: url))
