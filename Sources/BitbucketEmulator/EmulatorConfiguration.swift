@@ -23,6 +23,14 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     public var rateLimit: Int?
     /// The scopes the consumer was granted (its ticked permissions).
     public var scopes: [String] = ["account", "email", "repository"]
+    /// The Atlassian account email an API token is sent with (HTTP Basic user name).
+    public var apiTokenEmail = "zoe@example.com"
+    /// The account's one API token (made at id.atlassian.com in real life).
+    public var apiToken = "ATATT3xFfGF0emuApiToken4bbtuiDemo0do0not0use"
+    /// The scopes chosen when the API token was made.
+    public var apiTokenScopes = [
+        "read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket", "read:ssh-key:bitbucket",
+    ]
     /// Every authorization is denied, as if the person clicked "Deny".
     public var deniesAuthorization = false
     /// Mixes escape sequences, controls, bidi overrides and huge strings into the data.
@@ -75,6 +83,9 @@ public struct EmulatorEndpoints: Sendable, Equatable {
     public var redirectURI: String
     /// The server's own base URL (scheme, host and port).
     public var baseURL: String
+    /// The account's email and API token (HTTP Basic on the API).
+    public var apiTokenEmail = ""
+    public var apiToken = ""
 
     /// The one JSON line `bbtui emulator` prints on start.
     public var jsonLine: String {
@@ -85,6 +96,8 @@ public struct EmulatorEndpoints: Sendable, Equatable {
             ("client_id", .string(clientID)),
             ("client_secret", .string(clientSecret)),
             ("redirect_uri", .string(redirectURI)),
+            ("api_email", .string(apiTokenEmail)),
+            ("api_token", .string(apiToken)),
         ]).serialized
     }
 }

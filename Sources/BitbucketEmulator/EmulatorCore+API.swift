@@ -16,7 +16,10 @@ extension EmulatorCore {
         default:
             break
         }
-        guard let required = EmulatorCore.requiredScope(segments) else { return .apiError(404, "Resource not found") }
+        guard var required = EmulatorCore.requiredScope(segments) else { return .apiError(404, "Resource not found") }
+        if request.headers["authorization"]?.lowercased().hasPrefix("basic ") == true {
+            required = EmulatorCore.apiTokenScope(segments)
+        }
 
         let scopes: [String]
         switch authenticate(request) {
@@ -52,6 +55,19 @@ extension EmulatorCore {
         case "repositories": return "repository"
         case "snippets": return "snippet"
         default: return nil
+        }
+    }
+
+    /// The API-token scope an endpoint needs (chosen when the token was made).
+    static func apiTokenScope(_ segments: [String]) -> String {
+        switch segments.first {
+        case "user" where segments.count == 2 && segments[1] == "workspaces": return "read:workspace:bitbucket"
+        case "user": return "read:user:bitbucket"
+        case "workspaces": return "read:workspace:bitbucket"
+        case "users" where segments.last == "ssh-keys": return "read:ssh-key:bitbucket"
+        case "users": return "read:user:bitbucket"
+        case "repositories": return "read:repository:bitbucket"
+        default: return "read:\(segments.first ?? ""):bitbucket"
         }
     }
 

@@ -212,6 +212,16 @@ extension EmulatorCore {
             return .failure(.apiError(401, "Authentication required: this endpoint needs an OAuth access token."))
         }
         if header.lowercased().hasPrefix("basic ") {
+            // An API token: the account's email and the token. (App passwords, the other thing
+            // once sent this way, were removed on 2026-07-28.)
+            if let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: " ")),
+                let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":"),
+                pair[..<colon] == configuration.apiTokenEmail,
+                pair[pair.index(after: colon)...] == configuration.apiToken,
+                !state.withLock({ $0.apiTokenRevoked })
+            {
+                return .success(configuration.apiTokenScopes)
+            }
             return .failure(
                 EmulatorResponse(
                     status: 401,

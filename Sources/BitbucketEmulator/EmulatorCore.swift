@@ -68,6 +68,8 @@ public final class EmulatorCore: Sendable {
         var random: SeededRandom
         var codes: [String: CodeRecord] = [:]
         var accessTokens: [String: AccessRecord] = [:]
+        /// The API token expired or was revoked (`POST /_emulator/api-token/expire`).
+        var apiTokenRevoked = false
         var refreshTokens: [String: RefreshRecord] = [:]
         var stats = EmulatorStats()
         var inFlight = 0
@@ -112,7 +114,9 @@ public final class EmulatorCore: Sendable {
             clientID: configuration.clientID,
             clientSecret: configuration.clientSecret,
             redirectURI: configuration.redirectURI,
-            baseURL: baseURL
+            baseURL: baseURL,
+            apiTokenEmail: configuration.apiTokenEmail,
+            apiToken: configuration.apiToken
         )
     }
 
@@ -250,6 +254,10 @@ public final class EmulatorCore: Sendable {
             state.withLock { state in
                 for key in state.accessTokens.keys { state.accessTokens[key]?.expiresAt = clock.now }
             }
+            return .json(200, .object([("expired", .bool(true))]))
+        case ("POST", "/_emulator/api-token/expire"):
+            // The API token reached its expiry (or was revoked at id.atlassian.com).
+            state.withLock { $0.apiTokenRevoked = true }
             return .json(200, .object([("expired", .bool(true))]))
         case ("POST", "/_emulator/revoke"):
             // The person revoked access in Bitbucket's settings: every token dies.

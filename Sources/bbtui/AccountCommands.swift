@@ -181,6 +181,10 @@ struct StatusCommand: AsyncParsableCommand {
             let expiry = Format.countdown(to: token.expiresAt, now: Date())
             let tokenText: String
             switch (usable, check) {
+            case (true, true) where token.isAPIToken:
+                tokenText = "an API token, and Bitbucket accepted it (never refreshed: when it expires, make a new one)"
+            case (true, false) where token.isAPIToken:
+                tokenText = "an API token (not checked with Bitbucket: use --check)"
             case (true, true): tokenText = "valid (Bitbucket accepted it), expires \(expiry) (refreshed automatically)"
             case (true, false):
                 tokenText = "valid by its expiry, expires \(expiry) (not checked with Bitbucket: use --check)"

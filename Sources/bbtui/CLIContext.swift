@@ -81,6 +81,10 @@ struct CLIContext {
     /// and its exit status.
     static func message(for error: any Error) -> (message: String, status: Int32) {
         let appError = ServiceError(error)
+        if appError.needsLogin, appError.description.contains("`bbtui login") {
+            // The message already names the login to run (an API token's).
+            return (appError.description, ExitStatus.loginRequired)
+        }
         if appError.needsLogin {
             return (
                 appError.description

@@ -33,6 +33,10 @@ struct EmulatorCommand: AsyncParsableCommand {
     var rateLimit: Int?
     @Option(help: "Comma-separated scopes the consumer grants (account,email,repository).") var scopes =
         "account,email,repository"
+    @Option(
+        name: .customLong("api-token-scopes"),
+        help: "Comma-separated scopes of the account's API token (read:user:bitbucket,…).")
+    var apiTokenScopes = "read:user:bitbucket,read:workspace:bitbucket,read:repository:bitbucket,read:ssh-key:bitbucket"
     @Flag(help: "Deny every authorization (access_denied).") var deny = false
     @Flag(help: "Mix hostile strings (escape sequences, bidi overrides, huge text) into the data.") var hostile = false
     @Option(name: .customLong("redirect-uri"), help: "The consumer's registered callback URL.") var redirectURI =
@@ -97,6 +101,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.scopes = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }
+        configuration.apiTokenScopes = apiTokenScopes.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
         configuration.deniesAuthorization = deny
         configuration.isHostile = hostile
         configuration.redirectURI = redirectURI

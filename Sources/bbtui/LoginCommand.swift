@@ -22,7 +22,16 @@ struct LoginCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-tui"), help: "Log in without the full-screen interface (scripts, dumb terminals).")
     var noTUI = false
 
+    @Flag(
+        name: .customLong("api-token"),
+        help: "Log in with an Atlassian API token instead of OAuth (the token from standard input, or typed unseen).")
+    var apiToken = false
+
+    @Option(help: "With --api-token: your Atlassian account's email (asked for when not given).")
+    var email: String?
+
     func run() async throws {
+        if apiToken { return try await logInWithAPIToken() }
         guard noTUI else {
             let status = await TUI.run(environment: ProcessInfo.processInfo.environment, startsWithLogin: true)
             if status != 0 { throw ExitCode(status) }
@@ -116,6 +125,54 @@ struct LoginCommand: AsyncParsableCommand {
         }
         await listener?.stop()
         throw ExitCode(ExitStatus.failure)
+    }
+
+    /// `--api-token`: the email and the token, checked with one `GET /user`, then stored.
+    private func logInWithAPIToken() async throws {
+        let context = try CLIContext.load()
+        let apiURL: URL
+        do { apiURL = try context.settings.apiURL() } catch {
+            printError("bbtui: \(error)")
+            throw ExitCode(ExitStatus.failure)
+        }
+        let stdinIsTerminal = isatty(0) == 1
+        let terminal = email == nil || stdinIsTerminal ? PromptTerminal.open() : nil
+        guard let email = email ?? terminal?.readLine(prompt: "Atlassian account email: ", echo: true) else {
+            printError("bbtui: no terminal to ask on: give the email with --email and the API token on standard input.")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let token: String
+        if stdinIsTerminal {
+            terminal?.write("Make an API token for Bitbucket at \(OAuthError.apiTokenPage)\n")
+            token = terminal?.readLine(prompt: "API token (not shown): ", echo: false) ?? ""
+        } else {
+            token = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+        }
+        let trimmedEmail = email.trimmingCharacters(in: .whitespaces)
+        guard trimmedEmail.contains("@"), !trimmedEmail.contains(" ") else {
+            printError("bbtui: \"\(trimmedEmail)\" is not an email address. Nothing was stored.")
+            throw ExitCode(ExitStatus.usage)
+        }
+        if let problem = ConsumerSetup.problem(with: token.trimmingCharacters(in: .whitespaces), named: "API token") {
+            printError("bbtui: \(problem). Nothing was stored.")
+            throw ExitCode(ExitStatus.usage)
+        }
+        do {
+            let login = try await context.withinDeadline {
+                try await context.startup.sessions.completeLogin(
+                    apiToken: token.trimmingCharacters(in: .whitespaces), email: trimmedEmail, apiURL: apiURL)
+            }
+            printError(
+                "Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))) with an API token. It is in \(context.settings.paths.credentialsDatabase); it is never refreshed: when it expires, make a new one."
+            )
+        } catch let refused as APITokenRefused {
+            printError("bbtui: \(refused.description)")
+            throw ExitCode(ExitStatus.failure)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw CLIContext.fail(error)
+        }
     }
 
     /// One thing that arrived for the login.

@@ -44,9 +44,11 @@ public struct AppServices: Sendable {
 
     /// The header's summary of a stored account.
     public func summary(of account: StoredAccount) -> AccountSummary {
-        AccountSummary(
+        var summary = AccountSummary(
             id: account.id, username: account.username, displayName: account.displayName,
             tokenExpiresAt: account.token.expiresAt, storePath: Format.path(paths.configDirectory, home: home))
+        summary.usesAPIToken = account.token.isAPIToken
+        return summary
     }
 
     /// An account with what the cache holds for it: plain values for `update` to build from.

@@ -10,6 +10,8 @@ public struct AccountSummary: Equatable, Sendable {
     public var tokenExpiresAt: Date
     /// Where the credentials live, for the header.
     public var storePath: String
+    /// Logged in with an Atlassian API token (no expiry to count down, never refreshed).
+    public var usesAPIToken = false
 
     /// Creates a summary.
     public init(id: String, username: String, displayName: String, tokenExpiresAt: Date, storePath: String) {

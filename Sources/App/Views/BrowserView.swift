@@ -44,7 +44,9 @@ enum BrowserView {
         let name = Sanitizer.sanitize(account.displayName) + " (" + Sanitizer.sanitize(account.username) + ")"
         let countdown = Format.countdown(to: account.tokenExpiresAt, now: state.now)
         // An expired access token is renewed with the refresh token on the next request.
-        let token = countdown == "expired" ? "token renews on next request" : "token " + countdown
+        let token =
+            account.usesAPIToken
+            ? "API token" : countdown == "expired" ? "token renews on next request" : "token " + countdown
         let text = " bbtui │ \(name) │ \(token) │ \(Sanitizer.sanitize(account.storePath))"
         screen.put(text, x: area.x, y: area.y, width: area.width, style: Style(attributes: [.reverse, .bold]))
     }

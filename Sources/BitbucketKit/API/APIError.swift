@@ -25,6 +25,9 @@ public enum APIError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unauthorized(let message):
             return "Not authorised: \(message)"
+        case .missingScopes(let required, let granted) where required.contains(where: { $0.contains(":") }):
+            return
+                "The API token lacks the \(required.joined(separator: ", ")) scope (granted: \(granted.isEmpty ? "none" : granted.joined(separator: ", "))). API tokens keep the scopes chosen when they were made: make a new one with it at \(OAuthError.apiTokenPage), then run `bbtui login --api-token`."
         case .missingScopes(let required, let granted):
             let boxes = required.map(APIError.permissionName).joined(separator: ", ")
             return

@@ -97,6 +97,13 @@ public struct SessionFactory: Sendable {
             ledger: ledger(clientID: configuration.clientID), now: now)
     }
 
+    /// Logs in with an Atlassian API token (checked with one `GET /user`) and stores the account.
+    public func completeLogin(apiToken: String, email: String, apiURL: URL) async throws -> LoginCompletion.Result {
+        try await LoginCompletion.complete(
+            apiToken: apiToken, email: email, apiURL: apiURL, transport: transport, store: store,
+            ledger: ledger(clientID: OAuthConfiguration.apiToken(email: email, apiURL: apiURL).clientID))
+    }
+
     /// The API session for an account; `onRetry` hears about retries.
     public func session(
         for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }

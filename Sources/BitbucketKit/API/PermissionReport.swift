@@ -30,6 +30,9 @@ public struct PermissionReport: Sendable, Equatable {
         switch outcome {
         case .works:
             return "works"
+        case .missing(let required, _) where required.contains(where: { $0.contains(":") }):
+            return
+                "missing the \(required.joined(separator: ", ")) scope: make a new API token with it, then bbtui login --api-token (a token keeps the scopes it was made with)"
         case .missing(let required, _):
             let boxes = required.map(APIError.permissionName).joined(separator: ", ")
             return

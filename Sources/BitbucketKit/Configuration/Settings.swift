@@ -70,6 +70,17 @@ public struct Settings: Sendable, Equatable {
         return configuration
     }
 
+    /// The API base URL (`BBTUI_API_URL`, or Bitbucket's), checked: credentials go over TLS only,
+    /// except to loopback. An API token login needs nothing else.
+    public func apiURL() throws(ConfigurationError) -> URL {
+        guard let text = values["BBTUI_API_URL"] else { return OAuthConfiguration.bitbucketAPIURL }
+        guard let url = URL(string: text), url.scheme != nil, url.host != nil else {
+            throw .invalidURL("BBTUI_API_URL", text)
+        }
+        guard url.isSecureForCredentials else { throw .insecure("BBTUI_API_URL", text) }
+        return url
+    }
+
     /// Refuses endpoint settings that disagree with the account about to be used: the account's
     /// tokens go only to the servers it logged in against, and a setting silently ignored would
     /// leave the person believing they talk to another server. A malformed value is refused too.
@@ -77,9 +88,11 @@ public struct Settings: Sendable, Equatable {
         func normalized(_ url: URL) -> String {
             url.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         }
-        let endpoints = [
-            ("BBTUI_API_URL", account.configuration.apiURL), ("BBTUI_TOKEN_URL", account.configuration.tokenURL),
-        ]
+        // An API token goes only to the API: the OAuth endpoints have nothing to do with it.
+        let endpoints =
+            account.configuration.apiTokenEmail != nil
+            ? [("BBTUI_API_URL", account.configuration.apiURL)]
+            : [("BBTUI_API_URL", account.configuration.apiURL), ("BBTUI_TOKEN_URL", account.configuration.tokenURL)]
         for key in ["BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL"] {
             guard let text = values[key] else { continue }
             guard let url = URL(string: text), url.scheme != nil, url.host != nil else { throw .invalidURL(key, text) }

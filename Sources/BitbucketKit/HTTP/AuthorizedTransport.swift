@@ -1,6 +1,7 @@
 import Foundation
 
-/// Adds `Authorization: Bearer` to API requests; on a 401, refreshes once and retries once.
+/// Adds `Authorization` to API requests (Bearer for OAuth; Basic with the email for an API
+/// token); on a 401, refreshes once and retries once.
 ///
 /// The token goes only to the configured API origin: a request anywhere else (a `next` link
 /// pointing off-site, say) is refused rather than leaking the token.
@@ -32,7 +33,7 @@ public struct AuthorizedTransport: HTTPTransport {
 
     private func authorized(_ request: HTTPRequest, _ token: Token) -> HTTPRequest {
         var copy = request
-        copy.setHeader("Authorization", "Bearer \(token.accessToken)")
+        copy.setHeader("Authorization", token.authorization)
         return copy
     }
 }

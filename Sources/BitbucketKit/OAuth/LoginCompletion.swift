@@ -34,4 +34,35 @@ public enum LoginCompletion {
         try store.save(account)
         return Result(account: account, user: user)
     }
+
+    /// Logs in with an Atlassian API token: probes `/user` with it (HTTP Basic, the email as the
+    /// user name) and saves the account. Nothing is exchanged and nothing will be refreshed.
+    public static func complete(
+        apiToken: String, email: String, apiURL: URL, transport: any HTTPTransport, store: TokenStore,
+        ledger: RequestLedger? = nil
+    ) async throws -> Result {
+        let token = Token.apiToken(apiToken, email: email)
+        let configuration = OAuthConfiguration.apiToken(email: email, apiURL: apiURL)
+        let probe = AccountSession.client(
+            over: transport, tokens: StaticTokenSource(token), apiURL: apiURL, ledger: ledger)
+        let user: User
+        do {
+            user = try await probe.currentUser()
+        } catch .unauthorized {
+            throw APITokenRefused()
+        }
+        let account = StoredAccount(
+            id: user.uuid, username: user.handle, displayName: user.displayName, configuration: configuration,
+            token: token)
+        try store.save(account)
+        return Result(account: account, user: user)
+    }
+}
+
+/// Bitbucket answered 401 to a new API token: a wrong email or token, or one already expired.
+public struct APITokenRefused: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String {
+        "Bitbucket refused the email and API token (HTTP 401). Check the email (your Atlassian account's) and the token, which must be one made for Bitbucket at \(OAuthError.apiTokenPage), not expired."
+    }
 }

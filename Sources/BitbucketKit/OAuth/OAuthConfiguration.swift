@@ -34,6 +34,22 @@ public struct OAuthConfiguration: Sendable, Equatable, Codable {
     }
 
     /// Refuses a configuration that would leak secrets or cannot work.
+    /// The configuration of an account that logs in with an Atlassian API token: no consumer;
+    /// the email stands where the Key would (`apiTokenEmail` reads it back).
+    public static func apiToken(email: String, apiURL: URL) -> OAuthConfiguration {
+        OAuthConfiguration(
+            clientID: apiTokenPrefix + email, clientSecret: "", authorizeURL: bitbucketAuthorizeURL,
+            tokenURL: bitbucketTokenURL, apiURL: apiURL, redirectURI: nil)
+    }
+
+    static let apiTokenPrefix = "api-token:"
+
+    /// The email of an API token account, or nil for an OAuth consumer.
+    public var apiTokenEmail: String? {
+        clientID.hasPrefix(OAuthConfiguration.apiTokenPrefix)
+            ? String(clientID.dropFirst(OAuthConfiguration.apiTokenPrefix.count)) : nil
+    }
+
     public func validate() throws(ConfigurationError) {
         if clientID.isEmpty { throw .missing("BITBUCKET_CLIENT_ID", "the consumer's Key") }
         if clientSecret.isEmpty { throw .missing("BITBUCKET_CLIENT_SECRET", "the consumer's Secret") }

@@ -25,6 +25,9 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
     /// store: that process was killed in between.
     case refreshInterrupted(at: Date, detail: String)
 
+    /// Where a person makes an Atlassian API token.
+    public static let apiTokenPage = "https://id.atlassian.com/manage-profile/security/api-tokens"
+
     public var description: String {
         switch self {
         case .invalidGrant(let detail):
@@ -46,7 +49,8 @@ public enum OAuthError: Error, Equatable, CustomStringConvertible {
         case .network(let error):
             return error.description
         case .loginRequired(let reason):
-            return "\(reason) Log in again."
+            // A reason that names its login command already says what to do.
+            return reason.contains("`bbtui login") ? reason : "\(reason) Log in again."
         case .refreshInterrupted(let startedAt, let detail):
             return
                 "A token refresh started at \(Format.timestamp(startedAt)) was interrupted: bbtui was stopped after "

@@ -61,6 +61,11 @@ public actor RefreshingTokenSource: TokenSource {
             if stored.token.accessToken != rejected, !stored.token.needsRefresh(at: now(), leeway: leeway) {
                 return stored.token
             }
+            if stored.token.isAPIToken {
+                throw OAuthError.loginRequired(
+                    "Bitbucket refused the API token: it expired or was revoked. Make a new one at \(OAuthError.apiTokenPage) (app: Bitbucket, with the read scopes), then run `bbtui login --api-token`."
+                )
+            }
             guard let refreshToken = stored.token.refreshToken else {
                 throw OAuthError.loginRequired("The access token expired and there is no refresh token.")
             }

@@ -9,6 +9,29 @@ public struct Token: Sendable, Equatable, Codable {
     /// Granted scopes, as the token response listed them.
     public var scopes: [String]
     public var tokenType: String
+    /// An Atlassian API token's email (the HTTP Basic user name); nil for OAuth tokens.
+    public var basicUser: String?
+
+    /// The `tokenType` of an Atlassian API token: sent as HTTP Basic with `basicUser`, never
+    /// refreshed (it works until its expiry or revocation, which Bitbucket does not tell).
+    public static let apiTokenType = "api-token"
+
+    /// True for an Atlassian API token.
+    public var isAPIToken: Bool { tokenType == Token.apiTokenType }
+
+    /// An API token for `email`.
+    public static func apiToken(_ token: String, email: String) -> Token {
+        var value = Token(
+            accessToken: token, refreshToken: nil, expiresAt: .distantFuture, scopes: [], tokenType: apiTokenType)
+        value.basicUser = email
+        return value
+    }
+
+    /// The `Authorization` header value that carries this token.
+    public var authorization: String {
+        guard isAPIToken, let basicUser else { return "Bearer \(accessToken)" }
+        return "Basic " + Data("\(basicUser):\(accessToken)".utf8).base64EncodedString()
+    }
 
     /// Creates a token.
     public init(

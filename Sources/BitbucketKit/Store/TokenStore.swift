@@ -265,11 +265,13 @@ public final class TokenStore: Sendable {
             redirectURI: (row["redirect_uri"] as String?).flatMap(URL.init(string:))
         )
         let scopes: String = row["scopes"]
-        let token = Token(
+        var token = Token(
             accessToken: row["access_token"], refreshToken: row["refresh_token"],
             expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
             scopes: scopes.split(separator: " ").map(String.init), tokenType: row["token_type"]
         )
+        // An API token account keeps its email where a consumer's Key would be.
+        if token.isAPIToken { token.basicUser = configuration.apiTokenEmail }
         var account = StoredAccount(
             id: row["id"], username: row["username"], displayName: row["display_name"], isActive: row["is_active"],
             configuration: configuration, token: token, updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
