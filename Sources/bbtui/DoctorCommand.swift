@@ -374,7 +374,8 @@ enum LoopbackPort {
     static func process(holding inode: String) -> String? {
         let target = "socket:[\(inode)]"
         guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
-        for pid in pids where pid.allSatisfy(\.isNumber) {
+        let own = String(getpid())
+        for pid in pids where pid.allSatisfy(\.isNumber) && pid != own {
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
             for fd in fds
             where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == target {

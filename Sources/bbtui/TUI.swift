@@ -39,7 +39,7 @@ enum TUI {
                 return ExitStatus.failure
             }
         }
-        let services = AppServices(
+        var services = AppServices(
             configuration: configuration,
             listenerRedirectURI: settings.listenerRedirectURI,
             accounts: store,
@@ -49,13 +49,17 @@ enum TUI {
             home: environment["HOME"],
             consumerSetup: consumerSetup
         )
+        do { services.apiURL = .success(try settings.apiURL()) } catch {
+            services.apiURL = .failure(.configuration(error.description))
+        }
+        let ready = services
         let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
             let thread = Thread {
                 continuation.resume(
                     returning: runLoop(
-                        services: services, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
+                        services: ready, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
             }
             thread.stackSize = 8 << 20
             thread.start()

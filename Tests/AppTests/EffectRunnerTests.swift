@@ -128,6 +128,10 @@ final class FakeSessions: SessionProvider {
         self.transport = transport
     }
 
+    func completeLogin(apiToken: String, email: String, apiURL: URL) async throws -> LoginCompletion.Result {
+        throw APITokenRefused()
+    }
+
     func completeLogin(
         code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
     ) async throws -> LoginCompletion.Result {

@@ -69,4 +69,43 @@ import Testing
         #expect(
             state.message?.text == "Key and Secret accepted, and saved in /home/z/.config/bbtui/config (mode 0600).")
     }
+
+    @Test func tSwitchesToAnAPITokenAndBack() {
+        var state = setupState()
+        _ = Update.update(&state, .event(.key(.character("t"))))
+        #expect(state.login?.setup?.kind == .apiToken)
+        #expect(state.login?.setup?.callbackURL == OAuthError.apiTokenPage)
+        _ = Update.update(&state, .event(.paste("zoe@example.com")))
+        _ = Update.update(&state, .event(.key(.enter)))
+        _ = Update.update(&state, .event(.paste("ATATT3x")))
+        #expect(
+            Update.update(&state, .event(.key(.enter))) == [
+                .logInWithAPIToken(email: "zoe@example.com", token: "ATATT3x")
+            ])
+        _ = Update.update(&state, .apiTokenFailed("Bitbucket refused the email and API token (HTTP 401)."))
+        #expect(state.login?.setup?.problem == "Bitbucket refused the email and API token (HTTP 401).")
+        #expect(state.login?.setup?.isChecking == false)
+        _ = Update.update(&state, .event(.key(.escape)))
+        _ = Update.update(&state, .event(.key(.character("t"))))
+        // Back to the consumer's setup, as it was.
+        #expect(state.login?.setup?.kind == .consumer)
+        #expect(state.login?.setup?.callbackURL == "http://127.0.0.1:8976/callback")
+        // From a working login screen, t and t again come back to its URL.
+        var login = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&login, .event(.key(.character("t"))))
+        #expect(login.login?.setup?.kind == .apiToken)
+        _ = Update.update(&login, .event(.key(.character("t"))))
+        #expect(login.login?.setup == nil)
+        #expect(login.login?.request != nil)
+    }
+
+    @Test func anAPITokenFormRefusesWhatIsNotAnEmail() {
+        var state = Fixtures.state(.login(Fixtures.login()))
+        _ = Update.update(&state, .event(.key(.character("t"))))
+        _ = Update.update(&state, .event(.paste("zoe")))
+        _ = Update.update(&state, .event(.key(.tab)))
+        _ = Update.update(&state, .event(.paste("tok")))
+        #expect(Update.update(&state, .event(.key(.enter))) == [])
+        #expect(state.login?.setup?.problem == "The email is not an email address.")
+    }
 }

@@ -150,6 +150,20 @@ import Testing
         }
     }
 
+    /// Issue 19: `t` on the login screen: an Atlassian API token's email and (masked) token.
+    @Test func apiTokenForm() {
+        check("api-token-form") { size in
+            var login = LoginState()
+            var form = SetupForm(
+                reason: "", callbackURL: "https://id.atlassian.com/manage-profile/security/api-tokens", kind: .apiToken)
+            form.key.set("zoe@example.com")
+            form.secret.set("ATATT3xFfGF0")
+            form.focus = .secret
+            login.setup = form
+            return Fixtures.state(.login(login), size: size)
+        }
+    }
+
     @Test func loginPreparing() {
         check("login-preparing") { Fixtures.state(.login(LoginState()), size: $0) }
     }

@@ -93,5 +93,34 @@ extension TUITests {
             #expect(header.contains("│ API token │"), "\(header)")
             #expect(!header.contains("token in"))
         }
+
+        /// `t` on the login screen: the email and the token, a wrong token named, the right one
+        /// opens the account, all in the full screen.
+        @Test func tOnTheLoginScreenLogsInWithAnAPIToken() async throws {
+            let account = try E2EAccount()
+            defer { account.close() }
+            let (email, token) = (account.emulator.endpoints["api_email"]!, account.emulator.endpoints["api_token"]!)
+            let tmux = try account.tmux()
+            defer { tmux.kill() }
+            try #require(tmux.waitFor("3. Paste the code"), "login: \(tmux.capture())")
+            tmux.keys("t")
+            try #require(tmux.waitFor("Log in with an Atlassian API token"), "form: \(tmux.capture())")
+            #expect(
+                tmux.capture().split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.contains(
+                    OAuthError.apiTokenPage))
+            tmux.keys("i")
+            tmux.type(email)
+            tmux.keys("Enter")
+            tmux.type("ATATT-wrong")
+            tmux.keys("Enter")
+            try #require(tmux.waitFor("Bitbucket refused the email and API token (HTTP 401)"), "\(tmux.capture())")
+            #expect(!tmux.contains("ATATT-wrong"))
+            tmux.keys("C-u")
+            tmux.paste(token)
+            tmux.keys("Enter")
+            try #require(tmux.waitFor("Repositories · 60"), "browser: \(tmux.capture())")
+            #expect(tmux.capture().split(separator: "\n").first?.contains("│ API token │") == true)
+            #expect(try account.store().activeAccount()?.token.isAPIToken == true)
+        }
     }
 }

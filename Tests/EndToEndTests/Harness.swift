@@ -224,7 +224,7 @@ func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) asyn
 /// free port for someone else to use).
 enum LoopbackSocket {
     static func listen() -> (fd: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -146,7 +146,7 @@ extension TUITests {
         }
 
         /// Item 6: an unknown command is named as such, with the nearest one.
-        @Test(arguments: [("doctor", nil), ("statsu", "status"), ("whomai", "whoami"), ("repo", "repos")])
+        @Test(arguments: [("frobnicate", nil), ("statsu", "status"), ("whomai", "whoami"), ("repo", "repos")])
         func anUnknownCommandIsNamedWithTheNearest(word: String, nearest: String?) async throws {
             let result = try await runBBTUI([word], environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"])
             #expect(result.status == 64)

@@ -21,6 +21,8 @@ public struct AppServices: Sendable {
     /// When no consumer is configured: checks and saves one's Key and Secret (nil: the
     /// configuration's failure is of another kind, and setting up would not help).
     public var consumerSetup: (@Sendable (_ key: String, _ secret: String) async -> ConsumerSetup.Outcome)?
+    /// Where an API token login goes (`BBTUI_API_URL`, checked), or why it cannot.
+    public var apiURL: Result<URL, AppError> = .success(OAuthConfiguration.bitbucketAPIURL)
 
     /// Creates the services.
     public init(

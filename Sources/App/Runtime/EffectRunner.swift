@@ -45,6 +45,8 @@ public final class EffectRunner: Sendable {
             Task { await exchange(code: code, request: request) }
         case .setUpConsumer(let key, let secret):
             Task { await setUpConsumer(key: key, secret: secret) }
+        case .logInWithAPIToken(let email, let token):
+            Task { await logIn(email: email, apiToken: token) }
         case .stopListener:
             Task { await stopListener() }
         case .approveDemo(let url):
@@ -228,6 +230,34 @@ public final class EffectRunner: Sendable {
         let outcome = await setUp(key, secret)
         if case .saved(_, let configuration) = outcome { session.withLock { $0.configuration = configuration } }
         send(.consumerSetUp(outcome))
+    }
+
+    /// An API token login: checked with `GET /user`, stored, then the browser opens as after
+    /// any login.
+    private func logIn(email: String, apiToken: String) async {
+        let apiURL: URL
+        switch services.apiURL {
+        case .success(let url): apiURL = url
+        case .failure(let error):
+            send(.apiTokenFailed(error.description))
+            return
+        }
+        do {
+            let login = try await services.sessions.completeLogin(apiToken: apiToken, email: email, apiURL: apiURL)
+            await stopListener()
+            resetSession()
+            let now = services.now()
+            let record = await onIO {
+                try? self.services.cache?.put(
+                    login.user, key: CacheKeys.user, accountID: login.account.id, fetchedAt: now)
+                return self.services.record(for: login.account)
+            }
+            send(.loginSucceeded(record, user: login.user, at: now))
+        } catch let refused as APITokenRefused {
+            send(.apiTokenFailed(refused.description))
+        } catch {
+            send(.apiTokenFailed(AppError(error).description))
+        }
     }
 
     /// Does what a browser would on the demo's authorize URL: follows it to the callback, and

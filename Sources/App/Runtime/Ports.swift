@@ -40,6 +40,8 @@ public protocol SessionProvider: Sendable {
     func completeLogin(
         code: String, request: AuthorizationRequest, configuration: OAuthConfiguration
     ) async throws -> LoginCompletion.Result
+    /// Logs in with an Atlassian API token and stores the account.
+    func completeLogin(apiToken: String, email: String, apiURL: URL) async throws -> LoginCompletion.Result
     /// Opens `url` as a browser would, without following the redirect; returns its `Location`.
     func redirect(from url: URL) async throws -> String?
     /// The API session for an account; `onRetry` hears about retries.

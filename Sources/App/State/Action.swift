@@ -23,6 +23,8 @@ public enum Action: Equatable, Sendable {
     case setupNeeded(reason: String, callbackURL: String)
     /// What checking and saving the consumer's Key and Secret came to.
     case consumerSetUp(ConsumerSetup.Outcome)
+    /// Bitbucket refused the API token, or it could not be asked (what to do).
+    case apiTokenFailed(String)
 
     // MARK: Browser data
     case userLoaded(Result<User, AppError>, at: Date)
@@ -55,6 +57,8 @@ public enum Effect: Equatable, Sendable {
     case exchange(code: String, request: AuthorizationRequest)
     /// Check a consumer's Key and Secret with Bitbucket and, if accepted, save them.
     case setUpConsumer(key: String, secret: String)
+    /// Log in with an Atlassian API token (checked with `GET /user`, then stored).
+    case logInWithAPIToken(email: String, token: String)
     case fetchUser
     case fetchEmails
     case fetchWorkspaces

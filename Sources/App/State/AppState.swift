@@ -150,7 +150,13 @@ public struct AccountsOverlay: Equatable, Sendable {
 /// Secret, checked and saved before the login URL is made.
 public struct SetupForm: Equatable, Sendable {
     public enum Field: Equatable, Sendable { case key, secret }
+    /// What the two fields are: a consumer's Key and Secret, or an email and an API token.
+    public enum Kind: Equatable, Sendable { case consumer, apiToken }
 
+    public var kind: Kind = .consumer
+    /// An API token form opened from the consumer setup goes back to it (its reason and URL).
+    public var consumerReason: String?
+    public var consumerCallbackURL: String?
     /// Why no login URL can be made yet.
     public var reason: String
     /// The callback URL to register, exactly as the listener listens.
@@ -164,10 +170,14 @@ public struct SetupForm: Equatable, Sendable {
     /// The last check's answer, with what to do.
     public var problem: String?
 
-    public init(reason: String, callbackURL: String) {
+    public init(reason: String, callbackURL: String, kind: Kind = .consumer) {
         self.reason = reason
         self.callbackURL = callbackURL
+        self.kind = kind
     }
+
+    /// The two fields' names.
+    public var fieldNames: (String, String) { kind == .consumer ? ("Key", "Secret") : ("Email", "API token") }
 }
 
 /// The login screen.

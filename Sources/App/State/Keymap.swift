@@ -17,6 +17,8 @@ public enum Command: Equatable, Sendable {
     case copyLoginURL, showLoginURL, openLoginURL, writeLoginURL, focusField, submit
     // Setup screen: move between the Key and the Secret
     case switchField
+    /// Log in with an Atlassian API token instead (and back).
+    case useAPIToken
     // Text fields (the filter, the login field)
     /// Keep what was typed and leave the field.
     case acceptFilter
@@ -230,6 +232,9 @@ public enum Keymap {
         KeyBinding(
             [.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login",
             hint: "type"),
+        KeyBinding(
+            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (t again: back)",
+            section: "Login", hint: "API token"),
         KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Login"),
         KeyBinding([.escape], .back, "leave the field / cancel re-login", section: "Login"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
@@ -248,14 +253,16 @@ public enum Keymap {
 
     public static let setup: [KeyBinding] = [
         KeyBinding(
-            [.character("y")], .copyLoginURL, "copy the callback URL to enter in Bitbucket (OSC 52)", section: "Setup",
-            hint: "copy URL"),
+            [.character("y")], .copyLoginURL, "copy the URL shown (the callback URL, or where API tokens are made)",
+            section: "Setup", hint: "copy URL"),
         KeyBinding(
-            [.character("p")], .showLoginURL, "show the callback URL plainly, on one line", section: "Setup",
-            hint: "show URL"),
+            [.character("p")], .showLoginURL, "show that URL plainly, on one line", section: "Setup", hint: "show URL"),
         KeyBinding(
-            [.character("i"), .tab, .enter], .focusField, "type the Key and the Secret (pasting works anywhere)",
+            [.character("i"), .tab, .enter], .focusField, "type in the fields (pasting works anywhere)",
             section: "Setup", hint: "type"),
+        KeyBinding(
+            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (t again: back)",
+            section: "Setup", hint: "API token"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
         KeyBinding([.character("?"), .function(1)], .help, "this help", section: "Terminal", hint: "help"),

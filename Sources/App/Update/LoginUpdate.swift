@@ -147,6 +147,9 @@ enum LoginUpdate {
         case .focusField:
             login.isFieldFocused = true
             state.page = .login(login)
+        case .useAPIToken:
+            login.setup = SetupUpdate.apiTokenForm(from: nil)
+            state.page = .login(login)
         case .submit:
             return submit(&state)
         case .back:

@@ -7,8 +7,9 @@ import TerminalUI
 enum SetupUpdate {
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var login = state.login, var form = login.setup else { return [] }
+        var keepsForm = true
         defer {
-            login.setup = form
+            login.setup = keepsForm ? form : nil
             state.page = .login(login)
         }
         if let field = form.focus {
@@ -40,6 +41,16 @@ enum SetupUpdate {
         }
         if let effects = Update.shared(command, &state) { return effects }
         switch command {
+        case .useAPIToken:
+            if form.kind == .consumer {
+                form = apiTokenForm(from: form)
+            } else if let reason = form.consumerReason, let url = form.consumerCallbackURL {
+                form = SetupForm(reason: reason, callbackURL: url)
+            } else {
+                // Back to the OAuth login, whose URL is still good.
+                keepsForm = false
+                return []
+            }
         case .focusField:
             form.focus = form.key.isEmpty ? .key : .secret
         case .copyLoginURL:
@@ -98,25 +109,44 @@ enum SetupUpdate {
             }
             login.setup = form
             state.page = .login(login)
+        case .apiTokenFailed(let message):
+            guard var form = login.setup else { return [] }
+            form.isChecking = false
+            form.problem = message
+            form.focus = .secret
+            login.setup = form
+            state.page = .login(login)
         default:
             break
         }
         return []
     }
 
+    /// The API token form; from the consumer setup, it remembers how to go back.
+    static func apiTokenForm(from consumer: SetupForm?) -> SetupForm {
+        var form = SetupForm(reason: "", callbackURL: OAuthError.apiTokenPage, kind: .apiToken)
+        form.consumerReason = consumer?.reason
+        form.consumerCallbackURL = consumer?.callbackURL
+        return form
+    }
+
     private static func submit(_ form: inout SetupForm) -> [Effect] {
         guard !form.isChecking else { return [] }
-        let (key, secret) = (form.key.text.trimmingCharacters(in: .whitespaces), form.secret.text)
-        if let problem = ConsumerSetup.problem(with: key, named: "Key")
-            ?? ConsumerSetup.problem(
-                with: secret, named: "Secret")
-        {
+        let (first, second) = (form.key.text.trimmingCharacters(in: .whitespaces), form.secret.text)
+        let names = form.fieldNames
+        var problem = ConsumerSetup.problem(with: first, named: names.0)
+        if problem == nil, form.kind == .apiToken, !first.contains("@") {
+            problem = "the email is not an email address"
+        }
+        problem = problem ?? ConsumerSetup.problem(with: second, named: names.1)
+        if let problem {
             form.problem = problem.prefix(1).uppercased() + problem.dropFirst() + "."
             return []
         }
         form.isChecking = true
         form.problem = nil
-        return [.setUpConsumer(key: key, secret: secret)]
+        return form.kind == .consumer
+            ? [.setUpConsumer(key: first, secret: second)] : [.logInWithAPIToken(email: first, token: second)]
     }
 
     /// Typing edits the field; a change clears the last problem.

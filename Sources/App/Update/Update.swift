@@ -49,7 +49,7 @@ public enum Update {
             return handle(event, &state)
         case .loginPrepared, .redirectReceived, .loginSucceeded, .loginFailed, .wroteURL:
             return LoginUpdate.handle(action, &state)
-        case .setupNeeded, .consumerSetUp:
+        case .setupNeeded, .consumerSetUp, .apiTokenFailed:
             return SetupUpdate.handle(action, &state)
         case .copied(let result, let what):
             let show =

@@ -165,32 +165,52 @@ enum LoginView {
         func wrapped(_ text: String, style: Style = .plain, indent: Int = 0, optional: Bool = false) -> [Row] {
             LoginView.wrapped(text, width: width, style: style, indent: indent, optional: optional)
         }
-        var top = wrapped("First, an OAuth consumer for bbtui (once):", style: .bold)
-        let reason = form.reason.split(separator: ". ", maxSplits: 1).first.map(String.init) ?? form.reason
-        top += wrapped("Not configured yet: " + Sanitizer.sanitize(reason) + ".", style: .dim, optional: true)
-        let url = form.callbackURL
-        let steps = ConsumerSetup.steps(callbackURL: URL(string: url) ?? OAuthConfiguration.defaultRedirectURI)
-        for (number, step) in steps.enumerated() {
-            if number == 1 {
-                let copy = Keymap.key(for: .copyLoginURL, in: .setup)
-                top += wrapped("2. " + ConsumerSetup.callbackStep + " (\(copy) copies it):", optional: true)
-                top.append(Row(text: url, style: .bold, link: url))
-            } else {
-                top += wrapped("\(number + 1). " + step, optional: true)
+        let copy = Keymap.key(for: .copyLoginURL, in: .setup)
+        let other = Keymap.key(for: .useAPIToken, in: .setup)
+        var top: [Row]
+        if form.kind == .consumer {
+            top = wrapped("First, an OAuth consumer for bbtui (once):", style: .bold)
+            let reason = form.reason.split(separator: ". ", maxSplits: 1).first.map(String.init) ?? form.reason
+            top += wrapped("Not configured yet: " + Sanitizer.sanitize(reason) + ".", style: .dim, optional: true)
+            let url = form.callbackURL
+            let steps = ConsumerSetup.steps(callbackURL: URL(string: url) ?? OAuthConfiguration.defaultRedirectURI)
+            for (number, step) in steps.enumerated() {
+                if number == 1 {
+                    top += wrapped("2. " + ConsumerSetup.callbackStep + " (\(copy) copies it):", optional: true)
+                    top.append(Row(text: url, style: .bold, link: url))
+                } else {
+                    top += wrapped("\(number + 1). " + step, optional: true)
+                }
             }
+            top += wrapped("Or press \(other) to use an Atlassian API token instead.", style: .dim, optional: true)
+        } else {
+            top = wrapped("Log in with an Atlassian API token:", style: .bold)
+            top += wrapped("1. Make one at (\(copy) copies the address):", optional: true)
+            top.append(Row(text: form.callbackURL, style: .bold, link: form.callbackURL))
+            top += wrapped(
+                "2. \"Create API token with scopes\", app Bitbucket, with "
+                    + "read:user:bitbucket, read:workspace:bitbucket, read:repository:bitbucket, read:ssh-key:bitbucket.",
+                optional: true)
+            top += wrapped(
+                "3. Enter your Atlassian account's email and the token. It is never refreshed: when it expires, make a new one. (\(other): back to OAuth.)",
+                optional: true)
         }
         var bottom: [Row] = [Row(text: "")]
-        bottom.append(Row(text: "Key", isField: true))
-        bottom.append(Row(text: "Secret", isField: true))
+        let names = form.fieldNames
+        bottom.append(Row(text: names.0, isField: true))
+        bottom.append(Row(text: names.1, isField: true))
         if form.isChecking {
             bottom += wrapped(
                 Spinner.frame(state.tick, unicode: state.environment.isUnicode)
-                    + " Checking the Key and Secret with Bitbucket…", style: Style(foreground: .yellow))
+                    + " Checking the \(names.0) and \(names.1) with Bitbucket…", style: Style(foreground: .yellow))
         } else if let problem = form.problem {
             bottom += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
         } else {
             bottom += wrapped(
-                "Enter on the Secret checks both with Bitbucket (no login, no change), then saves them.", style: .dim,
+                form.kind == .consumer
+                    ? "Enter on the Secret checks both with Bitbucket (no login, no change), then saves them."
+                    : "Enter on the token checks it with Bitbucket (one GET /user), then opens your account.",
+                style: .dim,
                 optional: true)
         }
         let available = max(0, height - 3)
@@ -203,15 +223,18 @@ enum LoginView {
         var y = 2
         for row in top + bottom where y < height - 1 {
             if row.isField {
-                let isKey = row.text == "Key"
-                screen.put(isKey ? "Key    " : "Secret ", x: 0, y: y, style: .bold)
+                let isKey = row.text == names.0
+                let labelWidth = max(names.0.count, names.1.count) + 1
+                screen.put(row.text, x: 0, y: y, style: .bold)
                 var field = isKey ? form.key : form.secret
                 let focused = form.focus == (isKey ? .key : .secret) && state.overlay == nil
                 TextField(
                     placeholder: focused ? "" : "paste here, or press \(Keymap.key(for: .focusField, in: .setup))",
                     isFocused: focused, isMasked: !isKey
                 )
-                .render(into: &screen, area: Rect(x: 7, y: y, width: max(0, width - 8), height: 1), state: &field)
+                .render(
+                    into: &screen, area: Rect(x: labelWidth, y: y, width: max(0, width - labelWidth - 1), height: 1),
+                    state: &field)
             } else {
                 screen.putLink(
                     row.text, url: row.link, x: row.indent, y: y, width: width - row.indent, style: row.style)
