@@ -140,4 +140,38 @@ import Testing
             )
                 == true, "\(text.stdout)")
     }
+
+    @Test func aStoreOthersCanReadIsAProblem() async throws {
+        let account = try await E2EAccount.loggedIn()
+        defer { account.close() }
+        chmod(account.home.path + "/credentials.sqlite", 0o644)
+        let (checks, status) = try await doctor(account)
+        #expect(status == 1)
+        #expect(checks["Token store"]?["status"] == "problem")
+        #expect(checks["Token store"]?["detail"]?.contains("chmod 600") == true, "\(checks["Token store"] ?? [:])")
+    }
+}
+
+extension TUITests {
+    /// Inside tmux, the doctor reads tmux's own set-clipboard and says what `y` can do.
+    @Suite struct DoctorInTmuxTests {
+        @Test func setClipboardOffIsNamedWithItsFix() async throws {
+            let account = try await E2EAccount.loggedIn()
+            defer { account.close() }
+            let output = account.home.path + "/doctor.json"
+            let tmux = try Tmux(
+                width: 100, height: 30,
+                command: "tmux set -g set-clipboard off; '\(Binary.path)' doctor --json > '\(output)'",
+                environment: account.environment, directory: account.home.path)
+            defer { tmux.kill() }
+            try #require(tmux.waitFor("EXITED:"), "\(tmux.capture())")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
+            )
+            let line = try #require((object["checks"] as? [[String: Any]])?.first { $0["check"] as? String == "tmux" })
+            #expect(line["status"] as? String == "warning")
+            #expect(line["detail"] as? String == "set-clipboard off: y cannot reach your clipboard through tmux")
+            #expect(line["fix"] as? String == "tmux set -g set-clipboard on (and in ~/.tmux.conf)")
+        }
+    }
 }
