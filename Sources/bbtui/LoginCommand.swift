@@ -105,6 +105,7 @@ struct LoginCommand: AsyncParsableCommand {
                 printError(
                     "Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))). Tokens are in \(context.settings.paths.credentialsDatabase)."
                 )
+                await Self.reportMissingPermissions(login.account, context)
                 return
             } catch OAuthError.codeRejected(let detail) where Date().timeIntervalSince(requestMadeAt) < 600 {
                 // A spent or expired code: the request itself is still good, so approving the
@@ -165,6 +166,7 @@ struct LoginCommand: AsyncParsableCommand {
             printError(
                 "Logged in as \(safe(login.user.displayName)) (\(safe(login.user.handle))) with an API token. It is in \(context.settings.paths.credentialsDatabase); it is never refreshed: when it expires, make a new one."
             )
+            await Self.reportMissingPermissions(login.account, context)
         } catch let refused as APITokenRefused {
             printError("bbtui: \(refused.description)")
             throw ExitCode(ExitStatus.failure)
@@ -172,6 +174,16 @@ struct LoginCommand: AsyncParsableCommand {
             throw exit
         } catch {
             throw CLIContext.fail(error)
+        }
+    }
+
+    /// After a login, each pane's endpoint once: a permission the login lacks is named now, with
+    /// its fix, rather than when its pane is first opened.
+    static func reportMissingPermissions(_ account: StoredAccount, _ context: CLIContext) async {
+        let report = await PermissionReport.check(context.startup.sessions.session(for: account).client)
+        for line in report.lines where line.outcome.isMissing {
+            printError(
+                "bbtui: note: the \(line.pane) pane will not work: \(PermissionReport.describe(line.outcome)).")
         }
     }
 

@@ -41,8 +41,16 @@ import Testing
     }
 
     @Test func aMissingPermissionIsNamedWithItsBox() async throws {
-        let account = try await E2EAccount.loggedIn(["--scopes", "account,repository"])
+        let account = try E2EAccount(["--scopes", "account,repository"])
         defer { account.close() }
+        // The login names it at once.
+        let login = try await loginByCLI(account.emulator, environment: account.environment)
+        #expect(login.status == 0)
+        #expect(
+            login.stderr.contains(
+                "bbtui: note: the Emails pane will not work: missing the email permission: tick Account: Email in the consumer"
+            ),
+            "\(login.stderr)")
         let (checks, status) = try await doctor(account)
         #expect(status == 1)
         #expect(checks["Pane: Emails"]?["status"] == "problem")
