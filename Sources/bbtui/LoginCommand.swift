@@ -177,10 +177,13 @@ struct LoginCommand: AsyncParsableCommand {
         }
     }
 
-    /// After a login, each pane's endpoint once: a permission the login lacks is named now, with
-    /// its fix, rather than when its pane is first opened.
+    /// After a login, each pane's endpoint once (the repositories from the token's scopes, so a
+    /// login spends none of the hour's repository requests): a permission the login lacks is
+    /// named now, with its fix, rather than when its pane is first opened.
     static func reportMissingPermissions(_ account: StoredAccount, _ context: CLIContext) async {
-        let report = await PermissionReport.check(context.startup.sessions.session(for: account).client)
+        let report = await PermissionReport.check(
+            context.startup.sessions.session(for: account).client, readsRepositories: false,
+            grantedScopes: account.token.scopes)
         for line in report.lines where line.outcome.isMissing {
             printError(
                 "bbtui: note: the \(line.pane) pane will not work: \(PermissionReport.describe(line.outcome)).")

@@ -61,6 +61,23 @@ import Testing
         #expect(checks["Pane: Repositories"]?["status"] == "ok")
     }
 
+    /// At login the repositories are judged from the token's scopes: named, with no request
+    /// spent of the hour's repository budget.
+    @Test func aLoginWithoutRepositoriesSaysSoAndSpendsNoRepositoryRequest() async throws {
+        let account = try E2EAccount(["--scopes", "account,email"])
+        defer { account.close() }
+        let login = try await loginByCLI(account.emulator, environment: account.environment)
+        #expect(login.status == 0)
+        #expect(
+            login.stderr.contains(
+                "bbtui: note: the Repositories pane will not work: missing the repository permission: tick Repositories: Read in the consumer"
+            ),
+            "\(login.stderr)")
+        #expect(!login.stderr.contains("Emails pane"))
+        let requests = try await account.emulator.stats()["requests"] as? [String: Int]
+        #expect(requests?["GET /2.0/repositories/{workspace}"] == nil, "\(requests ?? [:])")
+    }
+
     @Test func notLoggedInSaysToLogIn() async throws {
         let account = try E2EAccount()
         defer { account.close() }

@@ -43,8 +43,12 @@ public struct PermissionReport: Sendable, Equatable {
     }
 
     /// Asks each pane's endpoint once (user, emails, workspaces, one workspace's repositories,
-    /// SSH keys) as `client`'s login.
-    public static func check(_ client: BitbucketClient) async -> PermissionReport {
+    /// SSH keys) as `client`'s login. Without `readsRepositories`, the repositories are judged
+    /// from `grantedScopes` instead of a request (a login should not spend one of the hour's
+    /// repository requests); with no scopes known, that line is left out.
+    public static func check(
+        _ client: BitbucketClient, readsRepositories: Bool = true, grantedScopes: [String] = []
+    ) async -> PermissionReport {
         func outcome(_ body: () async throws(APIError) -> Void) async -> Outcome {
             do {
                 try await body()
@@ -71,7 +75,15 @@ public struct PermissionReport: Sendable, Equatable {
                 pane: "Workspaces", endpoint: "GET /user/workspaces",
                 outcome: await outcome { () throws(APIError) in workspaces = try await client.workspaces(names: false) }
             ))
-        if let first = workspaces.first {
+        if !readsRepositories {
+            if !grantedScopes.isEmpty {
+                lines.append(
+                    Line(
+                        pane: "Repositories", endpoint: "the token's scopes",
+                        outcome: grantedScopes.contains("repository")
+                            ? .works : .missing(required: ["repository"], granted: grantedScopes)))
+            }
+        } else if let first = workspaces.first {
             lines.append(
                 Line(
                     pane: "Repositories", endpoint: "GET /repositories/\(first.slug)",
