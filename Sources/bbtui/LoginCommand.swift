@@ -182,7 +182,7 @@ struct LoginCommand: AsyncParsableCommand {
     /// named now, with its fix, rather than when its pane is first opened.
     static func reportMissingPermissions(_ account: StoredAccount, _ context: CLIContext) async {
         let report = await PermissionReport.check(
-            context.startup.sessions.session(for: account).client, readsRepositories: false,
+            context.startup.sessions.probeClient(for: account), readsRepositories: false,
             grantedScopes: account.token.scopes)
         for line in report.lines where line.outcome.isMissing {
             printError(

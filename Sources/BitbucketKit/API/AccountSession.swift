@@ -104,6 +104,14 @@ public struct SessionFactory: Sendable {
             ledger: ledger(clientID: OAuthConfiguration.apiToken(email: email, apiURL: apiURL).clientID))
     }
 
+    /// A client for `account` with its token as stored: never refreshed, never counted (the
+    /// checks right after a login must not set off a refresh or spend the hour's requests).
+    public func probeClient(for account: StoredAccount) -> BitbucketClient {
+        AccountSession.client(
+            over: transport, tokens: StaticTokenSource(account.token), apiURL: account.configuration.apiURL,
+            ledger: nil)
+    }
+
     /// The API session for an account; `onRetry` hears about retries.
     public func session(
         for account: StoredAccount, onRetry: @escaping @Sendable (RetryingTransport.RetryNotice) -> Void = { _ in }
