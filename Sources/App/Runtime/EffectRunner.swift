@@ -245,14 +245,7 @@ public final class EffectRunner: Sendable {
         do {
             let login = try await services.sessions.completeLogin(apiToken: apiToken, email: email, apiURL: apiURL)
             await stopListener()
-            resetSession()
-            let now = services.now()
-            let record = await onIO {
-                try? self.services.cache?.put(
-                    login.user, key: CacheKeys.user, accountID: login.account.id, fetchedAt: now)
-                return self.services.record(for: login.account)
-            }
-            send(.loginSucceeded(record, user: login.user, at: now))
+            await loggedIn(login)
         } catch let refused as APITokenRefused {
             send(.apiTokenFailed(refused.description))
         } catch {
@@ -301,19 +294,24 @@ public final class EffectRunner: Sendable {
             let login = try await services.sessions.completeLogin(
                 code: code, request: request, configuration: configuration)
             listener?.finish(code: code, .loggedIn(login.user.displayName))
-            resetSession()
-            let now = services.now()
-            let record = await onIO {
-                try? self.services.cache?.put(
-                    login.user, key: CacheKeys.user, accountID: login.account.id, fetchedAt: now)
-                return self.services.record(for: login.account)
-            }
-            send(.loginSucceeded(record, user: login.user, at: now))
+            await loggedIn(login)
         } catch {
             let failure = AppError(error)
             listener?.finish(code: code, .failed(failure.description))
             send(.loginFailed(failure))
         }
+    }
+
+    /// After any login: a fresh session, the profile cached, and the account's record to the
+    /// program.
+    private func loggedIn(_ login: LoginCompletion.Result) async {
+        resetSession()
+        let now = services.now()
+        let record = await onIO {
+            try? self.services.cache?.put(login.user, key: CacheKeys.user, accountID: login.account.id, fetchedAt: now)
+            return self.services.record(for: login.account)
+        }
+        send(.loginSucceeded(record, user: login.user, at: now))
     }
 
     /// Runs blocking work on the I/O queue and awaits its result.

@@ -60,15 +60,7 @@ enum LoginView {
             bottom += wrapped("The URL is in \(Sanitizer.sanitize(path)) (mode 600).", style: .dim)
         }
 
-        // Rows 2 ..< height-1 are available; drop optional rows from the end of the top part
-        // until everything fits.
-        let available = max(0, height - 3)
-        while top.count + bottom.count > available, let index = top.lastIndex(where: \.isOptional) {
-            top.remove(at: index)
-        }
-        while top.count + bottom.count > available, let index = bottom.lastIndex(where: \.isOptional) {
-            bottom.remove(at: index)
-        }
+        fit(&top, &bottom, height: height)
         var y = 2
         for row in top + bottom where y < height - 1 {
             if row.isField {
@@ -83,6 +75,18 @@ enum LoginView {
             .filter { hasURL || login.problem == nil || $0.isPinned }
         AppView.drawStatus(
             state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
+    }
+
+    /// Rows 2 ..< height-1 are available: optional rows go from the end of the top part, then
+    /// of the bottom part, until everything fits.
+    private static func fit(_ top: inout [Row], _ bottom: inout [Row], height: Int) {
+        let available = max(0, height - 3)
+        while top.count + bottom.count > available, let index = top.lastIndex(where: \.isOptional) {
+            top.remove(at: index)
+        }
+        while top.count + bottom.count > available, let index = bottom.lastIndex(where: \.isOptional) {
+            bottom.remove(at: index)
+        }
     }
 
     /// Rows of `text` wrapped at word boundaries.
@@ -213,13 +217,7 @@ enum LoginView {
                 style: .dim,
                 optional: true)
         }
-        let available = max(0, height - 3)
-        while top.count + bottom.count > available, let index = top.lastIndex(where: \.isOptional) {
-            top.remove(at: index)
-        }
-        while top.count + bottom.count > available, let index = bottom.lastIndex(where: \.isOptional) {
-            bottom.remove(at: index)
-        }
+        fit(&top, &bottom, height: height)
         var y = 2
         for row in top + bottom where y < height - 1 {
             if row.isField {
