@@ -206,18 +206,38 @@ func startLoginByCLI(environment: [String: String]) throws -> (Process, Pipe, Pi
     return (process, input, output, errors, firstLine(of: output))
 }
 
-/// Logs in through `bbtui login --no-tui`, feeding it the redirect the emulator gives.
+/// Logs in through `bbtui login --no-tui`, feeding it the redirect the emulator gives. The
+/// waiting happens on threads of their own, as in `runProcess`: blocking the concurrency pool
+/// here would starve every other test's timers.
 func loginByCLI(_ emulator: EmulatorProcess, environment: [String: String]) async throws -> Finished {
-    let (process, input, output, errors, url) = try startLoginByCLI(environment: environment)
+    let started = try await onOwnThread { Unchecked(try startLoginByCLI(environment: environment)) }
+    let (process, input, output, errors, url) = started.value
     let location = try await emulator.approve(url)
-    input.fileHandleForWriting.write(Data((location + "\n").utf8))
-    try input.fileHandleForWriting.close()
-    let rest = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Finished(
-        status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self),
-        stderr: String(decoding: err, as: UTF8.self))
+    let pipes = Unchecked((process, input, output, errors))
+    return try await onOwnThread {
+        let (process, input, output, errors) = pipes.value
+        input.fileHandleForWriting.write(Data((location + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Finished(
+            status: process.terminationStatus, stdout: url + "\n" + String(decoding: rest, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
+    }
+}
+
+/// A value handed between threads by hand (the harness's processes and pipes).
+final class Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Runs blocking work on a thread of its own and awaits its result.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
 
 /// A listening TCP socket on a free loopback port that never answers (or, closed at once, a
