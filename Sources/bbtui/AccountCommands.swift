@@ -200,7 +200,7 @@ struct StatusCommand: AsyncParsableCommand {
                         ["API", account.configuration.apiURL.absoluteString],
                         ["Requests", usage.map { Self.describe($0) } ?? "not counted"],
                         ["Store", path + " (" + mode + ")"],
-                    ] + panes.map { ["Pane: " + $0.pane, PermissionReport.describe($0.outcome)] }))
+                    ] + panes.map { ["Pane: " + $0.pane, safe(PermissionReport.describe($0.outcome))] }))
         }
         if let problem {
             printError("bbtui: \(problem.message)")

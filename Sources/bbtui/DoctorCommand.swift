@@ -68,8 +68,9 @@ struct DoctorCommand: AsyncParsableCommand {
         } else {
             for line in lines {
                 let mark = ["ok": "ok  ", "warning": "warn", "problem": "FAIL", "info": "info"][line.status.rawValue]!
-                printOut("\(mark)  \(line.check): \(line.detail)")
-                if let fix = line.fix { printOut("      fix: \(fix)") }
+                // Details carry names and messages from the network: never raw to the terminal.
+                printOut("\(mark)  \(line.check): \(safe(line.detail))")
+                if let fix = line.fix { printOut("      fix: \(safe(fix))") }
             }
         }
         if !healthy { throw ExitCode(ExitStatus.failure) }

@@ -80,6 +80,22 @@ extension TUITests {
             #expect(requests?["GET /2.0/repositories/{workspace}"] == nil, "\(requests ?? [:])")
         }
 
+        /// Hostile names and messages from the server reach the terminal escaped, in the doctor's
+        /// lines and in status's pane rows.
+        @Test func hostileDataNeverReachesTheTerminalRaw() async throws {
+            let account = try await E2EAccount.loggedIn(["--hostile"])
+            defer { account.close() }
+            for command in [["doctor"], ["status", "--check"]] {
+                let result = try await account.run(command)
+                #expect(!result.stdout.isEmpty, "\(command)")
+                #expect(
+                    !result.stdout.unicodeScalars.contains {
+                        $0.value == 0x1B || $0.value == 0x9B || $0.value == 0x202E
+                    },
+                    "\(command): \(result.stdout)")
+            }
+        }
+
         @Test func notLoggedInSaysToLogIn() async throws {
             let account = try E2EAccount()
             defer { account.close() }
