@@ -54,6 +54,7 @@ public final class BitbucketEmulator: Sendable {
     /// Serves until SIGINT or SIGTERM, calling `onReady` once listening.
     public func run(onReady: @escaping @Sendable (EmulatorEndpoints) -> Void) async throws {
         let application = makeApplication { [self] port in onReady(configure(port: port)) }
+        defer { core.git.removeAll() }
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
@@ -65,6 +66,7 @@ public final class BitbucketEmulator: Sendable {
         }
         runner?.cancel()
         _ = await runner?.result
+        core.git.removeAll()
     }
 
     private func configure(port: Int) -> EmulatorEndpoints {
@@ -92,6 +94,9 @@ struct EmulatorResponder: HTTPResponder {
     let core: EmulatorCore
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let route = EmulatorGit.route(FormEncoding.percentDecode(request.uri.path.replacingPlus())) {
+            return try await git(route, request)
+        }
         let body = try await request.body.collect(upTo: 1 << 20)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -121,6 +126,46 @@ struct EmulatorResponder: HTTPResponder {
         }
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: bytes))
+    }
+}
+
+extension EmulatorResponder {
+    /// Git's smart HTTP: credentials checked as Bitbucket checks them, then `git http-backend`.
+    func git(_ route: EmulatorGit.Route, _ request: Request) async throws -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        let body = try await request.body.collect(upTo: 256 << 20)
+        let query = request.uri.query ?? ""
+        core.countGitRequest(method: request.method.rawValue, route)
+        if core.configuration.latency > .zero { try? await Task.sleep(for: core.configuration.latency) }
+        let access: EmulatorGit.Access
+        switch core.gitAccess(route, query: query, headers: headers) {
+        case .failure(let answer):
+            return Self.response(status: answer.status, headers: answer.headers, body: ByteBuffer(string: answer.body))
+        case .success(let granted):
+            access = granted
+        }
+        let core = self.core
+        let result: EmulatorGit.CGIResult
+        do {
+            let path = try await EmulatorGit.onThread { try core.git.repositoryPath(access.repository, in: core.data) }
+            result = try await EmulatorGit.serve(
+                route, repositoryPath: path, method: request.method.rawValue, query: query, headers: headers,
+                body: Array(buffer: body), user: access.canWrite ? access.user : nil)
+        } catch {
+            return Self.response(
+                status: 500, headers: [("Content-Type", "text/plain")], body: ByteBuffer(string: "\(error)"))
+        }
+        return Self.response(status: result.status, headers: result.headers, body: ByteBuffer(bytes: result.body))
+    }
+
+    static func response(status: Int, headers: [(String, String)], body: ByteBuffer) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: fields, body: ResponseBody(byteBuffer: body))
     }
 }
 

@@ -469,12 +469,20 @@ extension EmulatorCore {
                 .array([
                     .object([
                         ("name", .string("https")),
-                        ("href", .string("https://\(nickname)@bitbucket.org/\(fullName).git")),
+                        ("href", .string(gitOrigin(user: nickname) + "/\(fullName).git")),
                     ]),
                     .object([("name", .string("ssh")), ("href", .string("git@ssh.bitbucket.org:\(fullName).git"))]),
                 ])
             ),
         ])
+    }
+
+    /// Where git reaches the repositories: this emulator's own address (Bitbucket's clone links
+    /// name `https://USER@bitbucket.org`), with the user name in it as Bitbucket puts it.
+    func gitOrigin(user: String) -> String {
+        let base = baseURL
+        guard let separator = base.range(of: "://") else { return base }
+        return base[..<separator.upperBound] + user + "@" + base[separator.upperBound...]
     }
 
     private func ownerJSON(_ workspace: EmulatedWorkspace) -> JSONValue {

@@ -45,6 +45,8 @@ public final class EmulatorCore: Sendable {
     let sortCache = Mutex<[String: [Int]]>([:])
     /// Filled in once the server knows its port.
     let base = Mutex<String>("http://127.0.0.1")
+    /// The repositories served over git's smart HTTP, made on first access.
+    let git = EmulatorGit()
 
     struct CodeRecord {
         var redirectURI: String?

@@ -80,7 +80,10 @@ final class SleepLog: Sendable {
         #expect(h.stats.peakConcurrency > 1)
         let sample = try #require(all.first { $0.parentFullName != nil })
         #expect(sample.cloneSSH?.hasPrefix("git@ssh.bitbucket.org:") == true)
-        #expect(sample.cloneHTTPS?.hasPrefix("https://zoe@bitbucket.org/") == true)
+        // The emulator's own address, as Bitbucket's links name bitbucket.org, with the user in it.
+        #expect(
+            sample.cloneHTTPS == h.endpoints.baseURL.replacingOccurrences(of: "http://", with: "http://zoe@") + "/"
+                + sample.fullName + ".git")
         #expect(all.contains { $0.mainBranch == nil })
     }
 
