@@ -18,7 +18,8 @@ struct BBTUI: AsyncParsableCommand {
             BrowseCommand.self, SetupCommand.self, LoginCommand.self, LogoutCommand.self, AccountsCommand.self,
             SwitchCommand.self,
             StatusCommand.self, TokenCommand.self, WhoamiCommand.self, EmailsCommand.self, ReposCommand.self,
-            WorkspacesCommand.self, KeysCommand.self, DoctorCommand.self, DemoCommand.self, EmulatorCommand.self,
+            WorkspacesCommand.self, KeysCommand.self, CloneCommand.self, SetupGitCommand.self,
+            GitCredentialCommand.self, DoctorCommand.self, DemoCommand.self, EmulatorCommand.self,
         ],
         defaultSubcommand: BrowseCommand.self
     )

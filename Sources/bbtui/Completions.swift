@@ -22,6 +22,17 @@ enum Completions {
         return workspaces.map(\.slug).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
+    /// The active account's repositories (`workspace/slug`), from the cache of the last listing.
+    static func repositories(prefix: String) -> [String] {
+        guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
+            FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
+            let store = openStore(), let account = try? store.activeAccount(),
+            let cache = try? CacheStore(paths: settings.paths),
+            let snapshot = cache.get(CacheStore.Key.repositories, accountID: account.id)?.value
+        else { return [] }
+        return snapshot.repositories.map(\.fullName).filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
     private static func openStore() -> TokenStore? {
         guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
             FileManager.default.fileExists(atPath: settings.paths.credentialsDatabase)

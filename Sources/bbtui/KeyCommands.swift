@@ -91,7 +91,10 @@ struct KeysCommand: AsyncParsableCommand {
                                 + (row.isStale ? " (over a year)" : ""),
                             row.isExpired ? "expired" : row.key.expiresOn.map { Format.day($0) } ?? "-",
                             row.isUsableHere
-                                ? "yes (\(row.localSource ?? ""))" : row.localSource != nil ? "no (expired)" : "no",
+                                ? "yes (\(row.localSource ?? ""))"
+                                : row.lacksPrivateKey == true && !row.isExpired
+                                    ? "no (no private key beside \(row.localSource ?? "the .pub"))"
+                                    : row.localSource != nil ? "no (expired)" : "no",
                         ]
                     }))
         }
@@ -112,9 +115,13 @@ struct KeysCommand: AsyncParsableCommand {
             return
                 "\(usable.count) of the account's \(report.rows.count) SSH keys \(usable.count == 1 ? "is" : "are") usable from \(host) (\(sources)): git clone over SSH will work."
         }
+        let halfHere = report.rows.first { $0.lacksPrivateKey == true && !$0.isExpired }
         let why =
             report.rows.isEmpty
-            ? "the account has no SSH key" : "none of the account's \(report.rows.count) SSH keys is on \(host)"
+            ? "the account has no SSH key"
+            : halfHere.map {
+                "\($0.localSource ?? "a key") is on the account, but its private key is not beside it and ssh-agent does not hold it"
+            } ?? "none of the account's \(report.rows.count) SSH keys is on \(host)"
         if let key = report.keyToAdd {
             return
                 "cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(key.source)) in Bitbucket under Personal settings → SSH keys; `bbtui` shows the key to copy in its SSH keys pane."

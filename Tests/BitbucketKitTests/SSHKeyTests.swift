@@ -105,12 +105,26 @@ import Testing
 
         let found = LocalKeys.find(home: home, agentSocket: socket)
         #expect(found.notes.isEmpty, "\(found.notes)")
+        // The agent holds its key (it can sign); the file has no private key beside it.
+        #expect(found.keys.map(\.canSign) == [false, true])
         #expect(found.keys.map(\.source) == ["~/.ssh/id_ed25519.pub", "ssh-agent"])
         #expect(found.keys.last?.key.fingerprint == SSHPublicKey(line: unrelated)?.fingerprint)
 
-        let report = SSHKeyReport(
+        // Only the .pub is there: ssh could not sign with it.
+        let halfHere = SSHKeyReport(
             accountKeys: accountKeys, local: found, now: Date(timeIntervalSince1970: 1_795_000_000))
+        #expect(halfHere.rows.map(\.isUsableHere) == [false, false, false, false])
+        #expect(halfHere.rows[0].lacksPrivateKey == true)
+        #expect(halfHere.rows[0].localSource == "~/.ssh/id_ed25519.pub")
+
+        // With its private key beside it, the key is usable here.
+        try Data("-----BEGIN OPENSSH PRIVATE KEY-----\n".utf8).write(
+            to: URL(fileURLWithPath: home + "/.ssh/id_ed25519"))
+        let withPrivate = LocalKeys.find(home: home, agentSocket: socket)
+        let report = SSHKeyReport(
+            accountKeys: accountKeys, local: withPrivate, now: Date(timeIntervalSince1970: 1_795_000_000))
         #expect(report.rows.map(\.isUsableHere) == [true, false, false, false])
+        #expect(report.rows[0].lacksPrivateKey == false)
         #expect(report.rows[0].localSource == "~/.ssh/id_ed25519.pub")
         #expect(report.rows.map(\.isExpired) == [false, false, true, false])
         #expect(report.rows.map(\.isStale) == [false, true, true, false])

@@ -85,23 +85,28 @@ func runBBTUI(_ arguments: [String], environment: [String: String], stdin: Strin
 /// thread of its own: blocking the concurrency pool's two threads here would delay every other
 /// test's timers (a deadline test measured its own deadline 10 s late).
 func runProcess(
-    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String = ""
+    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "",
+    directory: String? = nil
 ) async throws -> Finished {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(
-                with: Result { try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin) })
+                with: Result {
+                    try runProcessBlocking(
+                        executable, arguments, environment: environment, stdin: stdin, directory: directory)
+                })
         }.start()
     }
 }
 
 private func runProcessBlocking(
-    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String
+    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String, directory: String?
 ) throws -> Finished {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let input = Pipe()
     let output = Pipe()
     let errors = Pipe()

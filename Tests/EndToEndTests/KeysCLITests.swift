@@ -46,9 +46,19 @@ import Testing
                 "Add \(SSHPublicKey(line: unrelated)!.fingerprint) (~/.ssh/id_ed25519.pub) in Bitbucket under Personal settings → SSH keys"
             ), "\(result.stderr)")
 
-        // The account's first key on this machine: usable, exit 0.
+        // The account's first key, but only its .pub: ssh could not sign with it, exit 4.
         let first = try #require(rows.first?["key"] as? String)
         try Data((first + " zoe@laptop\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
+        result = try await keys(environment)
+        #expect(result.status == 4)
+        #expect(result.stdout.contains("no (no private key beside ~/.ssh/id_ed25519.pub)"), "\(result.stdout)")
+        #expect(
+            result.stderr.contains(
+                "~/.ssh/id_ed25519.pub is on the account, but its private key is not beside it and ssh-agent does not hold it"
+            ), "\(result.stderr)")
+        // With the private key beside it: usable, exit 0.
+        try Data("-----BEGIN OPENSSH PRIVATE KEY-----\n".utf8).write(
+            to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519"))
         result = try await keys(environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("1 of the account's 4 SSH keys is usable from"))

@@ -370,7 +370,12 @@ import Testing
         tmux.keys("g", "Y")
         try #require(tmux.waitFor("Sent the HTTPS clone URL"))
         try #require(
-            tmux.waitUntil(.seconds(10)) { tmux.buffer().hasPrefix("https://") && tmux.buffer().hasSuffix(".git") },
+            tmux.waitUntil(.seconds(10)) {
+                // The emulator's clone links name its own address, with the user in it.
+                tmux.buffer().hasPrefix(
+                    account.emulator.baseURL.replacingOccurrences(of: "http://", with: "http://zoe@"))
+                    && tmux.buffer().hasSuffix(".git")
+            },
             "buffer: \(tmux.buffer())")
     }
 
@@ -437,6 +442,8 @@ import Testing
         let first = try #require(rows.first?["key"] as? String)
         try FileManager.default.createDirectory(atPath: home.path + "/.ssh", withIntermediateDirectories: true)
         try Data((first + " zoe@laptop\n").utf8).write(to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519.pub"))
+        try Data("-----BEGIN OPENSSH PRIVATE KEY-----\n".utf8).write(
+            to: URL(fileURLWithPath: home.path + "/.ssh/id_ed25519"))
         tmux.keys("5", "r")
         try #require(tmux.waitFor("1 of 4 keys is usable from"), "after adding: \(tmux.capture())")
         #expect(tmux.contains("~/.ssh/id_ed25519.pub"))

@@ -142,7 +142,8 @@ enum AccountPaneViews {
                     Sanitizer.sanitize(
                         row.isUsableHere
                             ? yes + (row.localSource ?? "")
-                            : row.localSource != nil ? "expired" : (row.isExpired ? "expired" : "")))
+                            : row.lacksPrivateKey == true && !row.isExpired
+                                ? "no private key" : row.localSource != nil || row.isExpired ? "expired" : ""))
                 return cells
             },
             style: { index in

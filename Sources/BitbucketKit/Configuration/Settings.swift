@@ -9,6 +9,7 @@ public struct Settings: Sendable, Equatable {
     public static let keys = [
         "BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL",
         "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT", "BBTUI_REQUEST_LIMIT",
+        "BBTUI_CLONE_DIR", "BBTUI_CLONE_PROTOCOL",
     ]
 
     /// The default limit on one HTTP request, connect to last byte.
@@ -118,6 +119,18 @@ public struct Settings: Sendable, Equatable {
         guard let text = values["BBTUI_REQUEST_LIMIT"] else { return RequestLedger.hourlyLimit }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (100...1_000_000).contains(value) else {
             throw .invalidValue("BBTUI_REQUEST_LIMIT", text, "a number of requests an hour between 100 and 1000000")
+        }
+        return value
+    }
+
+    /// The `clone_protocol` setting (`BBTUI_CLONE_PROTOCOL`): `ssh` or `https` forces it; nil
+    /// (unset, or `auto`) lets the SSH keys decide.
+    public func cloneProtocol() throws(ConfigurationError) -> CloneProtocol? {
+        guard let text = values["BBTUI_CLONE_PROTOCOL"]?.trimmingCharacters(in: .whitespaces).lowercased(),
+            text != "auto"
+        else { return nil }
+        guard let value = CloneProtocol(rawValue: text) else {
+            throw .invalidValue("BBTUI_CLONE_PROTOCOL", text, "ssh, https or auto")
         }
         return value
     }

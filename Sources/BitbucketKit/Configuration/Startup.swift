@@ -17,7 +17,8 @@ public struct Startup: Sendable {
     /// Reads the environment and the config file, and opens the store. Every file bbtui
     /// creates from here on is private to the user (umask 077).
     public static func load(environment: [String: String]) throws -> Startup {
-        umask(0o077)
+        let previous = umask(0o077)
+        if previous != 0o077 { CloneProcess.personUmask.store(UInt32(previous), ordering: .relaxed) }
         let settings = try Settings.load(environment: environment)
         let requestTimeout = try settings.requestTimeout()
         let commandTimeout = try settings.commandTimeout()

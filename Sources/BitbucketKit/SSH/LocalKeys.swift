@@ -5,11 +5,17 @@ public struct LocalKey: Sendable, Equatable, Codable {
     public var key: SSHPublicKey
     /// Where it was found: `~/.ssh/id_ed25519.pub` or `ssh-agent`.
     public var source: String
+    /// True when only the `.pub` is here: ssh cannot sign with it (nil in older caches: unknown).
+    public var lacksPrivateKey: Bool?
 
-    public init(key: SSHPublicKey, source: String) {
+    public init(key: SSHPublicKey, source: String, lacksPrivateKey: Bool = false) {
         self.key = key
         self.source = source
+        self.lacksPrivateKey = lacksPrivateKey
     }
+
+    /// ssh can offer it: the agent holds it, or its private key is beside the `.pub`.
+    public var canSign: Bool { lacksPrivateKey != true }
 }
 
 /// The keys of this machine: the public keys in `~/.ssh/*.pub` and the keys the running
@@ -40,9 +46,13 @@ public enum LocalKeys {
                     found.notes.append("~/.ssh/\(name) could not be read")
                     continue
                 }
+                // ssh signs with the private key beside the `.pub`: without it the key is of no use
+                // here (unless the agent holds it, found below).
+                let lacksPrivateKey = access(String(path.dropLast(4)), F_OK) != 0
                 for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
                     if let key = SSHPublicKey(line: String(line)) {
-                        found.keys.append(LocalKey(key: key, source: "~/.ssh/\(name)"))
+                        found.keys.append(
+                            LocalKey(key: key, source: "~/.ssh/\(name)", lacksPrivateKey: lacksPrivateKey))
                     }
                 }
             }

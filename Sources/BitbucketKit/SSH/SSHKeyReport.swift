@@ -41,8 +41,10 @@ public struct SSHKeyReport: Sendable, Equatable, Codable {
         public var isExpired: Bool
         /// Never used, or last used more than a year ago.
         public var isStale: Bool
-        /// This machine has it and Bitbucket still accepts it.
-        public var isUsableHere: Bool { localSource != nil && !isExpired }
+        /// Only the `.pub` is here: no private key beside it, and the agent does not hold it.
+        public var lacksPrivateKey: Bool?
+        /// This machine can sign with it and Bitbucket still accepts it.
+        public var isUsableHere: Bool { localSource != nil && !isExpired && lacksPrivateKey != true }
     }
 
     public var rows: [Row]
@@ -64,8 +66,15 @@ public struct SSHKeyReport: Sendable, Equatable, Codable {
         var seen = Set<String>()
         localKeys = local.keys.filter { seen.insert($0.key.fingerprint).inserted }
         notes = local.notes
-        var sources: [String: String] = [:]
-        for key in localKeys where sources[key.key.fingerprint] == nil { sources[key.key.fingerprint] = key.source }
+        // A copy that can sign (the agent's, or a file with its private key) wins over one that cannot.
+        var sources: [String: LocalKey] = [:]
+        for key in local.keys
+        where sources[key.key.fingerprint] == nil
+            || sources[key.key.fingerprint]?.canSign == false
+                && key.canSign
+        {
+            sources[key.key.fingerprint] = key
+        }
         let yearAgo = now.addingTimeInterval(-365 * 86_400)
         rows = accountKeys.map { key in
             let parsed = key.publicKey
@@ -73,8 +82,9 @@ public struct SSHKeyReport: Sendable, Equatable, Codable {
             let isStale = key.lastUsed.map { $0 < yearAgo } ?? ((key.createdOn ?? now) < yearAgo)
             return Row(
                 key: key, typeName: parsed?.typeName, bits: parsed?.bits, fingerprint: fingerprint,
-                localSource: fingerprint.flatMap { sources[$0] }, isExpired: key.expiresOn.map { $0 <= now } ?? false,
-                isStale: isStale
+                localSource: fingerprint.flatMap { sources[$0]?.source },
+                isExpired: key.expiresOn.map { $0 <= now } ?? false, isStale: isStale,
+                lacksPrivateKey: fingerprint.flatMap { sources[$0].map { !$0.canSign } }
             )
         }
     }
