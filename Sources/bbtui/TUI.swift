@@ -2,6 +2,7 @@ import App
 import BitbucketKit
 import Foundation
 import NcursesTerminal
+import Synchronization
 import TerminalUI
 
 /// Wires the live services to the real terminal and runs the browser.
@@ -52,6 +53,16 @@ enum TUI {
         do { services.apiURL = .success(try settings.apiURL()) } catch {
             services.apiURL = .failure(.configuration(error.description))
         }
+        do {
+            services.cloning = CloneSettings(
+                directoryTemplate: settings.values["BBTUI_CLONE_DIR"], forcedProtocol: try settings.cloneProtocol(),
+                workingDirectory: FileManager.default.currentDirectoryPath, home: environment["HOME"],
+                credentialHelper: ClonePlanner.helperCommand(executable: GitConfig.executablePath),
+                environment: environment)
+        } catch {
+            printError("bbtui: \(error)")
+            return ExitStatus.failure
+        }
         let ready = services
         let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
@@ -65,6 +76,11 @@ enum TUI {
             thread.start()
         }
         for notice in store.notices { printError("bbtui: \(notice)") }
+        let stopped = stoppedClones.withLock { $0 }
+        if stopped > 0 {
+            printError(
+                "bbtui: stopped \(stopped) clone\(stopped == 1 ? "" : "s") on quitting; nothing was left behind.")
+        }
         // A refresh still between Bitbucket's answer and the store is finished first; after a
         // signal, its commit ends the process with the signal's status.
         if case .success(let status) = outcome {
@@ -109,14 +125,19 @@ enum TUI {
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)
         program.run(initialEffects: effects)
+        stoppedClones.withLock { $0 = program.state.clones.pending }
         let done = DispatchSemaphore(value: 0)
         Task {
             await runner.shutdown()
             done.signal()
         }
-        _ = done.wait(timeout: .now() + 2)
+        // Clones still running are stopped and their directories removed first.
+        _ = done.wait(timeout: .now() + 10)
         return .success(program.state.exitStatus)
     }
+
+    /// Clones still running when the program quit (said on stderr once the terminal is back).
+    private static let stoppedClones = Mutex(0)
 
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

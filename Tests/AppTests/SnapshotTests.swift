@@ -320,6 +320,44 @@ import Testing
         }
     }
 
+    @Test func cloning() {
+        // Two rows marked, clones running: the title counts the marks, the status line the clones.
+        check("repositories-marked-cloning") { size in
+            var browser = Fixtures.browser()
+            browser.repositories.marked = Set(browser.repositories.all.prefix(2).map(\.uuid))
+            var state = Fixtures.state(.browser(browser), size: size)
+            state.clones.enqueue([
+                CloneBoard.Entry(
+                    fullName: "acme/api", target: "/home/zoe/src/acme/api", cloneProtocol: .https,
+                    status: .running(CloneProgress(phase: "Receiving objects", percent: 45))),
+                CloneBoard.Entry(fullName: "acme/web", target: "", cloneProtocol: nil, status: .queued),
+            ])
+            return state
+        }
+        // The log: every kind of row, a hostile name and message drawn as text.
+        check("clone-log") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.clones.enqueue([
+                CloneBoard.Entry(
+                    fullName: "acme/api", target: "/home/zoe/src/acme/api", cloneProtocol: .https,
+                    status: .finished(.cloned)),
+                CloneBoard.Entry(
+                    fullName: "acme/evil\u{1B}[2J", target: "/home/zoe/src/acme/evil", cloneProtocol: .ssh,
+                    status: .finished(
+                        .failed("acme/evil\u{1B}]0;pwned\u{07}: no such repository, or the account cannot see it."))),
+                CloneBoard.Entry(
+                    fullName: "acme/web", target: "/home/zoe/src/acme/web", cloneProtocol: .https,
+                    status: .finished(.cancelled)),
+                CloneBoard.Entry(
+                    fullName: "ops/infra", target: "/home/zoe/src/ops/infra", cloneProtocol: .https,
+                    status: .running(CloneProgress(phase: "Resolving deltas", percent: 80))),
+                CloneBoard.Entry(fullName: "ops/docs", target: "", cloneProtocol: nil, status: .queued),
+            ])
+            state.overlay = .cloneLog
+            return state
+        }
+    }
+
     @Test func tooSmall() {
         let screen = AppView.render(Fixtures.state(.browser(Fixtures.browser()), size: Size(width: 20, height: 5)))
         #expect(

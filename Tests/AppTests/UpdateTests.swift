@@ -494,7 +494,7 @@ import Testing
         #expect(Keymap.hints(.browser, pane: .profile).map(\.label) == ["pane", "filter", "refresh", "help", "quit"])
         #expect(
             Keymap.hints(.browser, pane: .repositories).map(\.label) == [
-                "pane", "details", "filter", "sort", "copy", "refresh", "help", "quit",
+                "pane", "details", "filter", "sort", "copy", "clone", "refresh", "help", "quit",
             ])
         #expect(
             Keymap.hints(.browser, pane: .workspaces).map(\.label) == [

@@ -23,6 +23,8 @@ public struct AppServices: Sendable {
     public var consumerSetup: (@Sendable (_ key: String, _ secret: String) async -> ConsumerSetup.Outcome)?
     /// Where an API token login goes (`BBTUI_API_URL`, checked), or why it cannot.
     public var apiURL: Result<URL, AppError> = .success(OAuthConfiguration.bitbucketAPIURL)
+    /// How `c` clones (nil: cloning is not available, as in tests without git).
+    public var cloning: CloneSettings?
 
     /// Creates the services.
     public init(
@@ -87,3 +89,33 @@ public struct AppServices: Sendable {
 
 /// Cache keys.
 typealias CacheKeys = CacheStore.Key
+
+/// What cloning from the list needs from the settings and the process.
+public struct CloneSettings: Sendable, Equatable {
+    /// The `clone_dir` setting (`BBTUI_CLONE_DIR`); nil: the directory bbtui was started in.
+    public var directoryTemplate: String?
+    /// The `clone_protocol` setting; nil lets the SSH keys pane decide.
+    public var forcedProtocol: CloneProtocol?
+    public var workingDirectory: String
+    public var home: String?
+    /// git's credential helper for HTTPS (`!'/path/bbtui' git-credential`).
+    public var credentialHelper: String?
+    /// git's environment.
+    public var environment: [String: String]
+    /// How many clones run at once.
+    public var limit: Int
+
+    /// Creates the settings.
+    public init(
+        directoryTemplate: String?, forcedProtocol: CloneProtocol?, workingDirectory: String, home: String?,
+        credentialHelper: String?, environment: [String: String], limit: Int = Cloner.concurrentClones
+    ) {
+        self.directoryTemplate = directoryTemplate
+        self.forcedProtocol = forcedProtocol
+        self.workingDirectory = workingDirectory
+        self.home = home
+        self.credentialHelper = credentialHelper
+        self.environment = environment
+        self.limit = limit
+    }
+}

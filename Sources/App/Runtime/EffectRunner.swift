@@ -27,6 +27,8 @@ public final class EffectRunner: Sendable {
         var repositoriesTask: Task<Void, Never>?
         /// The consumer saved on the setup screen, used instead of the services' failed one.
         var configuration: OAuthConfiguration?
+        /// The clones running, one task per `c`.
+        var cloneTasks: [Task<Void, Never>] = []
     }
 
     /// Creates a runner; `send` delivers actions to the program (from any thread).
@@ -70,6 +72,12 @@ public final class EffectRunner: Sendable {
             io.async { _ = unlink(path) }
         case .listAccounts, .switchAccount, .logout:
             runAccountEffect(effect)
+        case .clone(let repositories, let preferSSH):
+            io.async { self.startClones(repositories, preferSSH: preferSSH) }
+        case .cancelClones:
+            session.withLock { session in
+                for task in session.cloneTasks { task.cancel() }
+            }
         case .copy, .showPlainly, .showText, .setMouse, .suspend, .redraw, .quit:
             break
         }
@@ -177,10 +185,62 @@ public final class EffectRunner: Sendable {
 
     /// Cancels everything in flight (on quit).
     public func shutdown() async {
-        let (repositories, listenerTask) = session.withLock { ($0.repositoriesTask, $0.listenerTask) }
+        let (repositories, listenerTask, clones) = session.withLock {
+            ($0.repositoriesTask, $0.listenerTask, $0.cloneTasks)
+        }
         repositories?.cancel()
         listenerTask?.cancel()
+        // Clones stop, and what they wrote is removed before the process ends.
+        for clone in clones { clone.cancel() }
+        for clone in clones { await clone.value }
         await stopListener()
+    }
+
+    // MARK: - Cloning
+
+    /// Plans the clones (refusing a repository whose names cannot be a directory), then runs
+    /// them a few at once, reporting git's progress (only when it changes).
+    private func startClones(_ repositories: [Repository], preferSSH: Bool) {
+        let refuse = { (message: String) in
+            for repository in repositories {
+                self.send(.cloneEvent(.finished(fullName: repository.fullName, .failed(message))))
+            }
+        }
+        guard let cloning = services.cloning else { return refuse("Cloning is not available here.") }
+        let account: StoredAccount
+        do {
+            guard let active = try services.accounts.activeAccount() else { return refuse("Not logged in.") }
+            account = active
+        } catch {
+            return refuse("The token store could not be read: \(error)")
+        }
+        let planner = ClonePlanner(
+            directoryTemplate: cloning.directoryTemplate, workingDirectory: cloning.workingDirectory,
+            home: cloning.home, gitHost: GitHost(apiURL: account.configuration.apiURL),
+            credentialHelper: cloning.credentialHelper)
+        let over = cloning.forcedProtocol ?? (preferSSH ? .ssh : .https)
+        var jobs: [CloneJob] = []
+        for repository in repositories {
+            do {
+                jobs.append(try planner.job(for: repository, over: over))
+            } catch {
+                send(.cloneEvent(.finished(fullName: repository.fullName, .failed(error.message))))
+            }
+        }
+        guard !jobs.isEmpty else { return }
+        send(.clonesPlanned(jobs))
+        let lastSent = Mutex<[String: CloneProgress]>([:])
+        let task = Task {
+            _ = await Cloner.run(jobs, limit: cloning.limit, environment: cloning.environment) { event in
+                if case .progress(let name, let progress) = event,
+                    lastSent.withLock({ $0.updateValue(progress, forKey: name) }) == progress
+                {
+                    return
+                }
+                self.send(.cloneEvent(event))
+            }
+        }
+        session.withLock { $0.cloneTasks.append(task) }
     }
 
     // MARK: - Login

@@ -48,6 +48,11 @@ public enum Action: Equatable, Sendable {
     case copied(ClipboardResult, what: String)
     case opened(error: String?)
     case failed(AppError)
+    /// The clones asked for, planned: where each goes and over what (refused ones come as
+    /// `cloneEvent(.finished(…, .failed))`).
+    case clonesPlanned([CloneJob])
+    /// A clone started, progressed or ended.
+    case cloneEvent(CloneEvent)
 }
 
 /// What `update` asks the world to do. Values, so tests compare them.
@@ -87,5 +92,9 @@ public enum Effect: Equatable, Sendable {
     case stopListener
     /// `bbtui demo`: follow the authorize URL as a browser would and take its redirect.
     case approveDemo(String)
+    /// Clone these repositories (over SSH when `preferSSH` and no setting forces HTTPS).
+    case clone([Repository], preferSSH: Bool)
+    /// Stop every clone still running and remove what it wrote.
+    case cancelClones
     case quit
 }

@@ -93,6 +93,8 @@ public struct AppState: Equatable, Sendable {
     public var exitStatus: Int32 = 0
     /// The browser to return to after a re-login (dead refresh token), kept intact.
     public var suspendedBrowser: BrowserState?
+    /// The clones started from the list, running and done.
+    public var clones = CloneBoard()
 
     /// Creates a state.
     public init(page: Page, size: Size, now: Date, environment: Environment) {
@@ -130,6 +132,8 @@ public enum Overlay: Equatable, Sendable {
     case accounts(AccountsOverlay)
     /// The session died; Enter logs in again and returns here.
     case relogin(reason: String)
+    /// The clone log (`C`).
+    case cloneLog
 }
 
 /// The accounts switcher.

@@ -34,6 +34,15 @@ public enum Command: Equatable, Sendable {
     case showError
     /// `bbtui demo` only: approve as the demo user, as a browser would.
     case approveDemo
+    // Cloning
+    /// Mark or unmark the selected repository.
+    case toggleMark
+    /// Clone the selected repository, or every marked one.
+    case clone
+    /// The clone log overlay.
+    case cloneLog
+    /// Stop every clone still running (nothing is left behind).
+    case cancelClones
 }
 
 /// Where keys are read: each context has its own table, and the footer, the help, the sidebar
@@ -61,6 +70,8 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case accounts
     /// "Session ended".
     case relogin
+    /// The clone log.
+    case cloneLog
 }
 
 /// One binding: keys, the command, its line in the help, and where else it shows.
@@ -138,7 +149,9 @@ public enum Keymap {
         KeyBinding(
             [.enter], .open, "show the workspace's repositories", section: "Workspaces", hint: "repositories",
             panes: [.workspaces]),
-        KeyBinding([.escape], .back, "back, close, clear the filter", section: "Repositories", panes: [.repositories]),
+        KeyBinding(
+            [.escape], .back, "back, close, clear filter or marks, stop clones",
+            section: "Repositories", panes: [.repositories]),
         KeyBinding(
             [.character("/")], .filter, "filter (name, full name, description, language)", section: "Repositories",
             hint: "filter", legend: "filter"),
@@ -162,6 +175,13 @@ public enum Keymap {
         KeyBinding(
             [.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories",
             panes: [.repositories]),
+        KeyBinding(
+            [.character(" ")], .toggleMark, "mark or unmark the row (c clones the marked)",
+            section: "Clone", panes: [.repositories]),
+        KeyBinding(
+            [.character("c")], .clone, "clone the selected (or every marked) repository",
+            section: "Clone", hint: "clone", panes: [.repositories]),
+        KeyBinding([.character("C")], .cloneLog, "the clone log: each clone's progress and result", section: "Clone"),
         KeyBinding(
             [.character("y")], .copyLocalKey, "copy this machine's public key (OSC 52), to add in Bitbucket",
             section: "SSH keys", hint: "copy key", panes: [.sshKeys]),
@@ -313,6 +333,17 @@ public enum Keymap {
         KeyBinding([.character("Q")], .quit, "quit bbtui", section: "Accounts"),
     ]
 
+    public static let cloneLog: [KeyBinding] = [
+        KeyBinding(
+            [.escape, .character("q"), .character("C")], .back, "close the log (clones go on)", section: "Clone log",
+            hint: "close"),
+        KeyBinding(
+            [.character("x")], .cancelClones, "stop every clone still running", section: "Clone log", hint: "stop all"),
+        KeyBinding([.character("j"), .down], .down, "scroll down", section: "Clone log"),
+        KeyBinding([.character("k"), .up], .up, "scroll up", section: "Clone log"),
+        KeyBinding([.character("Q")], .quit, "quit bbtui (stops the clones)", section: "Clone log"),
+    ]
+
     public static let relogin: [KeyBinding] = [
         KeyBinding([.enter, .character("l")], .submit, "log in again", section: "Session ended", hint: "Log in again"),
         KeyBinding([.character("q"), .character("Q")], .quit, "quit", section: "Session ended", hint: "Quit"),
@@ -332,6 +363,7 @@ public enum Keymap {
         case .confirmLogout: return confirmLogout
         case .accounts: return accounts
         case .relogin: return relogin
+        case .cloneLog: return cloneLog
         }
     }
 

@@ -63,6 +63,8 @@ public struct RepositoriesState: Equatable, Sendable {
     public private(set) var isReversed = false
     public private(set) var workspaceFilter: String?
     public var list = ListState()
+    /// Repositories marked with Space (by uuid), for `c` to clone together.
+    public var marked: Set<String> = []
     /// The row selected before a filter was typed, to go back to when it is cleared.
     var selectionBeforeFilter: String?
     /// The repository open in the detail view, by uuid.

@@ -284,6 +284,9 @@ enum BrowserUpdate {
             browser.pane = Pane(rawValue: (browser.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
         case .pane(let pane):
             browser.pane = pane
+        case .back where browser.repositories.detail == nil && browser.repositories.filter.isEmpty:
+            // Esc after the details and the filter: the marks, then the clones.
+            return CloneUpdate.escape(&browser, &state) ?? []
         case .open, .back, .filter, .cycleSort, .reverseSort, .cycleWorkspace:
             listCommand(command, &browser, &state)
         case .refreshPane:
@@ -308,6 +311,8 @@ enum BrowserUpdate {
             return localKeyAction(command, browser, &state)
         case .showError, .showCopied:
             return showCommand(command, browser, &state)
+        case .toggleMark, .clone, .cloneLog:
+            return CloneUpdate.command(command, &browser, &state)
         default:
             break
         }

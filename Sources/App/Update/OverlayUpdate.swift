@@ -9,6 +9,8 @@ enum OverlayUpdate {
             return [.quit]
         }
         switch overlay {
+        case .cloneLog:
+            return CloneUpdate.key(key, &state)
         case .help(let scroll):
             switch Keymap.command(for: key, in: .help) {
             case .back?: state.overlay = nil

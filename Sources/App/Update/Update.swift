@@ -51,6 +51,8 @@ public enum Update {
             return LoginUpdate.handle(action, &state)
         case .setupNeeded, .consumerSetUp, .apiTokenFailed:
             return SetupUpdate.handle(action, &state)
+        case .clonesPlanned, .cloneEvent:
+            return CloneUpdate.handle(action, &state)
         case .copied(let result, let what):
             let show =
                 state.login != nil
@@ -141,6 +143,7 @@ public enum Update {
         case .confirmLogout?: context = .confirmLogout
         case .accounts?: context = .accounts
         case .relogin?: context = .relogin
+        case .cloneLog?: context = .cloneLog
         case nil:
             if let login = state.login {
                 context = login.keyContext

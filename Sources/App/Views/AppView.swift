@@ -61,7 +61,50 @@ public enum AppView {
             .render(into: &screen, area: area)
         case .accounts(let accounts):
             drawAccounts(accounts, into: &screen, area: area)
+        case .cloneLog:
+            drawCloneLog(state, into: &screen, area: area)
         }
+    }
+
+    /// The clone log: one row per clone, newest last, with its progress or how it ended.
+    static func drawCloneLog(_ state: AppState, into screen: inout Screen, area: Rect) {
+        let unicode = state.environment.isUnicode
+        let lines = state.clones.entries.map { entry -> (String, Style) in
+            let name = Sanitizer.sanitize(entry.fullName)
+            let place = entry.target.isEmpty ? "" : " → " + Sanitizer.sanitize(Format.path(entry.target, home: nil))
+            let over = entry.cloneProtocol.map { " (\($0.rawValue.uppercased()))" } ?? ""
+            switch entry.status {
+            case .queued:
+                return ("  queued   \(name)\(place)", .dim)
+            case .running(let progress):
+                let step =
+                    progress.map { $0.phase.lowercased() + ($0.percent.map { " \($0)%" } ?? "") } ?? "starting"
+                return ("  cloning  \(name)\(over): \(Sanitizer.sanitize(step))", .bold)
+            case .finished(.cloned):
+                return ((unicode ? "✓ " : "+ ") + "cloned   \(name)\(over)\(place)", Style(foreground: .green))
+            case .finished(.cancelled):
+                return ("- stopped  \(name): nothing left behind", .dim)
+            case .finished(.failed(let message)):
+                return ((unicode ? "✗ " : "x ") + "failed   " + Sanitizer.sanitize(message), Style(foreground: .red))
+            }
+        }
+        let footer = Keymap.hints(.cloneLog).map { $0.key + " " + $0.label }.joined(separator: " · ")
+        // Between the header and the status line, which goes on counting the clones.
+        let box = Rect(x: area.x, y: area.y + 1, width: area.width, height: max(0, area.height - 2))
+        screen.fill(box)
+        let inner = Box(title: "Clone log").render(into: &screen, area: box).inset(left: 1, right: 1)
+        guard inner.height >= 2 else { return }
+        let rows = inner.height - 1
+        if lines.isEmpty {
+            screen.put(
+                "No clones yet: \(Keymap.key(for: .clone, in: .browser)) in the repository list clones the selected one.",
+                x: inner.x, y: inner.y, width: inner.width, style: .dim)
+        }
+        let first = min(state.clones.scroll, max(0, lines.count - rows))
+        for (offset, line) in lines.dropFirst(first).prefix(rows).enumerated() {
+            screen.put(line.0, x: inner.x, y: inner.y + offset, width: inner.width, style: line.1)
+        }
+        screen.put(footer, x: inner.x, y: inner.maxY - 1, width: inner.width, style: .dim)
     }
 
     /// The help for the screen under the overlay, from the keymap.
@@ -102,7 +145,8 @@ public enum AppView {
     /// just above it (over the content, for the message's lifetime), never cut at the edge.
     static func drawStatus(_ state: AppState, hints: [KeyHint], trailing: String, area: Rect, into screen: inout Screen)
     {
-        guard let raw = state.message else {
+        // Without a message, running clones say how far they are.
+        guard let raw = state.message ?? state.clones.summary.map({ StatusMessage($0) }) else {
             StatusBar(hints: hints, message: nil, trailing: trailing).render(into: &screen, area: area)
             return
         }

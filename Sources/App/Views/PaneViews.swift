@@ -127,6 +127,7 @@ enum PaneViews {
     static func repositories(_ browser: BrowserState, state: AppState, layout: Layout, into screen: inout Screen) {
         let repositories = browser.repositories
         var heading = ["Repositories", String(repositories.all.count)]
+        if !repositories.marked.isEmpty { heading.append("\(repositories.marked.count) marked") }
         if let cachedAt = repositories.cachedAt {
             heading.append("cached " + Format.age(cachedAt, now: state.now))
             if repositories.isLoading { heading.append("refreshing") }
@@ -182,14 +183,21 @@ enum PaneViews {
         let all = repositories.all
         let visible = repositories.visible
         let now = state.now
+        let marked = repositories.marked
+        let mark = state.environment.isUnicode ? "● " : "* "
         Table(columns: columns).render(
             into: &screen, area: listArea, count: visible.count, state: &list,
             row: { row in
                 let repository = all[visible[row]]
                 let updated = Format.age(repository.updatedOn, now: now)
+                // With rows marked, every name gets a two-column gutter: marked or not.
+                let name =
+                    marked.isEmpty
+                    ? Sanitizer.sanitize(repository.name)
+                    : (marked.contains(repository.uuid) ? mark : "  ") + Sanitizer.sanitize(repository.name)
                 if wide {
                     var cells = [
-                        Sanitizer.sanitize(repository.name),
+                        name,
                         Sanitizer.sanitize(repository.workspaceName ?? repository.workspaceSlug),
                         repository.isPrivate ? "private" : "public",
                         Sanitizer.sanitize(repository.language.isEmpty ? "—" : repository.language),
@@ -198,7 +206,7 @@ enum PaneViews {
                     if withDescription { cells.append(Sanitizer.sanitize(repository.description)) }
                     return cells
                 }
-                return [Sanitizer.sanitize(repository.name), updated, Format.size(repository.size)]
+                return [name, updated, Format.size(repository.size)]
             })
     }
 
