@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs bbtui's libFuzzer targets (with AddressSanitizer) for a set time each.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET …]
-# Targets: keydecoder textfield sanitizer paste models repoparser (default: all, 60 s each).
+# Targets: keydecoder textfield sanitizer paste models repoparser git (default: all, 60 s each).
 # The committed seeds are in Fuzz/Corpus/<target>; what the fuzzer finds goes to a scratch
 # corpus under .build-fuzz/, and a crash leaves its input in .build-fuzz/<target>/ (exit non-zero).
 # Not part of `swift test`: run it by hand, and record what you ran in docs/TESTING.md.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models repoparser)
+((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models repoparser git)
 
 ui=$(find Sources/TerminalUI -name '*.swift' | sort)
 kit=(Sources/BitbucketKit/API/RawModels.swift Sources/BitbucketKit/API/Models.swift Sources/BitbucketKit/API/APIError.swift
@@ -29,6 +29,8 @@ for target in "${targets[@]}"; do
     models) sources=("${kit[@]}" Fuzz/Targets/ModelsFuzz.swift) ;;
     repoparser) sources=("${kit[@]}" Sources/BitbucketKit/Listing/RepositoryPageParser.swift Sources/BitbucketKit/Listing/RepositorySnapshot+Binary.swift
                          Sources/BitbucketKit/Store/CacheBlob.swift Fuzz/Targets/RepositoryParserFuzz.swift) ;;
+    git) sources=("${kit[@]}" Sources/BitbucketKit/Git/GitCredential.swift Sources/BitbucketKit/Git/ClonePlan.swift
+                  Sources/BitbucketKit/Git/Cloner.swift Fuzz/Targets/GitFuzz.swift) ;;
     *) echo "unknown target: $target" >&2; exit 64 ;;
   esac
   binary=.build-fuzz/$target/fuzz

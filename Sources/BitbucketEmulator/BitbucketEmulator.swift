@@ -94,7 +94,9 @@ struct EmulatorResponder: HTTPResponder {
     let core: EmulatorCore
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        if let route = EmulatorGit.route(FormEncoding.percentDecode(request.uri.path.replacingPlus())) {
+        if request.uri.path.contains(".git/"),
+            let route = EmulatorGit.route(FormEncoding.percentDecode(request.uri.path.replacingPlus()))
+        {
             return try await git(route, request)
         }
         let body = try await request.body.collect(upTo: 1 << 20)

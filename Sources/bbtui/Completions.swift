@@ -13,24 +13,24 @@ enum Completions {
 
     /// The active account's workspace slugs, from the cache of the last listing.
     static func workspaces(prefix: String) -> [String] {
-        guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
-            FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
-            let store = openStore(), let account = try? store.activeAccount(),
-            let cache = try? CacheStore(paths: settings.paths),
-            let workspaces = cache.get(CacheStore.Key.workspaces, accountID: account.id)?.value
-        else { return [] }
+        let workspaces = cached(CacheStore.Key.workspaces) ?? []
         return workspaces.map(\.slug).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
     /// The active account's repositories (`workspace/slug`), from the cache of the last listing.
     static func repositories(prefix: String) -> [String] {
+        let repositories = cached(CacheStore.Key.repositories)?.repositories ?? []
+        return repositories.map(\.fullName).filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
+    /// What the cache holds for the active account under `key`, without creating anything.
+    private static func cached<T>(_ key: CacheKey<T>) -> T? {
         guard let settings = try? Settings.load(environment: ProcessInfo.processInfo.environment),
             FileManager.default.fileExists(atPath: settings.paths.cacheDatabase),
             let store = openStore(), let account = try? store.activeAccount(),
-            let cache = try? CacheStore(paths: settings.paths),
-            let snapshot = cache.get(CacheStore.Key.repositories, accountID: account.id)?.value
-        else { return [] }
-        return snapshot.repositories.map(\.fullName).filter { $0.hasPrefix(prefix) }.sorted()
+            let cache = try? CacheStore(paths: settings.paths)
+        else { return nil }
+        return cache.get(key, accountID: account.id)?.value
     }
 
     private static func openStore() -> TokenStore? {

@@ -140,6 +140,23 @@ extension TUITests {
             #expect(try await ask("fill", "").status == 64)
         }
 
+        @Test func anAPITokenLoginClonesAsItsOwnGitUser() async throws {
+            let account = try E2EAccount()
+            defer { account.close() }
+            account.environment["BITBUCKET_CLIENT_ID"] = nil
+            account.environment["BITBUCKET_CLIENT_SECRET"] = nil
+            let (email, token) = (account.emulator.endpoints["api_email"]!, account.emulator.endpoints["api_token"]!)
+            let login = try await account.run(["login", "--api-token", "--email", email], stdin: token + "\n")
+            #expect(login.status == 0, "\(login.stderr)")
+            let hostPort = String(account.emulator.baseURL.dropFirst("http://".count))
+            let answer = try await account.run(["git-credential", "get"], stdin: "protocol=http\nhost=\(hostPort)\n\n")
+            #expect(answer.stdout == "username=x-bitbucket-api-token-auth\npassword=\(token)\n")
+            let chosen = try #require(try await repositories(account).first { $0.isPrivate && $0.branch != nil })
+            let clone = try await account.run(["clone", "--protocol", "https", chosen.name, account.home.path + "/c"])
+            #expect(clone.status == 0, "\(clone.stderr)")
+            #expect(FileManager.default.fileExists(atPath: account.home.path + "/c/.git/HEAD"))
+        }
+
         @Test func hostileNamesNeitherInjectNorEscape() async throws {
             let account = try await E2EAccount.loggedIn()
             defer { account.close() }
@@ -254,17 +271,32 @@ extension TUITests {
             return found.sorted()
         }
 
-        @Test func threeMarkedRowsCloneFromTheListWithProgress() async throws {
-            // A little latency, so the clones are seen running.
-            let account = try E2EAccount(["--latency", "150"])
-            defer { account.close() }
+        /// The browser in tmux, logged in, its list loaded, cloning into `HOME/src/{workspace}/{slug}`
+        /// from an emulator whose every request waits `latency` ms (so clones are seen running).
+        func browsing(latency: Int) async throws -> (account: E2EAccount, tmux: Tmux, root: String) {
+            let account = try E2EAccount(["--latency", String(latency)])
             #expect(try await loginByCLI(account.emulator, environment: account.environment).status == 0)
             let root = account.home.path + "/src"
-            let tmux = try account.tmux(
-                width: 120, height: 30, extra: ["BBTUI_CLONE_DIR": root + "/{workspace}/{slug}"])
-            defer { tmux.kill() }
-            try #require(tmux.waitFor("Repositories · 60"), "\(tmux.capture())")
-            try #require(tmux.waitUntil { !tmux.contains("Loading") && !tmux.contains("refreshing") })
+            do {
+                let tmux = try account.tmux(
+                    width: 120, height: 30, extra: ["BBTUI_CLONE_DIR": root + "/{workspace}/{slug}"])
+                try #require(tmux.waitFor("Repositories · 60", timeout: .seconds(30)), "\(tmux.capture())")
+                try #require(
+                    tmux.waitUntil(.seconds(30)) { !tmux.contains("Loading") && !tmux.contains("refreshing") })
+                return (account, tmux, root)
+            } catch {
+                // The tmux server goes with its object; the emulator and the home go here.
+                account.close()
+                throw error
+            }
+        }
+
+        @Test func threeMarkedRowsCloneFromTheListWithProgress() async throws {
+            let (account, tmux, root) = try await browsing(latency: 150)
+            defer {
+                tmux.kill()
+                account.close()
+            }
             tmux.keys("Space", "Space", "Space")
             try #require(tmux.waitFor("3 marked"), "\(tmux.capture())")
             #expect(tmux.lines.filter { $0.contains("│ ● ") }.count == 3, "\(tmux.capture())")
@@ -287,15 +319,11 @@ extension TUITests {
         }
 
         @Test func aCloneStoppedByEscOrByQuittingLeavesNothing() async throws {
-            let account = try E2EAccount(["--latency", "1000"])
-            defer { account.close() }
-            #expect(try await loginByCLI(account.emulator, environment: account.environment).status == 0)
-            let root = account.home.path + "/src"
-            let tmux = try account.tmux(
-                width: 120, height: 30, extra: ["BBTUI_CLONE_DIR": root + "/{workspace}/{slug}"])
-            defer { tmux.kill() }
-            try #require(tmux.waitFor("Repositories · 60"), "\(tmux.capture())")
-            try #require(tmux.waitUntil(.seconds(30)) { !tmux.contains("Loading") && !tmux.contains("refreshing") })
+            let (account, tmux, root) = try await browsing(latency: 1000)
+            defer {
+                tmux.kill()
+                account.close()
+            }
             tmux.keys("c")
             try #require(tmux.waitFor("Cloning: 0 of 1 done, 1 running"), "\(tmux.capture())")
             tmux.keys("Escape")

@@ -201,10 +201,10 @@ final class CloneProcess: Sendable {
         _ arguments: [String], environment: [String: String], onProgress: @Sendable (CloneProgress) -> Void
     ) -> (Int32, [String]) {
         var fds: [Int32] = [0, 0]
-        // pipe2 is not imported into Swift: close-on-exec is set at once (the child gets the
-        // write end through its dup2 only).
-        guard pipe(&fds) == 0 else { return (-1, ["pipe: \(String(cString: strerror(errno)))"]) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // The child gets the write end through its dup2 only.
+        guard SpawnAttributes.closeOnExecPipe(&fds) == 0 else {
+            return (-1, ["pipe: \(String(cString: strerror(errno)))"])
+        }
         defer { close(fds[0]) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -212,22 +212,6 @@ final class CloneProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        // POSIX_SPAWN_SETSID (glibc 2.26, not imported into Swift): no controlling terminal, so
-        // neither git nor ssh can open /dev/tty and write over the full screen or wait for a
-        // password there.
-        let setsid: Int32 = 0x80
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setsid))
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -237,10 +221,14 @@ final class CloneProcess: Sendable {
             guard !state.isCancelled else { return ECANCELED }
             // posix_spawn has no umask attribute: the person's is set for the spawn only. Every
             // file bbtui itself creates passes an explicit 0600 or 0700 mode, which no umask widens.
-            let result = Self.spawning.withLock { _ in
-                let own = umask(mode_t(Self.personUmask.load(ordering: .relaxed)))
-                defer { umask(own) }
-                return posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+            // A session of its own: no controlling terminal, so neither git nor ssh can open
+            // /dev/tty and write over the full screen or wait for a password there.
+            let result = SpawnAttributes.with(newSession: true) { attributes in
+                Self.spawning.withLock { _ in
+                    let own = umask(mode_t(Self.personUmask.load(ordering: .relaxed)))
+                    defer { umask(own) }
+                    return posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+                }
             }
             if result == 0 { state.pid = pid }
             return result
