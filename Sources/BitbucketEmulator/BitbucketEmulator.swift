@@ -94,7 +94,9 @@ struct EmulatorResponder: HTTPResponder {
     let core: EmulatorCore
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        if request.uri.path.contains(".git/"),
+        let rawPath = request.uri.path
+        if rawPath.hasSuffix("/info/refs") || rawPath.hasSuffix("/git-upload-pack")
+            || rawPath.hasSuffix("/git-receive-pack"),
             let route = EmulatorGit.route(FormEncoding.percentDecode(request.uri.path.replacingPlus()))
         {
             return try await git(route, request)

@@ -40,9 +40,11 @@ final class EmulatorGit: Sendable {
     static func route(_ path: String) -> Route? {
         let endpoints = ["/info/refs", "/git-upload-pack", "/git-receive-pack"]
         guard !path.hasPrefix("/2.0"), !path.hasPrefix("/_emulator"), !path.hasPrefix("/site/"),
-            let endpoint = endpoints.first(where: { path.hasSuffix(".git" + $0) })
+            let endpoint = endpoints.first(where: { path.hasSuffix($0) })
         else { return nil }
-        let repository = path.dropFirst().dropLast(endpoint.count + 4)
+        // Bitbucket serves `…/SLUG.git` and `…/SLUG` alike.
+        var repository = path.dropFirst().dropLast(endpoint.count)
+        if repository.hasSuffix(".git") { repository = repository.dropLast(4) }
         let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
         return Route(workspace: String(parts[0]), slug: String(parts[1]), endpoint: String(endpoint.dropFirst()))

@@ -54,6 +54,11 @@ import Testing
         #expect(granted.status == 200)
         #expect(granted.headers["content-type"] == "application/x-git-upload-pack-advertisement")
         #expect(granted.body.hasPrefix("001e# service=git-upload-pack\n0000"))
+        // Without `.git`, as Bitbucket serves it too.
+        let plain = try await h.request(
+            .GET, "/\(privateRepository)/info/refs?service=git-upload-pack",
+            headers: [("Authorization", "Basic " + Data("x-token-auth:\(token)".utf8).base64EncodedString())])
+        #expect(plain.status == 200 && plain.body == granted.body)
         // A wrong token, a token as another user, and the token as a bearer: refused like none.
         #expect(try await refs(h, privateRepository, auth: ("x-token-auth", "nope")).status == 401)
         #expect(try await refs(h, privateRepository, auth: ("someone", token)).status == 401)
@@ -77,7 +82,7 @@ import Testing
         #expect(push.status == 403)
         let stats = try await h.request(.GET, "/_emulator/stats").object
         let requests = stats["requests"] as? [String: Int] ?? [:]
-        #expect(requests["GET /{workspace}/{repo_slug}.git/info/refs"] == 11)
+        #expect(requests["GET /{workspace}/{repo_slug}.git/info/refs"] == 12)
     }
 
     @Test func publicRepositoriesAreReadWithoutCredentials() async throws {

@@ -47,6 +47,10 @@ import Testing
                 "wwwauth[]": "Basic realm=\"Bitbucket.org HTTP\"",
             ])
         #expect(query.workspace == "data x")
+        // A client that sends the URL whole.
+        let whole = GitCredential.parse("url=https://zoe@bitbucket.org:443/acme/api.git\n\n")
+        #expect(whole.scheme == "https" && whole.host == "bitbucket.org:443" && whole.path == "acme/api.git")
+        #expect(whole.workspace == "acme")
         #expect(GitCredential.parse("protocol=https\nhost=bitbucket.org\n").workspace == nil)
     }
 

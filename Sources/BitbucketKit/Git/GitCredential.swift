@@ -64,10 +64,23 @@ public enum GitCredential {
     public struct Query: Sendable, Equatable {
         public var fields: [String: String]
 
-        public var scheme: String? { fields["protocol"] }
-        public var host: String? { fields["host"] }
+        // git splits a URL before asking a helper; a client that sends `url=` alone is read the
+        // same way.
+        public var scheme: String? { fields["protocol"] ?? url?.scheme }
+        public var host: String? {
+            if let host = fields["host"] { return host }
+            guard let url, let host = url.host else { return nil }
+            return host + (url.port.map { ":\($0)" } ?? "")
+        }
         /// `workspace/slug.git` when `credential.useHttpPath` is set.
-        public var path: String? { fields["path"] }
+        public var path: String? {
+            fields["path"] ?? url.flatMap { $0.path.isEmpty ? nil : String($0.path.dropFirst()) }
+        }
+
+        private var url: URLComponents? {
+            guard fields["protocol"] == nil, let text = fields["url"] else { return nil }
+            return URLComponents(string: text)
+        }
 
         /// The workspace the path names, if any.
         public var workspace: String? {
