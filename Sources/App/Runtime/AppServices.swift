@@ -69,6 +69,7 @@ public struct AppServices: Sendable {
             cached.workspaces = read(CacheKeys.workspaces)
             cached.workspaceDetails = read(CacheKeys.workspaceDetails)
             cached.sshKeys = read(CacheKeys.sshKeys)
+            cached.filterHistory = cache.get(CacheKeys.filterHistory, accountID: account.id)?.value ?? []
             cached.repositories = cache.get(CacheKeys.repositories, accountID: account.id)
                 .map { Snapshot($0.value.repositories, fetchedAt: $0.fetchedAt, isCached: true) }
         }

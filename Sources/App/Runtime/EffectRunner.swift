@@ -74,6 +74,12 @@ public final class EffectRunner: Sendable {
             runAccountEffect(effect)
         case .clone(let repositories, let preferSSH):
             io.async { self.startClones(repositories, preferSSH: preferSSH) }
+        case .saveFilterHistory(let history):
+            io.async {
+                guard let accountID = self.session.withLock({ $0.accountID }) else { return }
+                try? self.services.cache?.put(
+                    history, key: CacheKeys.filterHistory, accountID: accountID, fetchedAt: self.services.now())
+            }
         case .cancelClones:
             session.withLock { session in
                 for task in session.cloneTasks { task.cancel() }

@@ -165,6 +165,8 @@ public struct CachedData: Equatable, Sendable {
     public var repositories: Snapshot<[Repository]>?
     public var workspaceDetails: Snapshot<[WorkspaceDetail]>?
     public var sshKeys: Snapshot<SSHKeyReport>?
+    /// The filters kept with Enter, newest first.
+    public var filterHistory: [String] = []
 
     /// Creates cached data.
     public init(

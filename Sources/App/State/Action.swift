@@ -96,5 +96,7 @@ public enum Effect: Equatable, Sendable {
     case clone([Repository], preferSSH: Bool)
     /// Stop every clone still running and remove what it wrote.
     case cancelClones
+    /// Keep the account's filter history (newest first) in the cache.
+    case saveFilterHistory([String])
     case quit
 }

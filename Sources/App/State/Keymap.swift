@@ -26,6 +26,8 @@ public enum Command: Equatable, Sendable {
     case clearFilter
     /// A readline editing key: the field handles it (listed so the help shows it).
     case editText
+    /// The filter field: recall an earlier / a later filter.
+    case olderFilter, newerFilter
     // Dialogs and overlays
     case confirm, addAccount
     /// Show the last copied text (or the selected repository's SSH clone URL) plainly.
@@ -225,8 +227,10 @@ public enum Keymap {
         KeyBinding(
             [.enter], .acceptFilter, "keep the filter, back to the list", section: "Filter", hint: "keep filter"),
         KeyBinding([.escape], .clearFilter, "clear the filter", section: "Filter", hint: "clear"),
-        KeyBinding([.up], .up, "move up in the list", section: "Filter", hint: "move", hintKeys: "↑↓"),
-        KeyBinding([.down], .down, "move down in the list", section: "Filter"),
+        KeyBinding(
+            [.up], .olderFilter, "an earlier filter (kept with Enter)", section: "Filter", hint: "history",
+            hintKeys: "↑↓"),
+        KeyBinding([.down], .newerFilter, "a later filter, back to what was typed", section: "Filter"),
         KeyBinding([.pageUp], .pageUp, "page up in the list", section: "Filter"),
         KeyBinding([.pageDown], .pageDown, "page down in the list", section: "Filter"),
         KeyBinding([.ctrl("u")], .editText, "delete to the start", section: "Filter"),

@@ -65,6 +65,12 @@ public struct RepositoriesState: Equatable, Sendable {
     public var list = ListState()
     /// Repositories marked with Space (by uuid), for `c` to clone together.
     public var marked: Set<String> = []
+    /// Filters kept with Enter, newest first (the last `FilterHistory.limit`, per account).
+    public var filterHistory: [String] = []
+    /// Where ↑/↓ are in the history while typing a filter (nil: at what was typed).
+    var historyIndex: Int?
+    /// What was typed before ↑ recalled an earlier filter, for ↓ to come back to.
+    var historyDraft = ""
     /// The row selected before a filter was typed, to go back to when it is cleared.
     var selectionBeforeFilter: String?
     /// The repository open in the detail view, by uuid.
@@ -356,5 +362,17 @@ struct SearchIndex: Equatable, Sendable {
                 return false
             }
         }
+    }
+}
+
+/// The filters a person kept: newest first, each once, at most `limit`.
+public enum FilterHistory {
+    public static let limit = 100
+
+    /// `history` with `filter` in front (moved there if it was already in it).
+    public static func adding(_ filter: String, to history: [String]) -> [String] {
+        let text = filter.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return history }
+        return Array(([text] + history.filter { $0 != text }).prefix(limit))
     }
 }

@@ -12,6 +12,7 @@ enum BrowserUpdate {
         if let workspaces = record.cached.workspaces { browser.workspaces = .loaded(workspaces) }
         if let details = record.cached.workspaceDetails { browser.workspaceDetails = .loaded(details) }
         if let keys = record.cached.sshKeys { browser.sshKeys = .loaded(keys) }
+        browser.repositories.filterHistory = record.cached.filterHistory
         if let repositories = record.cached.repositories {
             browser.repositories.replaceAll(repositories.value)
             browser.repositories.progress = .done(fetchedAt: repositories.fetchedAt, isCached: true)
@@ -238,9 +239,9 @@ enum BrowserUpdate {
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var browser = state.browser else { return [] }
         if browser.repositories.isEditingFilter {
-            filterKey(key, &browser, layout: Layout(size: state.size))
+            let effects = filterKey(key, &browser, layout: Layout(size: state.size))
             state.page = .browser(browser)
-            return []
+            return effects
         }
         let context: KeyContext =
             browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
@@ -253,20 +254,50 @@ enum BrowserUpdate {
 
     /// Typing a repository filter: every keystroke filters; Enter keeps it, Esc clears it, the
     /// arrows still move the list.
-    private static func filterKey(_ key: Key, _ browser: inout BrowserState, layout: Layout) {
+    private static func filterKey(_ key: Key, _ browser: inout BrowserState, layout: Layout) -> [Effect] {
+        var repositories = browser.repositories
+        defer { browser.repositories = repositories }
         switch Keymap.command(for: key, in: .filter) {
         case .acceptFilter?:
-            browser.repositories.isEditingFilter = false
+            repositories.isEditingFilter = false
+            repositories.historyIndex = nil
+            let kept = FilterHistory.adding(repositories.filter, to: repositories.filterHistory)
+            guard kept != repositories.filterHistory else { return [] }
+            repositories.filterHistory = kept
+            return [.saveFilterHistory(kept)]
         case .clearFilter?:
-            browser.repositories.isEditingFilter = false
-            browser.repositories.filterField.set("")
-            browser.repositories.setFilter("")
+            repositories.isEditingFilter = false
+            repositories.historyIndex = nil
+            repositories.filterField.set("")
+            repositories.setFilter("")
+        case let command? where command == .olderFilter || command == .newerFilter:
+            // ↑ goes back through the kept filters, ↓ forward and then to what was typed.
+            let history = repositories.filterHistory
+            let current = repositories.historyIndex
+            let next: Int?
+            if command == .olderFilter {
+                guard !history.isEmpty else { return [] }
+                next = min((current ?? -1) + 1, history.count - 1)
+            } else {
+                guard let current else { return [] }
+                next = current > 0 ? current - 1 : nil
+            }
+            guard next != current else { return [] }
+            if current == nil { repositories.historyDraft = repositories.filterField.text }
+            repositories.historyIndex = next
+            let text = next.map { history[$0] } ?? repositories.historyDraft
+            repositories.filterField.set(text)
+            repositories.setFilter(text)
         case let command? where command != .editText:
+            browser.repositories = repositories
             moveCommand(command, &browser, layout: layout)
+            repositories = browser.repositories
         default:
-            browser.repositories.filterField.handle(key)
-            browser.repositories.setFilter(browser.repositories.filterField.text)
+            repositories.filterField.handle(key)
+            repositories.historyIndex = nil
+            repositories.setFilter(repositories.filterField.text)
         }
+        return []
     }
 
     /// A command in the panes (or the details view), by what it acts on.

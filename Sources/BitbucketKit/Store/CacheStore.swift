@@ -14,6 +14,9 @@ public final class CacheStore: Sendable {
         public static let repositoriesProgress = CacheKey<RepositorySnapshot>.blob("repositories-progress")
         public static let workspaceDetails = CacheKey<[WorkspaceDetail]>.json("workspace-details")
         public static let sshKeys = CacheKey<SSHKeyReport>.json("ssh-keys")
+        /// The repository filters kept with Enter, newest first (typed by the person; never a
+        /// secret: the login's and the setup's fields are not filters).
+        public static let filterHistory = CacheKey<[String]>.json("filter-history")
     }
 
     private let database: DatabaseQueue
