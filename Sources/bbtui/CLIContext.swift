@@ -20,6 +20,9 @@ struct CLIContext {
             let startup = try Startup.load(environment: environment)
             for notice in startup.store.notices { printError("bbtui: \(notice)") }
             return CLIContext(environment: environment, startup: startup)
+        } catch let mistake as ConfigurationError where mistake.isFileMistake {
+            printError("bbtui: \(mistake)")
+            throw ExitCode(ExitStatus.usage)
         } catch {
             printError("bbtui: \(error)")
             throw ExitCode(ExitStatus.failure)

@@ -10,11 +10,26 @@ enum TUI {
     /// Runs the full-screen program; returns the exit status.
     static func run(environment: [String: String], isDemo: Bool = false, startsWithLogin: Bool = false) async -> Int32 {
         let startup: Startup
+        // A mistake in the config file does not keep the full screen from starting: it starts
+        // without the file and says what is wrong, where.
+        var notice: String?
         do {
             startup = try Startup.load(environment: environment)
+        } catch let mistake as ConfigurationError where mistake.isFileMistake {
+            do {
+                startup = try Startup.load(environment: environment, ignoringConfigFile: true)
+                notice = "The config file was not used: \(mistake)"
+            } catch {
+                printError("bbtui: \(error)")
+                return ExitStatus.failure
+            }
         } catch {
             printError("bbtui: \(error)")
             return ExitStatus.failure
+        }
+        var environment = environment
+        if environment["BBTUI_HYPERLINKS"] == nil, let hyperlinks = startup.settings.values["BBTUI_HYPERLINKS"] {
+            environment["BBTUI_HYPERLINKS"] = hyperlinks
         }
         let (settings, store) = (startup.settings, startup.store)
         let configuration: Result<OAuthConfiguration, AppError>
@@ -67,10 +82,11 @@ enum TUI {
         let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
-            let thread = Thread {
+            let thread = Thread { [environment, notice] in
                 continuation.resume(
                     returning: runLoop(
-                        services: ready, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin))
+                        services: ready, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin,
+                        notice: notice))
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -98,7 +114,8 @@ enum TUI {
     }
 
     private static func runLoop(
-        services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool
+        services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool,
+        notice: String?
     ) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
@@ -119,8 +136,10 @@ enum TUI {
             hasJobControl: getpgrp() != getsid(0)
         )
         // `bbtui login` with an account already stored adds another; Esc goes back.
-        let (state, effects) = services.initialState(
+        var (state, effects) = services.initialState(
             size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
+        // Said until something else is (no expiry); `e` shows it whole.
+        if let notice { state.message = StatusMessage(notice, kind: .error) }
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)

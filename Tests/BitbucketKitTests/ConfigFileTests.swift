@@ -42,7 +42,8 @@ import Testing
             let resultLines = result.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(
                 String.init)
             #expect(resultLines.filter { kept.contains($0) || $0.isEmpty } == kept, "round \(round)")
-            let pairs = try Settings.parse(result, path: "config")
+            // Read line by line (the random lines are not all TOML: the file is the person's).
+            let pairs = ConfigDocumentTests.before(result)
             for update in updates {
                 #expect(pairs.filter { $0.0 == update.key }.map(\.1) == [update.value], "round \(round): \(update.key)")
             }

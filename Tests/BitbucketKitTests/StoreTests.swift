@@ -170,7 +170,7 @@ final class OrderLog: Sendable {
         # bbtui config
         BITBUCKET_CLIENT_ID = "file-key"
         BITBUCKET_CLIENT_SECRET = "file-secret"   # trailing comment
-        BBTUI_API_URL = http://127.0.0.1:9/2.0
+        BBTUI_API_URL = "http://127.0.0.1:9/2.0"
         """.write(toFile: home.path + "/config", atomically: true, encoding: .utf8)
         chmod(home.path + "/config", 0o600)
         let settings = try Settings.load(environment: ["BBTUI_HOME": home.path, "BITBUCKET_CLIENT_ID": "env-key"])

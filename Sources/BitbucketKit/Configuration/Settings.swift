@@ -9,7 +9,7 @@ public struct Settings: Sendable, Equatable {
     public static let keys = [
         "BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET", "BBTUI_AUTHORIZE_URL", "BBTUI_TOKEN_URL", "BBTUI_API_URL",
         "BBTUI_REDIRECT_URI", "BBTUI_HOME", "BBTUI_TIMEOUT", "BBTUI_COMMAND_TIMEOUT", "BBTUI_REQUEST_LIMIT",
-        "BBTUI_CLONE_DIR", "BBTUI_CLONE_PROTOCOL",
+        "BBTUI_CLONE_DIR", "BBTUI_CLONE_PROTOCOL", "BBTUI_HYPERLINKS",
     ]
 
     /// The default limit on one HTTP request, connect to last byte.
@@ -24,16 +24,19 @@ public struct Settings: Sendable, Equatable {
     public var paths: StorePaths
 
     /// Reads the environment and the config file.
-    public static func load(environment: [String: String]) throws(ConfigurationError) -> Settings {
+    /// `ignoringFile` leaves the config file out (the full screen, after a mistake in it).
+    public static func load(
+        environment: [String: String], ignoringFile: Bool = false
+    ) throws(ConfigurationError) -> Settings {
         let paths = StorePaths.resolve(environment: environment)
         var values: [String: String] = [:]
         var sources: [String: String] = [:]
-        if let text = try readFile(paths.configFile) {
+        if !ignoringFile, let text = try readFile(paths.configFile) {
             let pairs = try parse(text, path: paths.configFile)
             if pairs.contains(where: { $0.0 == "BITBUCKET_CLIENT_SECRET" && !$0.1.isEmpty }) {
                 try checkPrivate(paths.configFile)
             }
-            for (key, value) in pairs where keys.contains(key) {
+            for (key, value) in pairs {
                 values[key] = value
                 sources[key] = paths.configFile
             }
@@ -174,27 +177,8 @@ public struct Settings: Sendable, Equatable {
         return text
     }
 
-    /// Parses `KEY = "value"` lines.
+    /// Reads the file's settings (TOML: `KEY = "value"` lines, comments with `#`).
     static func parse(_ text: String, path: String) throws(ConfigurationError) -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "=") else {
-                throw .unreadableFile(path, "line \(number + 1) is not KEY = \"value\"")
-            }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\"") {
-                guard let close = value.dropFirst().firstIndex(of: "\"") else {
-                    throw .unreadableFile(path, "line \(number + 1) has an unterminated string")
-                }
-                value = String(value[value.index(after: value.startIndex)..<close])
-            } else if let hash = value.firstIndex(of: "#") {
-                value = value[..<hash].trimmingCharacters(in: .whitespaces)
-            }
-            pairs.append((key, value))
-        }
-        return pairs
+        try ConfigDocument.settings(text, path: path, known: keys)
     }
 }

@@ -16,10 +16,10 @@ public struct Startup: Sendable {
 
     /// Reads the environment and the config file, and opens the store. Every file bbtui
     /// creates from here on is private to the user (umask 077).
-    public static func load(environment: [String: String]) throws -> Startup {
+    public static func load(environment: [String: String], ignoringConfigFile: Bool = false) throws -> Startup {
         let previous = umask(0o077)
         if previous != 0o077 { CloneProcess.personUmask.store(UInt32(previous), ordering: .relaxed) }
-        let settings = try Settings.load(environment: environment)
+        let settings = try Settings.load(environment: environment, ignoringFile: ignoringConfigFile)
         let requestTimeout = try settings.requestTimeout()
         let commandTimeout = try settings.commandTimeout()
         let requestLimit = try settings.requestLimit()

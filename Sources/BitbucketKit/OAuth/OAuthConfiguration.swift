@@ -74,9 +74,33 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     /// An endpoint setting names another server than the one the account logged in against
     /// (key, value, account, the account's endpoint).
     case endpointConflict(String, String, String, String)
+    /// The config file is not valid TOML (path, line, column, what the parser expected).
+    case syntax(String, line: Int, column: Int, String)
+    /// The config file sets something bbtui does not know (path, line, key, the nearest name).
+    case unknownSetting(String, line: Int, String, nearest: String?)
+    /// A setting in the config file is of the wrong kind (path, line, key, what it takes).
+    case wrongKind(String, line: Int, String, String)
+
+    /// A mistake in the config file itself (the full screen starts without the file and shows
+    /// it; a command exits 64).
+    public var isFileMistake: Bool {
+        switch self {
+        case .syntax, .unknownSetting, .wrongKind: return true
+        case .unreadableFile(_, let reason): return reason != "permission denied"
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {
+        case .syntax(let path, let line, let column, let message):
+            return "\(path):\(line):\(column): \(message)"
+        case .unknownSetting(let path, let line, let key, let nearest):
+            return "\(path):\(line): bbtui has no setting \(key)"
+                + (nearest.map { ". Did you mean \($0)?" }
+                    ?? ". The settings are listed in `bbtui --help` and the README.")
+        case .wrongKind(let path, let line, let key, let expected):
+            return "\(path):\(line): \(key) takes \(expected)."
         case .missing(let key, let what):
             return
                 "\(key) is not set: it is \(what). Run `bbtui setup`: it shows how to create the OAuth consumer in Bitbucket and saves its Key and Secret (or set \(key) in the environment). Or try `bbtui demo` first."
