@@ -356,7 +356,9 @@ enum CloneSignals {
     }
 
     static func cancellingOnSignal<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
-        let task = Task { await body() }
+        // The handlers are in place before the first clone starts: a signal that comes at once
+        // still stops it (and never finds the exiting handler that would leave git running).
+        let running = Mutex<Task<T, Never>?>(nil)
         let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
         var sources: [any DispatchSourceSignal] = []
         for number in signals {
@@ -364,14 +366,19 @@ enum CloneSignals {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 signal.store(number, ordering: .releasing)
-                task.cancel()
+                running.withLock { $0?.cancel() }
             }
             source.resume()
             sources.append(source)
         }
+        let task = Task { await body() }
+        running.withLock { $0 = task }
+        if received != nil { task.cancel() }
         let value = await task.value
         for source in sources { source.cancel() }
+        for number in signals { Foundation.signal(number, SIG_DFL) }
         TokenCommitGuard.installExitingHandlers()
         return value
     }
+
 }

@@ -19,8 +19,13 @@ extension TUITests {
                 defer { tmux.kill() }
                 try #require(tmux.waitFor("Repositories · 60"), "\(tmux.capture())")
                 tmux.type("/gateway")
+                // Enter only once the text is in the field (a burst with a line break in it
+                // would be a paste).
+                try #require(tmux.waitFor("/gateway"), "\(tmux.capture())")
                 tmux.keys("Enter")
-                try #require(tmux.waitUntil { !tmux.contains("type to filter") && tmux.contains("/gateway") })
+                try #require(
+                    tmux.waitUntil { !tmux.contains("Enter keep filter") && tmux.contains("filter: gateway") },
+                    "\(tmux.capture())")
                 filtered = counter(tmux)
                 #expect(filtered != nil && filtered != "1/60", "\(tmux.capture())")
                 tmux.keys("q")

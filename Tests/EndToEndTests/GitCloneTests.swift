@@ -369,7 +369,9 @@ extension TUITests {
             let boxed = Unchecked(process)
             try await onOwnThread { boxed.value.waitUntilExit() }
             #expect(process.terminationStatus == 130, "\(seen)\(String(decoding: rest, as: UTF8.self))")
-            #expect(String(decoding: rest, as: UTF8.self).contains("cancelled; nothing was left behind"))
+            #expect(
+                String(decoding: rest, as: UTF8.self).contains("cancelled; nothing was left behind"),
+                "\(seen)\(String(decoding: rest, as: UTF8.self))")
             // Not even the directory it had to make for the target.
             #expect(!FileManager.default.fileExists(atPath: work), "\(files(under: work))")
         }
