@@ -51,20 +51,11 @@ struct BBTUI: AsyncParsableCommand {
             + " The commands: \(commandNames.joined(separator: ", ")) (`bbtui --help` describes each)."
     }
 
-    /// Levenshtein distance between two words (commands are short).
+    /// Levenshtein distance between two words, case aside (commands are short).
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased())
-        let b = Array(b.lowercased())
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        ConfigDocument.distance(a.lowercased(), b.lowercased())
     }
+
 }
 
 /// `bbtui` / `bbtui browse`: the full-screen browser.

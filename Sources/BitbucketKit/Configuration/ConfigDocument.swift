@@ -74,8 +74,8 @@ public enum ConfigDocument {
         return distance(upper, best) <= max(2, best.count / 3) ? best : nil
     }
 
-    /// Levenshtein distance.
-    static func distance(_ a: String, _ b: String) -> Int {
+    /// Levenshtein distance (the nearest setting here, the nearest command in `bbtui`).
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
         var previous = Array(0...b.count)
