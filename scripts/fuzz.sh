@@ -30,7 +30,8 @@ for target in "${targets[@]}"; do
     repoparser) sources=("${kit[@]}" Sources/BitbucketKit/Listing/RepositoryPageParser.swift Sources/BitbucketKit/Listing/RepositorySnapshot+Binary.swift
                          Sources/BitbucketKit/Store/CacheBlob.swift Fuzz/Targets/RepositoryParserFuzz.swift) ;;
     git) sources=("${kit[@]}" Sources/BitbucketKit/Git/GitCredential.swift Sources/BitbucketKit/Git/ClonePlan.swift
-                  Sources/BitbucketKit/Git/Cloner.swift Fuzz/Targets/GitFuzz.swift) ;;
+                  Sources/BitbucketKit/Git/Cloner.swift Sources/BitbucketKit/Support/SpawnAttributes.swift
+                  Fuzz/Targets/GitFuzz.swift) ;;
     *) echo "unknown target: $target" >&2; exit 64 ;;
   esac
   binary=.build-fuzz/$target/fuzz
