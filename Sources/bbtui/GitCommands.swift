@@ -37,9 +37,12 @@ struct GitCredentialCommand: AsyncParsableCommand {
         let context = try CLIContext.load()
         let accounts: [StoredAccount]
         do { accounts = try context.store.accounts() } catch { throw CLIContext.fail(error) }
-        let cache = try? CacheStore(paths: context.settings.paths)
+        // The cache is opened only when several accounts share the host (git runs this for
+        // every fetch: one account needs no more than the store).
+        var cache: CacheStore??
         let chosen = GitCredential.account(for: query, among: accounts) { account in
-            cache?.get(CacheStore.Key.workspaces, accountID: account.id)?.value.map(\.slug)
+            if cache == nil { cache = .some(try? CacheStore(paths: context.settings.paths)) }
+            return cache??.get(CacheStore.Key.workspaces, accountID: account.id)?.value.map(\.slug)
         }
         guard let account = chosen else { return }
         let session = try context.session(for: account)
@@ -177,7 +180,7 @@ enum GitConfig {
         do {
             try process.run()
         } catch {
-            throw Failure(message: "Could not run git: \(error.localizedDescription)")
+            throw Failure(message: "Could not run git (\(error.localizedDescription)): is git installed and on PATH?")
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

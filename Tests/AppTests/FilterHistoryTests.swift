@@ -45,6 +45,13 @@ import Testing
         #expect(state.browser?.repositories.filter == "ap")
         _ = press(&state, .down)
         #expect(field(state) == "ap")
+        // Typing or pasting after a recall leaves the history: ↓ no longer brings back a draft.
+        _ = press(&state, .up)
+        _ = Update.update(&state, .event(.paste("x")))
+        #expect(field(state) == "launchx")
+        _ = press(&state, .down)
+        #expect(field(state) == "launchx")
+        #expect(state.browser?.repositories.filter == "launchx")
         // Esc clears without keeping anything.
         #expect(press(&state, .escape) == [])
         #expect(state.browser?.repositories.filterHistory == ["launch", "bill"])

@@ -11,6 +11,16 @@ public struct CloneBoard: Equatable, Sendable {
     }
 
     public struct Entry: Equatable, Sendable {
+        var isFinished: Bool {
+            if case .finished = status { return true }
+            return false
+        }
+
+        var isRunning: Bool {
+            if case .running = status { return true }
+            return false
+        }
+
         public var fullName: String
         /// Where it goes (empty when it was refused before a directory was chosen).
         public var target: String
@@ -28,18 +38,14 @@ public struct CloneBoard: Equatable, Sendable {
 
     /// Clones not finished yet.
     public var pending: Int {
-        entries.filter { if case .finished = $0.status { return false } else { return true } }.count
+        entries.filter { !$0.isFinished }.count
     }
 
     public var isRunning: Bool { pending > 0 }
 
     /// Whether `fullName` is queued or running (a second `c` does not clone it twice).
     public func isActive(_ fullName: String) -> Bool {
-        entries.contains {
-            guard $0.fullName == fullName else { return false }
-            if case .finished = $0.status { return false }
-            return true
-        }
+        entries.contains { $0.fullName == fullName && !$0.isFinished }
     }
 
     /// The entry still going (or last) for `fullName`.
@@ -48,12 +54,13 @@ public struct CloneBoard: Equatable, Sendable {
         change(&entries[index])
     }
 
-    /// The status line's summary while clones run: "cloning 2 of 5 · acme/api receiving objects 45%".
+    /// The status line's summary while clones run: "Cloning: 2 of 5 done, 3 running · acme/api
+    /// receiving objects 45%".
     public var summary: String? {
         guard isRunning else { return nil }
         let batch = entries[min(batchStart, entries.count)...]
-        let running = batch.filter { if case .running = $0.status { return true } else { return false } }
-        let done = batch.filter { if case .finished = $0.status { return true } else { return false } }.count
+        let running = batch.filter(\.isRunning)
+        let done = batch.filter(\.isFinished).count
         var text = "Cloning: \(done) of \(batch.count) done, \(running.count) running"
         if let first = running.first, case .running(let progress?) = first.status {
             text += " · \(first.fullName) \(progress.phase.lowercased())"

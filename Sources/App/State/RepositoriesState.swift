@@ -363,6 +363,7 @@ struct SearchIndex: Equatable, Sendable {
             }
         }
     }
+
 }
 
 /// The filters a person kept: newest first, each once, at most `limit`.
@@ -374,5 +375,44 @@ public enum FilterHistory {
         let text = filter.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return history }
         return Array(([text] + history.filter { $0 != text }).prefix(limit))
+    }
+}
+
+extension RepositoriesState {
+    // MARK: - Filter history
+
+    /// The field's text after the person typed, pasted or cleared: it filters at once and leaves
+    /// the history, so ↓ no longer returns to an older draft.
+    mutating func type(_ text: String) {
+        historyIndex = nil
+        setFilter(text)
+    }
+
+    /// Keeps the current filter in the history; returns the new history when it changed.
+    mutating func keepFilter() -> [String]? {
+        historyIndex = nil
+        let kept = FilterHistory.adding(filter, to: filterHistory)
+        guard kept != filterHistory else { return nil }
+        filterHistory = kept
+        return kept
+    }
+
+    /// ↑ (`older`) goes back through the kept filters and stops at the oldest; ↓ comes forward,
+    /// then back to what was typed before the first ↑.
+    mutating func recallFilter(older: Bool) {
+        let next: Int?
+        if older {
+            guard !filterHistory.isEmpty else { return }
+            next = min((historyIndex ?? -1) + 1, filterHistory.count - 1)
+        } else {
+            guard let current = historyIndex else { return }
+            next = current > 0 ? current - 1 : nil
+        }
+        guard next != historyIndex else { return }
+        if historyIndex == nil { historyDraft = filterField.text }
+        historyIndex = next
+        let text = next.map { filterHistory[$0] } ?? historyDraft
+        filterField.set(text)
+        setFilter(text)
     }
 }

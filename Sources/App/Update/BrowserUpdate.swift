@@ -209,7 +209,7 @@ enum BrowserUpdate {
     static func paste(_ text: String, _ state: inout AppState) -> [Effect] {
         guard var browser = state.browser, browser.repositories.isEditingFilter else { return [] }
         browser.repositories.filterField.paste(text)
-        browser.repositories.setFilter(browser.repositories.filterField.text)
+        browser.repositories.type(browser.repositories.filterField.text)
         state.page = .browser(browser)
         return []
     }
@@ -255,47 +255,23 @@ enum BrowserUpdate {
     /// Typing a repository filter: every keystroke filters; Enter keeps it, Esc clears it, the
     /// arrows still move the list.
     private static func filterKey(_ key: Key, _ browser: inout BrowserState, layout: Layout) -> [Effect] {
-        var repositories = browser.repositories
-        defer { browser.repositories = repositories }
         switch Keymap.command(for: key, in: .filter) {
         case .acceptFilter?:
-            repositories.isEditingFilter = false
-            repositories.historyIndex = nil
-            let kept = FilterHistory.adding(repositories.filter, to: repositories.filterHistory)
-            guard kept != repositories.filterHistory else { return [] }
-            repositories.filterHistory = kept
-            return [.saveFilterHistory(kept)]
+            browser.repositories.isEditingFilter = false
+            return browser.repositories.keepFilter().map { [.saveFilterHistory($0)] } ?? []
         case .clearFilter?:
-            repositories.isEditingFilter = false
-            repositories.historyIndex = nil
-            repositories.filterField.set("")
-            repositories.setFilter("")
-        case let command? where command == .olderFilter || command == .newerFilter:
-            // ↑ goes back through the kept filters, ↓ forward and then to what was typed.
-            let history = repositories.filterHistory
-            let current = repositories.historyIndex
-            let next: Int?
-            if command == .olderFilter {
-                guard !history.isEmpty else { return [] }
-                next = min((current ?? -1) + 1, history.count - 1)
-            } else {
-                guard let current else { return [] }
-                next = current > 0 ? current - 1 : nil
-            }
-            guard next != current else { return [] }
-            if current == nil { repositories.historyDraft = repositories.filterField.text }
-            repositories.historyIndex = next
-            let text = next.map { history[$0] } ?? repositories.historyDraft
-            repositories.filterField.set(text)
-            repositories.setFilter(text)
+            browser.repositories.isEditingFilter = false
+            browser.repositories.filterField.set("")
+            browser.repositories.type("")
+        case .olderFilter?:
+            browser.repositories.recallFilter(older: true)
+        case .newerFilter?:
+            browser.repositories.recallFilter(older: false)
         case let command? where command != .editText:
-            browser.repositories = repositories
             moveCommand(command, &browser, layout: layout)
-            repositories = browser.repositories
         default:
-            repositories.filterField.handle(key)
-            repositories.historyIndex = nil
-            repositories.setFilter(repositories.filterField.text)
+            browser.repositories.filterField.handle(key)
+            browser.repositories.type(browser.repositories.filterField.text)
         }
         return []
     }

@@ -71,7 +71,7 @@ public enum AppView {
         let unicode = state.environment.isUnicode
         let lines = state.clones.entries.map { entry -> (String, Style) in
             let name = Sanitizer.sanitize(entry.fullName)
-            let place = entry.target.isEmpty ? "" : " → " + Sanitizer.sanitize(Format.path(entry.target, home: nil))
+            let place = entry.target.isEmpty ? "" : " → " + Sanitizer.sanitize(entry.target)
             let over = entry.cloneProtocol.map { " (\($0.rawValue.uppercased()))" } ?? ""
             switch entry.status {
             case .queued:

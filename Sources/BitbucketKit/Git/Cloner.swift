@@ -235,7 +235,11 @@ final class CloneProcess: Sendable {
         }
         close(fds[1])
         guard spawned == 0 else {
-            return (-1, spawned == ECANCELED ? [] : ["Could not run git: \(String(cString: strerror(spawned)))."])
+            return (
+                -1,
+                spawned == ECANCELED
+                    ? [] : ["could not run git (\(String(cString: strerror(spawned)))): is git installed and on PATH?"]
+            )
         }
         var lines: [String] = []
         var pending: [UInt8] = []
@@ -307,9 +311,7 @@ final class CloneProcess: Sendable {
             let detail = lines.last { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") || $0.hasPrefix("ssh:") }
             return "\(name): the network failed: \(detail ?? lines.last ?? "git could not reach the server")."
         }
-        if status == -1 {
-            return "\(name): \(lines.last ?? "git could not be started").".replacingOccurrences(of: "..", with: ".")
-        }
+        if status == -1 { return "\(name): \(lines.last ?? "git could not be started.")" }
         let signal = status & 0x7F
         let reason = lines.last { $0.hasPrefix("fatal:") } ?? lines.last
         let exit = signal == 0 ? "exit \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
