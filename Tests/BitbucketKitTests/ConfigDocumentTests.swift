@@ -123,7 +123,7 @@ import Testing
                 == "/c/config:3: BBTUI_API_URL takes a string (\"…\") or a number, not a table.")
         #expect(
             mistake("BBTUI_TIMEOUT = [1, 2]\n")
-                == "/c/config:1: BBTUI_TIMEOUT takes a string (\"…\") or a number, not a array.")
+                == "/c/config:1: BBTUI_TIMEOUT takes a string (\"…\") or a number, not an array.")
         let twice = mistake("BBTUI_TIMEOUT = \"1\"\nBBTUI_TIMEOUT = \"2\"\n")
         #expect(twice.hasPrefix("/c/config:2:"), "\(twice)")
         // The first mistake in the file is the one named.

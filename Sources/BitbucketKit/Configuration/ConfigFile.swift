@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes settings into bbtui's config file the way a person would edit it: the keys given get
-/// their new values in place (or are added at the end), and every other line, comment and blank
+/// their new values in place (or are added after the last setting, before any table), and every other line, comment and blank
 /// line stays as it was. The file is written whole to a temporary file beside it (0600, in a 0700
 /// directory) and renamed over the old one, so a reader sees the old file or the new one, never
 /// half of either.
@@ -12,8 +12,21 @@ public enum ConfigFile {
         if lines.last == "" { lines.removeLast() }
         var pending = updates
         var output: [String] = []
+        var inTable = false
         for line in lines {
-            let key = key(of: line)
+            // Settings live above the first table (`[keys]`, `[[commands]]`): new ones go in
+            // before it, and a line inside a table is never taken for a setting.
+            if !inTable, line.trimmingCharacters(in: .whitespaces).hasPrefix("[") {
+                inTable = true
+                var blanks = 0
+                while let last = output.last, last.trimmingCharacters(in: .whitespaces).isEmpty {
+                    output.removeLast()
+                    blanks += 1
+                }
+                output += pending.map(assignment) + Array(repeating: "", count: max(blanks, pending.isEmpty ? 0 : 1))
+                pending = []
+            }
+            let key = inTable ? nil : key(of: line)
             if let key, let index = pending.firstIndex(where: { $0.key == key }) {
                 output.append(assignment(pending.remove(at: index)))
             } else if let key, updates.contains(where: { $0.key == key }) {

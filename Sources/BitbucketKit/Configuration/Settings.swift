@@ -22,6 +22,10 @@ public struct Settings: Sendable, Equatable {
     /// Where each value came from ("environment", the file path, or "default").
     public var sources: [String: String]
     public var paths: StorePaths
+    /// The config file's `[keys]` and `[keys.CONTEXT]` lines (the app checks their names).
+    public var keyEntries: [KeyEntry] = []
+    /// The config file's `[[commands]]`.
+    public var commands: [CustomCommand] = []
 
     /// Reads the environment and the config file.
     /// `ignoringFile` leaves the config file out (the full screen, after a mistake in it).
@@ -31,8 +35,10 @@ public struct Settings: Sendable, Equatable {
         let paths = StorePaths.resolve(environment: environment)
         var values: [String: String] = [:]
         var sources: [String: String] = [:]
+        var contents = ConfigDocument.Contents()
         if !ignoringFile, let text = try readFile(paths.configFile) {
-            let pairs = try parse(text, path: paths.configFile)
+            contents = try ConfigDocument.read(text, path: paths.configFile, known: keys)
+            let pairs = contents.settings
             if pairs.contains(where: { $0.0 == "BITBUCKET_CLIENT_SECRET" && !$0.1.isEmpty }) {
                 try checkPrivate(paths.configFile)
             }
@@ -47,7 +53,8 @@ public struct Settings: Sendable, Equatable {
                 sources[key] = "environment"
             }
         }
-        return Settings(values: values, sources: sources, paths: paths)
+        return Settings(
+            values: values, sources: sources, paths: paths, keyEntries: contents.keys, commands: contents.commands)
     }
 
     /// The OAuth configuration these settings describe.

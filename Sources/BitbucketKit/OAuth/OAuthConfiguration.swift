@@ -80,12 +80,14 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case unknownSetting(String, line: Int, String, nearest: String?)
     /// A setting in the config file is of the wrong kind (path, line, key, what it takes).
     case wrongKind(String, line: Int, String, String)
+    /// A `[keys]` or `[[commands]]` entry that cannot be used (path, line, what is wrong).
+    case fileEntry(String, line: Int, String)
 
     /// A mistake in the config file itself (the full screen starts without the file and shows
     /// it; a command exits 64).
     public var isFileMistake: Bool {
         switch self {
-        case .syntax, .unknownSetting, .wrongKind: return true
+        case .syntax, .unknownSetting, .wrongKind, .fileEntry: return true
         case .unreadableFile(_, let reason): return reason != "permission denied"
         default: return false
         }
@@ -101,6 +103,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
                     ?? ". The settings are listed in `bbtui --help` and the README.")
         case .wrongKind(let path, let line, let key, let expected):
             return "\(path):\(line): \(key) takes \(expected)."
+        case .fileEntry(let path, let line, let message):
+            return "\(path):\(line): \(message)"
         case .missing(let key, let what):
             return
                 "\(key) is not set: it is \(what). Run `bbtui setup`: it shows how to create the OAuth consumer in Bitbucket and saves its Key and Secret (or set \(key) in the environment). Or try `bbtui demo` first."

@@ -88,3 +88,81 @@ public enum TerminalEvent: Sendable, Hashable {
     /// The terminal came back after a suspension (SIGCONT) and was fully redrawn.
     case resumed
 }
+
+extension Key {
+    /// Reads a key as a person writes it in the config file: `j`, `G`, `Space`, `Enter`, `Esc`,
+    /// `Tab`, `Shift-Tab`, `Up`, `PgDn`, `F1`, `Ctrl-D` (or `C-d`, `^D`, `Ctrl+d`), `Alt-x` (or
+    /// `M-x`), and every name `description` writes (`↑`, `PgUp`). Named keys are read in any case;
+    /// a single character is itself (`g` and `G` differ). Throws a sentence naming the mistake.
+    public init(name: String) throws(KeyNameError) {
+        if let named = Self.named[name] {
+            self = named
+            return
+        }
+        if name.count == 1, let character = name.first {
+            guard !character.isWhitespace, character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0 != "\u{7F}" })
+            else { throw KeyNameError(name: name, reason: "write Space, Tab or Enter by name") }
+            self = .character(character)
+            return
+        }
+        let lower = name.lowercased()
+        if let named = Self.named[lower] {
+            self = named
+            return
+        }
+        if lower.first == "f", let number = Int(lower.dropFirst()), String(number) == String(lower.dropFirst()) {
+            guard (1...12).contains(number) else { throw KeyNameError(name: name, reason: "F1 to F12 are read") }
+            self = .function(number)
+            return
+        }
+        for (prefixes, isControl) in [
+            (["ctrl-", "ctrl+", "c-", "^"], true), (["alt-", "alt+", "m-", "meta-"], false),
+        ] {
+            guard let prefix = prefixes.first(where: { lower.hasPrefix($0) && name.count > $0.count }) else {
+                continue
+            }
+            let rest = String(name.dropFirst(prefix.count))
+            guard rest.count == 1, let character = rest.first else {
+                throw KeyNameError(name: name, reason: "\(isControl ? "Ctrl" : "Alt") goes with one character")
+            }
+            if isControl {
+                let letter = Character(character.lowercased())
+                guard letter.isASCII, letter.isLetter else {
+                    throw KeyNameError(name: name, reason: "Ctrl goes with a letter, a to z")
+                }
+                // A terminal sends these as other keys: Ctrl-I is Tab, Ctrl-M and Ctrl-J Enter,
+                // Ctrl-H Backspace.
+                let same: [Character: String] = ["i": "Tab", "m": "Enter", "j": "Enter", "h": "Backspace"]
+                if let other = same[letter] {
+                    throw KeyNameError(name: name, reason: "a terminal sends it as \(other): write \(other)")
+                }
+                self = .ctrl(letter)
+            } else {
+                guard !character.isWhitespace, character.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) else {
+                    throw KeyNameError(name: name, reason: "Alt goes with a printable character")
+                }
+                self = .alt(character)
+            }
+            return
+        }
+        throw KeyNameError(name: name, reason: "not a key name")
+    }
+
+    /// Named keys, lower-cased.
+    private static let named: [String: Key] = [
+        "space": .character(" "), "enter": .enter, "return": .enter, "ret": .enter, "cr": .enter,
+        "esc": .escape, "escape": .escape, "tab": .tab, "shift-tab": .backTab, "shift+tab": .backTab,
+        "s-tab": .backTab, "backtab": .backTab, "backspace": .backspace, "bs": .backspace, "delete": .delete,
+        "del": .delete, "insert": .insert, "ins": .insert, "up": .up, "↑": .up, "down": .down, "↓": .down,
+        "left": .left, "←": .left, "right": .right, "→": .right, "home": .home, "end": .end, "pgup": .pageUp,
+        "pageup": .pageUp, "page-up": .pageUp, "pgdn": .pageDown, "pagedown": .pageDown, "page-down": .pageDown,
+    ]
+}
+
+/// A key name the config file gave that is not a key.
+public struct KeyNameError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var reason: String
+
+    public var description: String { "\"\(name)\" is not a key bbtui reads: \(reason)" }
+}
