@@ -117,6 +117,8 @@ struct EmulatorData: Sendable {
         "ansible", "dashboards", "reports", "ledger", "identity", "gateway",
     ]
     static let special = ["日本語ドキュメント", "数据平台", "🚀 launcher", "café-menu", "Ünïcödé tools", "한국어-wiki", "emoji-🎉-party"]
+    /// The main branch of every 50th repository (from the 8th) with hostile data.
+    static let hostileBranch = "-x; $(touch pwned) `id` 'q' \"d\" a b\n\u{1B}[2J\u{1B}]0;t\u{07}end"
     static let hostileStrings = [
         "evil\u{1B}[2J\u{1B}[Hcleared",
         "clip\u{1B}]52;c;cm0gLXJmIH4K\u{07}board",
@@ -225,6 +227,11 @@ struct EmulatorData: Sendable {
                     hasIssues: rng.chance(0.5), hasWiki: rng.chance(0.3), project: project, parent: parent,
                     website: rng.chance(0.1) ? "https://\(slug).example.com" : nil
                 ))
+            // A branch name is the person's to choose: one that a shell or a terminal would read.
+            // (Set after the draws, so a seed gives the same account with or without it.)
+            if hostile, index % 50 == 7, repositories[index].mainBranch != nil {
+                repositories[index].mainBranch = hostileBranch
+            }
         }
         return repositories
     }

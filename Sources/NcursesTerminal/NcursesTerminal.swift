@@ -500,6 +500,17 @@ public final class NcursesTerminal: Terminal {
         writeRaw(isEnabled ? NcursesTerminal.mouseOn : NcursesTerminal.mouseOff)
     }
 
+    public func runOutside(_ body: () -> Void) {
+        guard isOpen else { return body() }
+        def_prog_mode()
+        writeRaw(NcursesTerminal.modesOff)
+        endwin()
+        SignalRelay.yieldKeySignals()
+        body()
+        SignalRelay.reclaimKeySignals()
+        reenter()
+    }
+
     public func suspend() {
         guard isOpen else { return }
         def_prog_mode()

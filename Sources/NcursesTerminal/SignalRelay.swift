@@ -82,6 +82,19 @@ enum SignalRelay {
         signal(SIGTSTP, relayHandler)
     }
 
+    /// While a program of the person's has the terminal: Ctrl-C and Ctrl-\\ are its own (bbtui
+    /// ignores them, as `system()` does), and Ctrl-Z stops both, so the shell's `fg` resumes both.
+    static func yieldKeySignals() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
+        signal(SIGTSTP, SIG_DFL)
+    }
+
+    /// Takes Ctrl-C, Ctrl-\\ and Ctrl-Z back after `yieldKeySignals`.
+    static func reclaimKeySignals() {
+        for number in [SIGINT, SIGQUIT, SIGTSTP] { signal(number, relayHandler) }
+    }
+
     /// Puts back the dispositions the process had before `install`.
     static func uninstall() {
         relayWriteFD = -1

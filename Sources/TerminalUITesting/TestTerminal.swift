@@ -65,6 +65,12 @@ public final class TestTerminal: Terminal {
     public func showPlainly(_ text: String, prompt: String) { shownPlainly.append(text) }
     public func setMouseReporting(_ isEnabled: Bool) { isMouseReporting = isEnabled }
     public func suspend() {}
+    /// How many times a program took the terminal.
+    public private(set) var outsideRuns = 0
+    public func runOutside(_ body: () -> Void) {
+        outsideRuns += 1
+        body()
+    }
 }
 
 /// A waker that records wake-ups for `TestTerminal`.

@@ -1,3 +1,4 @@
+import App
 import ArgumentParser
 import BitbucketKit
 import Foundation
@@ -18,6 +19,9 @@ struct CLIContext {
         let environment = ProcessInfo.processInfo.environment
         do {
             let startup = try Startup.load(environment: environment)
+            // The `[keys]` and `[[commands]]` tables are checked by every command alike: a
+            // mistake in them is a mistake in the file.
+            _ = try Keymap(settings: startup.settings)
             for notice in startup.store.notices { printError("bbtui: \(notice)") }
             return CLIContext(environment: environment, startup: startup)
         } catch let mistake as ConfigurationError where mistake.isFileMistake {

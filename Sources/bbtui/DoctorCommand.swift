@@ -1,3 +1,4 @@
+import App
 import ArgumentParser
 import BitbucketKit
 import Foundation
@@ -33,8 +34,23 @@ struct DoctorCommand: AsyncParsableCommand {
         let paths = StorePaths.resolve(environment: environment)
         let settings: Settings?
         do {
-            settings = try Settings.load(environment: environment)
+            let loaded = try Settings.load(environment: environment)
+            settings = loaded
             lines.append(Self.configLine(paths))
+            do {
+                let keymap = try Keymap(settings: loaded)
+                if !loaded.keyEntries.isEmpty || !loaded.commands.isEmpty {
+                    lines.append(
+                        Line(
+                            check: "Keys", status: keymap.warnings.isEmpty ? .ok : .warning,
+                            detail: keymap.warnings.isEmpty
+                                ? "\(loaded.keyEntries.count) key settings and \(loaded.commands.count) commands in the file"
+                                : keymap.warnings.joined(separator: "; "),
+                            fix: nil))
+                }
+            } catch {
+                lines.append(Line(check: "Keys", status: .problem, detail: error.description, fix: nil))
+            }
         } catch {
             settings = nil
             lines.append(Line(check: "Config file", status: .problem, detail: error.description, fix: nil))

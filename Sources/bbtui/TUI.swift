@@ -13,11 +13,16 @@ enum TUI {
         // A mistake in the config file does not keep the full screen from starting: it starts
         // without the file and says what is wrong, where.
         var notice: String?
+        var keymap = Keymap.standard
         do {
-            startup = try Startup.load(environment: environment)
+            let loaded = try Startup.load(environment: environment)
+            keymap = try Keymap(settings: loaded.settings)
+            startup = loaded
+            if !keymap.warnings.isEmpty { notice = keymap.warnings.joined(separator: "; ") }
         } catch let mistake as ConfigurationError where mistake.isFileMistake {
             do {
                 startup = try Startup.load(environment: environment, ignoringConfigFile: true)
+                keymap = .standard
                 notice = "The config file was not used: \(mistake)"
             } catch {
                 printError("bbtui: \(error)")
@@ -82,16 +87,21 @@ enum TUI {
         let outcome: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
             // The UI gets a thread of its own: it blocks in poll() and owns every curses call,
             // while effect tasks run on the concurrency pool.
-            let thread = Thread { [environment, notice] in
+            let thread = Thread { [environment, notice, keymap] in
                 continuation.resume(
                     returning: runLoop(
                         services: ready, environment: environment, isDemo: isDemo, startsWithLogin: startsWithLogin,
-                        notice: notice))
+                        notice: notice, keymap: keymap))
             }
             thread.stackSize = 8 << 20
             thread.start()
         }
         for notice in store.notices { printError("bbtui: \(notice)") }
+        let commands = stoppedCommands.withLock { $0 }
+        if commands > 0 {
+            printError(
+                "bbtui: ended \(commands) background command\(commands == 1 ? "" : "s") still running on quitting.")
+        }
         let stopped = stoppedClones.withLock { $0 }
         if stopped > 0 {
             printError(
@@ -115,7 +125,7 @@ enum TUI {
 
     private static func runLoop(
         services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool,
-        notice: String?
+        notice: String?, keymap: Keymap
     ) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
@@ -133,18 +143,22 @@ enum TUI {
             hostName: hostName(),
             isDemo: isDemo,
             isUnicode: terminal.capabilities.isUnicode,
-            hasJobControl: getpgrp() != getsid(0)
+            hasJobControl: getpgrp() != getsid(0),
+            keymap: keymap
         )
         // `bbtui login` with an account already stored adds another; Esc goes back.
         var (state, effects) = services.initialState(
             size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
         // Said until something else is (no expiry); `e` shows it whole.
-        if let notice { state.message = StatusMessage(notice, kind: .error) }
+        if let notice {
+            state.message = StatusMessage(notice, kind: notice.hasPrefix("The config file") ? .error : .warning)
+        }
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)
         program.run(initialEffects: effects)
         stoppedClones.withLock { $0 = program.state.clones.pending }
+        stoppedCommands.withLock { $0 = CustomCommandRunner.stopAll() }
         let done = DispatchSemaphore(value: 0)
         Task {
             await runner.shutdown()
@@ -157,6 +171,8 @@ enum TUI {
 
     /// Clones still running when the program quit (said on stderr once the terminal is back).
     private static let stoppedClones = Mutex(0)
+    /// Background `[[commands]]` still running then (ended with SIGTERM).
+    private static let stoppedCommands = Mutex(0)
 
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

@@ -382,11 +382,11 @@ final class SentActions: Sendable {
         demo.environment = Environment(isSSH: true, hasDisplay: false, hostName: "devbox", isDemo: true)
         #expect(
             Update.update(&demo, .event(.key(.character("d")))) == [.approveDemo(Fixtures.request.url.absoluteString)])
-        #expect(Keymap.hints(.login, isDemo: true).map(\.label).contains("approve"))
+        #expect(Keymap.standard.hints(.login, isDemo: true).map(\.label).contains("approve"))
         var real = Fixtures.state(.login(Fixtures.login()))
         #expect(Update.update(&real, .event(.key(.character("d")))) == [])
         #expect(real.login?.field.text == "d")
-        #expect(!Keymap.hints(.login).map(\.label).contains("approve"))
+        #expect(!Keymap.standard.hints(.login).map(\.label).contains("approve"))
     }
 }
 

@@ -51,7 +51,7 @@ import Testing
                 == [.copy("http://127.0.0.1:8976/callback", what: "the callback URL")])
         #expect(
             Update.update(&state, .event(.key(.character("p")))) == [.showPlainly("http://127.0.0.1:8976/callback")])
-        let keys = Keymap.hints(.setup).map(\.key)
+        let keys = Keymap.standard.hints(.setup).map(\.key)
         #expect(!keys.contains("o") && !keys.contains("w"))
     }
 

@@ -291,6 +291,22 @@ import Testing
         }
     }
 
+    /// Issue 22: with the config file's keys, the footer, the legend and the help show them.
+    @Test func remappedKeys() throws {
+        let keymap = try KeymapConfigurationTests.keymap(KeymapConfigurationTests.remapped)
+        check("repositories-remapped") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.environment.keymap = keymap
+            return state
+        }
+        check("help-remapped") { size in
+            var state = Fixtures.state(.browser(Fixtures.browser()), size: size)
+            state.environment.keymap = keymap
+            state.overlay = .help(scroll: 0)
+            return state
+        }
+    }
+
     @Test func overlays() {
         check("help") { size in
             var state = Fixtures.state(.browser(Fixtures.browser()), size: size)

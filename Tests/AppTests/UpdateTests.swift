@@ -183,8 +183,8 @@ import Testing
         let inBrowser = browser.message?.text ?? ""
         #expect(
             inBrowser
-                == "xdg-open failed (exit 3). Use \(Keymap.key(for: .copyWebURL, in: .browser)) to copy the URL instead; "
-                + "\(Keymap.key(for: .showCopied, in: .browser)) then shows it plainly.")
+                == "xdg-open failed (exit 3). Use \(Keymap.standard.key(for: .copyWebURL, in: .browser)) to copy the URL instead; "
+                + "\(Keymap.standard.key(for: .showCopied, in: .browser)) then shows it plainly.")
         #expect(!inBrowser.contains("w (write"))
         var login = Fixtures.state(.login(Fixtures.login()))
         _ = Update.update(&login, .opened(error: "xdg-open failed (exit 3)."))
@@ -199,8 +199,8 @@ import Testing
             remote.message?.text.hasSuffix("Use y (copy), p (show plainly) or w (write to a file) instead.") == true)
         // Messages that name a browser key take it from the keymap.
         #expect(
-            AppError.api(.server(503, "")).screenText.hasSuffix(
-                " Press \(Keymap.key(for: .refreshPane, in: .browser)) to retry."))
+            AppError.api(.server(503, "")).screenText(.standard).hasSuffix(
+                " Press \(Keymap.standard.key(for: .refreshPane, in: .browser)) to retry."))
     }
 
     @Test func misconfiguredConsumerSaysWhatToCheck() {
@@ -480,9 +480,10 @@ import Testing
     func everyHintIsAKeyThatWorks(context: KeyContext) {
         for pane in [nil] + Pane.allCases.map(Optional.some) {
             // A pane's own binding is judged in its pane (outside the browser, in none).
-            for binding in (context == .detail ? Keymap.detail : Keymap.table(context))
+            for binding in (context == .detail ? Keymap.detail : Keymap.standard.table(context))
             where binding.hint != nil && (pane == nil ? binding.panes == nil : binding.applies(to: pane)) {
-                let command = Keymap.command(for: binding.keys[0], in: context, pane: pane, isDemo: binding.isDemoOnly)
+                let command = Keymap.standard.command(
+                    for: binding.keys[0], in: context, pane: pane, isDemo: binding.isDemoOnly)
                 #expect(
                     command == binding.command,
                     "\(context) \(String(describing: pane)): \(binding.keys[0]) does \(String(describing: command))")
@@ -491,22 +492,26 @@ import Testing
     }
 
     @Test func footersShowOnlyKeysThatWorkInThePane() {
-        #expect(Keymap.hints(.browser, pane: .profile).map(\.label) == ["pane", "filter", "refresh", "help", "quit"])
         #expect(
-            Keymap.hints(.browser, pane: .repositories).map(\.label) == [
+            Keymap.standard.hints(.browser, pane: .profile).map(\.label) == [
+                "pane", "filter", "refresh", "help", "quit",
+            ])
+        #expect(
+            Keymap.standard.hints(.browser, pane: .repositories).map(\.label) == [
                 "pane", "details", "filter", "sort", "copy", "clone", "refresh", "help", "quit",
             ])
         #expect(
-            Keymap.hints(.browser, pane: .workspaces).map(\.label) == [
+            Keymap.standard.hints(.browser, pane: .workspaces).map(\.label) == [
                 "pane", "repositories", "filter", "refresh", "help", "quit",
             ])
         #expect(
-            Keymap.hints(.browser, pane: .sshKeys).map(\.label) == [
+            Keymap.standard.hints(.browser, pane: .sshKeys).map(\.label) == [
                 "pane", "filter", "copy key", "show key", "refresh", "help", "quit",
             ])
-        #expect(Keymap.hints(.detail).map(\.label) == ["back", "ssh", "https", "web", "open", "plain", "help"])
-        #expect(Keymap.buttons(.confirmLogout) == ["y: Log out", "n: Cancel"])
-        #expect(Keymap.legend(.browser).map(\.keys) == ["Tab", "/", "?"])
+        #expect(
+            Keymap.standard.hints(.detail).map(\.label) == ["back", "ssh", "https", "web", "open", "plain", "help"])
+        #expect(Keymap.standard.buttons(.confirmLogout) == ["y: Log out", "n: Cancel"])
+        #expect(Keymap.standard.legend(.browser).map(\.keys) == ["Tab", "/", "?"])
     }
 
     @Test func helpScrollsToItsEndAndNoFurther() {

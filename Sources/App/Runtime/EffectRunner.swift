@@ -80,6 +80,20 @@ public final class EffectRunner: Sendable {
                 try? self.services.cache?.put(
                     history, key: CacheKeys.filterHistory, accountID: accountID, fetchedAt: self.services.now())
             }
+        case .runCommand(let command, let repository):
+            // The foreground ones are the program's (they take the terminal).
+            guard command.background else { break }
+            let arguments = commandArguments(command, repository)
+            let thread = Thread {
+                switch arguments {
+                case .failure(let reason): self.send(.commandFinished(title: command.title, .refused(reason.message)))
+                case .success(let arguments):
+                    self.send(
+                        .commandFinished(
+                            title: command.title, CustomCommandRunner.run(arguments, foreground: false)))
+                }
+            }
+            thread.start()
         case .cancelClones:
             session.withLock { session in
                 for task in session.cloneTasks { task.cancel() }
@@ -186,6 +200,32 @@ public final class EffectRunner: Sendable {
             }
         default:
             break
+        }
+    }
+
+    /// A refusal in words (a `Result` failure).
+    struct Refusal: Error {
+        var message: String
+    }
+
+    /// A `[[commands]]` entry's arguments for `repository`: each placeholder filled whole.
+    func commandArguments(_ command: CustomCommand, _ repository: Repository?) -> Result<[String], Refusal> {
+        var cloneDirectory: String?
+        if let repository, command.usedPlaceholders.contains("clone_dir"), let cloning = services.cloning,
+            let account = try? services.accounts.activeAccount()
+        {
+            let planner = ClonePlanner(
+                directoryTemplate: cloning.directoryTemplate, workingDirectory: cloning.workingDirectory,
+                home: cloning.home, gitHost: GitHost(apiURL: account.configuration.apiURL),
+                credentialHelper: cloning.credentialHelper)
+            cloneDirectory = try? planner.target(workspace: repository.workspaceSlug, slug: repository.slug)
+        }
+        let values = repository.map { CustomCommandRunner.values(for: $0, cloneDirectory: cloneDirectory) } ?? [:]
+        do {
+            return .success(try command.arguments(values))
+        } catch {
+            guard case .missing(let name) = error else { return .failure(Refusal(message: "\(error)")) }
+            return .failure(Refusal(message: CustomCommandRunner.missing(name, repository)))
         }
     }
 

@@ -122,6 +122,22 @@ public final class Program {
                 terminal.invalidate()
             case .redraw:
                 terminal.invalidate()
+            case .runCommand(let command, let repository) where !command.background:
+                let arguments = runner?.commandArguments(command, repository)
+                guard case .success(let argv)? = arguments else {
+                    let reason: String
+                    if case .failure(let refusal)? = arguments {
+                        reason = refusal.message
+                    } else {
+                        reason = "no runner"
+                    }
+                    dispatch(.commandFinished(title: command.title, .refused(reason)))
+                    continue
+                }
+                var outcome = CommandOutcome.refused("it did not start")
+                terminal.runOutside { outcome = CustomCommandRunner.run(argv, foreground: true) }
+                terminal.invalidate()
+                dispatch(.commandFinished(title: command.title, outcome))
             case .quit:
                 state.shouldQuit = true
             default:

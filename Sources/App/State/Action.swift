@@ -53,6 +53,8 @@ public enum Action: Equatable, Sendable {
     case clonesPlanned([CloneJob])
     /// A clone started, progressed or ended.
     case cloneEvent(CloneEvent)
+    /// A `[[commands]]` entry ended (or never ran).
+    case commandFinished(title: String, CommandOutcome)
 }
 
 /// What `update` asks the world to do. Values, so tests compare them.
@@ -98,5 +100,8 @@ public enum Effect: Equatable, Sendable {
     case cancelClones
     /// Keep the account's filter history (newest first) in the cache.
     case saveFilterHistory([String])
+    /// Run a `[[commands]]` entry on the repository (nil: none selected, and none needed). In
+    /// the foreground the program takes the terminal; in the background its result comes back.
+    case runCommand(CustomCommand, repository: Repository?)
     case quit
 }

@@ -40,12 +40,15 @@ public struct Environment: Equatable, Sendable {
     /// leads the session, as under `ssh -t host bbtui`, or a shell without job control started it):
     /// nothing would ever resume it.
     public var hasJobControl: Bool
+    /// The keys: bbtui's, or the config file's.
+    public var keymap: Keymap
 
     /// Creates an environment description.
     public init(
         isSSH: Bool = false, hasDisplay: Bool = false, hostName: String = "localhost", isDemo: Bool = false,
-        isUnicode: Bool = true, hasJobControl: Bool = true
+        isUnicode: Bool = true, hasJobControl: Bool = true, keymap: Keymap = .standard
     ) {
+        self.keymap = keymap
         self.isSSH = isSSH
         self.hasDisplay = hasDisplay
         self.hostName = hostName
@@ -55,7 +58,7 @@ public struct Environment: Equatable, Sendable {
     }
 
     /// Whether `o` may open a local browser, or why not.
-    /// (The screen adds what to use instead, in its own keys: `Keymap.insteadOfOpening`.)
+    /// (The screen adds what to use instead, in its own keys: `keymap.insteadOfOpening`.)
     public var browserRefusal: String? {
         if isSSH { return "This is an SSH session: a browser here would open on the remote machine." }
         if !hasDisplay { return "No graphical display here (DISPLAY is not set)." }
@@ -236,4 +239,9 @@ public struct LoginState: Equatable, Sendable {
 
     /// Creates a login state.
     public init() {}
+}
+
+extension AppState {
+    /// The keys in use (the environment's: bbtui's own, or the config file's).
+    public var keymap: Keymap { environment.keymap }
 }

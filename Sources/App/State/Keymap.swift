@@ -1,3 +1,4 @@
+import BitbucketKit
 import TerminalUI
 
 /// What a key does, independent of which key it is.
@@ -45,6 +46,8 @@ public enum Command: Equatable, Sendable {
     case cloneLog
     /// Stop every clone still running (nothing is left behind).
     case cancelClones
+    /// The config file's `[[commands]]` entry at this index.
+    case custom(Int)
 }
 
 /// Where keys are read: each context has its own table, and the footer, the help, the sidebar
@@ -120,8 +123,29 @@ public struct KeyBinding: Equatable, Sendable {
 }
 
 /// The keybindings as data: what the keys do, the help overlay, the footers, the legend and the
-/// dialogs' buttons all come from these tables, so they cannot drift apart.
-public enum Keymap {
+/// dialogs' buttons all come from these tables, so they cannot drift apart. `standard` is
+/// bbtui's own; the config file's `[keys]` and `[[commands]]` change a copy
+/// (`Keymap(configuration:)`), which the state carries, so every screen shows the person's keys.
+public struct Keymap: Equatable, Sendable {
+    /// Each context's own bindings (the details view's without the browser's).
+    var own: [KeyContext: [KeyBinding]]
+    /// The config file's `[[commands]]`, in its order (`Command.custom` indexes them).
+    public internal(set) var commands: [CustomCommand] = []
+    /// What the config file left odd but usable: a command with no key left.
+    public internal(set) var warnings: [String] = []
+
+    /// bbtui's own keys.
+    public static let standard: Keymap = {
+        var own: [KeyContext: [KeyBinding]] = [:]
+        for context in KeyContext.allCases { own[context] = defaultTable(context) }
+        return Keymap(own: own)
+    }()
+
+    /// A context's own bindings (for the details view, without the browser's).
+    public func ownTable(_ context: KeyContext) -> [KeyBinding] { own[context] ?? [] }
+}
+
+extension Keymap {
     static let editing = KeyBinding(
         [.left, .right, .ctrl("a"), .ctrl("e"), .ctrl("k"), .ctrl("w")], .editText,
         "move, to start/end, delete to end, delete a word", section: "Typing"
@@ -178,7 +202,7 @@ public enum Keymap {
             [.character("p")], .showCopied, "show the last copied URL plainly, on one line", section: "Repositories",
             panes: [.repositories]),
         KeyBinding(
-            [.character(" ")], .toggleMark, "mark or unmark the row (c clones the marked)",
+            [.character(" ")], .toggleMark, "mark or unmark the row (clone then takes every marked one)",
             section: "Clone", panes: [.repositories]),
         KeyBinding(
             [.character("c")], .clone, "clone the selected (or every marked) repository",
@@ -208,7 +232,7 @@ public enum Keymap {
     /// The details view's own keys; the browser's work there too.
     public static let detail: [KeyBinding] = [
         KeyBinding(
-            [.escape, .character("q")], .back, "back to the list (q too, as in tig and lazygit)", section: "Details",
+            [.escape, .character("q")], .back, "back to the list (as in tig and lazygit)", section: "Details",
             hint: "back"),
         KeyBinding([.character("Q")], .quit, "quit from anywhere", section: "Details"),
         KeyBinding([.character("j"), .down], .down, "scroll down", section: "Details"),
@@ -257,7 +281,7 @@ public enum Keymap {
             [.character("i"), .tab], .focusField, "type in the code field (pasting works anywhere)", section: "Login",
             hint: "type"),
         KeyBinding(
-            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (t again: back)",
+            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (again: back)",
             section: "Login", hint: "API token"),
         KeyBinding([.enter], .submit, "submit the code or redirect URL", section: "Login"),
         KeyBinding([.escape], .back, "leave the field / cancel re-login", section: "Login"),
@@ -285,7 +309,7 @@ public enum Keymap {
             [.character("i"), .tab, .enter], .focusField, "type in the fields (pasting works anywhere)",
             section: "Setup", hint: "type"),
         KeyBinding(
-            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (t again: back)",
+            [.character("t")], .useAPIToken, "use an Atlassian API token instead of OAuth (again: back)",
             section: "Setup", hint: "API token"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen", section: "Terminal"),
         KeyBinding([.ctrl("z")], .suspend, "suspend (fg resumes)", section: "Terminal"),
@@ -353,11 +377,11 @@ public enum Keymap {
         KeyBinding([.character("q"), .character("Q")], .quit, "quit", section: "Session ended", hint: "Quit"),
     ]
 
-    /// A context's bindings, first match wins (the details view falls back to the browser's).
-    public static func table(_ context: KeyContext) -> [KeyBinding] {
+    /// bbtui's own bindings for a context (the details view's without the browser's).
+    static func defaultTable(_ context: KeyContext) -> [KeyBinding] {
         switch context {
         case .browser: return browser
-        case .detail: return detail + browser
+        case .detail: return detail
         case .filter: return filter
         case .login: return login
         case .loginField: return loginField
@@ -371,17 +395,21 @@ public enum Keymap {
         }
     }
 
+    /// A context's bindings, first match wins (the details view falls back to the browser's).
+    public func table(_ context: KeyContext) -> [KeyBinding] {
+        context == .detail ? ownTable(.detail) + ownTable(.browser) : ownTable(context)
+    }
+
     /// The command bound to `key` in a context (and pane), if any; demo-only keys only in the demo.
-    public static func command(
+    public func command(
         for key: Key, in context: KeyContext, pane: Pane? = nil, isDemo: Bool = false
     ) -> Command? {
         table(context).first { $0.keys.contains(key) && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }?.command
     }
 
     /// The footer's hints for a context: only keys that do something there.
-    public static func hints(_ context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> [KeyHint] {
-        let own = context == .detail ? detail : table(context)
-        return own.filter { $0.hint != nil && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }.map {
+    public func hints(_ context: KeyContext, pane: Pane? = nil, isDemo: Bool = false) -> [KeyHint] {
+        return ownTable(context).filter { $0.hint != nil && $0.applies(to: pane) && (isDemo || !$0.isDemoOnly) }.map {
             KeyHint(
                 $0.hintKeys ?? $0.keys[0].description, $0.hint ?? "",
                 isPinned: $0.command == .help || $0.command == .quit)
@@ -389,17 +417,18 @@ public enum Keymap {
     }
 
     /// The sidebar legend: key and label, in table order.
-    public static func legend(_ context: KeyContext) -> [(keys: String, label: String)] {
+    public func legend(_ context: KeyContext) -> [(keys: String, label: String)] {
         table(context).compactMap { binding in binding.legend.map { (binding.keys[0].description, $0) } }
     }
 
     /// The first key bound to `command` in a context, as written in help (`q`, `Esc`).
-    public static func key(for command: Command, in context: KeyContext) -> String {
-        table(context).first { $0.command == command }.map { $0.keys[0].description } ?? "?"
+    public func key(for command: Command, in context: KeyContext) -> String {
+        table(context).first { $0.command == command }.map { $0.keys[0].description }
+            ?? "(no key: \(command.configName))"
     }
 
     /// What to use where no browser can be opened, in the keys of the screen the person is on.
-    public static func insteadOfOpening(onLogin: Bool) -> String {
+    public func insteadOfOpening(onLogin: Bool) -> String {
         if onLogin {
             return "Use \(key(for: .copyLoginURL, in: .login)) (copy), \(key(for: .showLoginURL, in: .login)) "
                 + "(show plainly) or \(key(for: .writeLoginURL, in: .login)) (write to a file) instead."
@@ -409,16 +438,16 @@ public enum Keymap {
     }
 
     /// A dialog's buttons, from its context's hinted bindings: `y: Log out`.
-    public static func buttons(_ context: KeyContext) -> [String] {
+    public func buttons(_ context: KeyContext) -> [String] {
         table(context).compactMap { binding in binding.hint.map { binding.keys[0].description + ": " + $0 } }
     }
 
     /// The help overlay's sections for the screen under it, in table order, each binding once.
     /// `hasJobControl` false leaves out the suspend key, which does nothing there.
-    public static func helpSections(_ contexts: [KeyContext], hasJobControl: Bool = true) -> [HelpSection] {
+    public func helpSections(_ contexts: [KeyContext], hasJobControl: Bool = true) -> [HelpSection] {
         var sections: [HelpSection] = []
         for context in contexts {
-            for binding in context == .detail ? detail : table(context) {
+            for binding in ownTable(context) {
                 if binding.command == .suspend, !hasJobControl { continue }
                 let entry = HelpEntry(keys: binding.keys.map(\.description), summary: binding.summary)
                 if let index = sections.firstIndex(where: { $0.title == binding.section }) {

@@ -65,9 +65,9 @@ public typealias AppError = ServiceError
 
 extension ServiceError {
     /// The message with the full-screen app's next step.
-    public var screenText: String {
+    public func screenText(_ keymap: Keymap) -> String {
         if needsLogin || !isTransient { return description }
-        let refresh = Keymap.key(for: .refreshPane, in: .browser)
+        let refresh = keymap.key(for: .refreshPane, in: .browser)
         return description + (isRetryableLater ? " Press \(refresh) in a few minutes." : " Press \(refresh) to retry.")
     }
 }

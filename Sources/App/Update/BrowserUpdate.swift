@@ -48,7 +48,8 @@ enum BrowserUpdate {
                 state.suspendedBrowser = nil
                 state.page = .login(LoginState())
                 Update.say(
-                    "Logged out. Log in to continue, or press \(Keymap.key(for: .quit, in: .login)) to quit.", &state)
+                    "Logged out. Log in to continue, or press \(state.keymap.key(for: .quit, in: .login)) to quit.",
+                    &state)
                 return [.prepareLogin]
             }
             var browser = browser(for: record)
@@ -77,7 +78,7 @@ enum BrowserUpdate {
                 state.overlay = .relogin(reason: failure.description)
             } else if state.isRetryNotice {
                 // "retrying in 1 s…" is over: the status line says what the pane says.
-                Update.say(failure.screenText, &state, kind: .error)
+                Update.say(failure.screenText(state.keymap), &state, kind: .error)
             }
         }
         return effects
@@ -190,14 +191,14 @@ enum BrowserUpdate {
     static func errorText(_ browser: BrowserState, _ state: AppState) -> String? {
         var parts: [String] = []
         switch browser.pane {
-        case .profile: parts += [browser.user.error?.screenText].compactMap { $0 }
-        case .emails: parts += [browser.emails.error?.screenText].compactMap { $0 }
-        case .workspaces: parts += [browser.workspaceDetails.error?.screenText].compactMap { $0 }
-        case .sshKeys: parts += [browser.sshKeys.error?.screenText].compactMap { $0 }
+        case .profile: parts += [browser.user.error?.screenText(state.keymap)].compactMap { $0 }
+        case .emails: parts += [browser.emails.error?.screenText(state.keymap)].compactMap { $0 }
+        case .workspaces: parts += [browser.workspaceDetails.error?.screenText(state.keymap)].compactMap { $0 }
+        case .sshKeys: parts += [browser.sshKeys.error?.screenText(state.keymap)].compactMap { $0 }
         case .repositories:
-            if case .failed(let error) = browser.repositories.progress { parts.append(error.screenText) }
+            if case .failed(let error) = browser.repositories.progress { parts.append(error.screenText(state.keymap)) }
             for (workspace, error) in browser.repositories.failures.sorted(by: { $0.key < $1.key }) {
-                parts.append("\(workspace): \(error.screenText)")
+                parts.append("\(workspace): \(error.screenText(state.keymap))")
             }
         }
         if parts.isEmpty, let message = state.message, message.kind == .error || message.kind == .warning {
@@ -239,13 +240,13 @@ enum BrowserUpdate {
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
         guard var browser = state.browser else { return [] }
         if browser.repositories.isEditingFilter {
-            let effects = filterKey(key, &browser, layout: Layout(size: state.size))
+            let effects = filterKey(key, &browser, layout: Layout(size: state.size), keymap: state.keymap)
             state.page = .browser(browser)
             return effects
         }
         let context: KeyContext =
             browser.pane == .repositories && browser.repositories.detail != nil ? .detail : .browser
-        guard let command = Keymap.command(for: key, in: context, pane: browser.pane) else { return [] }
+        guard let command = state.keymap.command(for: key, in: context, pane: browser.pane) else { return [] }
         if let effects = Update.shared(command, &state) { return effects }
         let effects = paneCommand(command, &browser, &state)
         state.page = .browser(browser)
@@ -254,8 +255,10 @@ enum BrowserUpdate {
 
     /// Typing a repository filter: every keystroke filters; Enter keeps it, Esc clears it, the
     /// arrows still move the list.
-    private static func filterKey(_ key: Key, _ browser: inout BrowserState, layout: Layout) -> [Effect] {
-        switch Keymap.command(for: key, in: .filter) {
+    private static func filterKey(
+        _ key: Key, _ browser: inout BrowserState, layout: Layout, keymap: Keymap
+    ) -> [Effect] {
+        switch keymap.command(for: key, in: .filter) {
         case .acceptFilter?:
             browser.repositories.isEditingFilter = false
             return browser.repositories.keepFilter().map { [.saveFilterHistory($0)] } ?? []
@@ -308,7 +311,7 @@ enum BrowserUpdate {
             state.isMouseEnabled.toggle()
             Update.say(
                 state.isMouseEnabled
-                    ? "Mouse on: wheel scrolls, click selects (\(Keymap.key(for: .toggleMouse, in: .browser)) turns it "
+                    ? "Mouse on: wheel scrolls, click selects (\(state.keymap.key(for: .toggleMouse, in: .browser)) turns it "
                         + "off for native selection)."
                     : "Mouse off: your terminal's own selection works again.", &state)
             return [.setMouse(state.isMouseEnabled)]
@@ -320,6 +323,8 @@ enum BrowserUpdate {
             return showCommand(command, browser, &state)
         case .toggleMark, .clone, .cloneLog:
             return CloneUpdate.command(command, &browser, &state)
+        case .custom(let index):
+            return customCommand(index, browser, &state)
         default:
             break
         }
@@ -328,7 +333,7 @@ enum BrowserUpdate {
 
     /// Opening, leaving, filtering, sorting and narrowing the repository list.
     private static func listCommand(_ command: Command, _ browser: inout BrowserState, _ state: inout AppState) {
-        let cycle = Keymap.key(for: .cycleWorkspace, in: .browser)
+        let cycle = state.keymap.key(for: .cycleWorkspace, in: .browser)
         switch command {
         case .open:
             if browser.pane == .repositories, let selected = browser.repositories.selected {
@@ -433,6 +438,26 @@ enum BrowserUpdate {
         return []
     }
 
+    /// A `[[commands]]` entry: on the repository open or selected in the list, when its
+    /// arguments name one.
+    private static func customCommand(_ index: Int, _ browser: BrowserState, _ state: inout AppState) -> [Effect] {
+        guard state.keymap.commands.indices.contains(index) else { return [] }
+        let command = state.keymap.commands[index]
+        let repository =
+            browser.pane == .repositories
+            ? browser.repositories.detailRepository ?? browser.repositories.selected : nil
+        if repository == nil, !command.usedPlaceholders.isEmpty {
+            Update.say(
+                "\(Sanitizer.sanitize(command.title)) needs a repository: select one first (pane "
+                    + "\(state.keymap.key(for: .pane(.repositories), in: .browser))).", &state, kind: .warning)
+            return []
+        }
+        if command.background {
+            Update.say("Running \(Sanitizer.sanitize(command.title))…", &state)
+        }
+        return [.runCommand(command, repository: repository)]
+    }
+
     private static func repositoryAction(
         _ command: Command, _ browser: BrowserState, _ state: inout AppState
     ) -> [Effect] {
@@ -440,7 +465,8 @@ enum BrowserUpdate {
             let repository = browser.repositories.detailRepository ?? browser.repositories.selected
         else {
             Update.say(
-                "Select a repository first (pane \(Keymap.key(for: .pane(.repositories), in: .browser))).", &state,
+                "Select a repository first (pane \(state.keymap.key(for: .pane(.repositories), in: .browser))).",
+                &state,
                 kind: .warning)
             return []
         }

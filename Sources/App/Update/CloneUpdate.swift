@@ -44,7 +44,7 @@ enum CloneUpdate {
             Update.say(
                 already.isEmpty
                     ? "No repository selected to clone."
-                    : "\(Sanitizer.sanitize(already[0].fullName)) is already being cloned (\(Keymap.key(for: .cloneLog, in: .browser)): the clone log).",
+                    : "\(Sanitizer.sanitize(already[0].fullName)) is already being cloned (\(state.keymap.key(for: .cloneLog, in: .browser)): the clone log).",
                 &state, kind: .warning)
             return []
         }
@@ -102,7 +102,7 @@ enum CloneUpdate {
             default: break
             }
         }
-        let log = Keymap.key(for: .cloneLog, in: .browser)
+        let log = state.keymap.key(for: .cloneLog, in: .browser)
         if failed.isEmpty, cancelled == 0 {
             let place =
                 cloned.count == 1
@@ -136,7 +136,7 @@ enum CloneUpdate {
 
     /// Keys in the clone log.
     static func key(_ key: Key, _ state: inout AppState) -> [Effect] {
-        switch Keymap.command(for: key, in: .cloneLog) {
+        switch state.keymap.command(for: key, in: .cloneLog) {
         case .back?:
             state.overlay = nil
         case .cancelClones?:

@@ -118,7 +118,7 @@ enum LoginUpdate {
         guard var login = state.login else { return [] }
         if login.setup != nil { return SetupUpdate.key(key, &state) }
         if login.isFieldFocused {
-            switch Keymap.command(for: key, in: .loginField) {
+            switch state.keymap.command(for: key, in: .loginField) {
             case .back?:
                 login.isFieldFocused = false
             case .submit?:
@@ -132,7 +132,7 @@ enum LoginUpdate {
             state.page = .login(login)
             return []
         }
-        guard let command = Keymap.command(for: key, in: .login, isDemo: state.environment.isDemo) else {
+        guard let command = state.keymap.command(for: key, in: .login, isDemo: state.environment.isDemo) else {
             if case .character = key {
                 // Any other character starts typing in the field.
                 login.isFieldFocused = true
@@ -170,7 +170,7 @@ enum LoginUpdate {
         case .openLoginURL:
             guard let url else { return [] }
             if let refusal = state.environment.browserRefusal {
-                Update.say(refusal + " " + Keymap.insteadOfOpening(onLogin: true), &state, kind: .warning)
+                Update.say(refusal + " " + state.keymap.insteadOfOpening(onLogin: true), &state, kind: .warning)
                 return []
             }
             return [.openURL(url)]

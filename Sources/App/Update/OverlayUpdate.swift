@@ -12,7 +12,7 @@ enum OverlayUpdate {
         case .cloneLog:
             return CloneUpdate.key(key, &state)
         case .help(let scroll):
-            switch Keymap.command(for: key, in: .help) {
+            switch state.keymap.command(for: key, in: .help) {
             case .back?: state.overlay = nil
             case .down?:
                 state.overlay = .help(
@@ -30,7 +30,7 @@ enum OverlayUpdate {
             }
             return []
         case .confirmLogout(let id, _):
-            switch Keymap.command(for: key, in: .confirmLogout) {
+            switch state.keymap.command(for: key, in: .confirmLogout) {
             case .confirm?:
                 state.overlay = nil
                 return [.cancelRepositories, .logout(accountID: id)]
@@ -41,7 +41,7 @@ enum OverlayUpdate {
             return []
         case .accounts(var accounts):
             let count = accounts.accounts.count
-            switch Keymap.command(for: key, in: .accounts) {
+            switch state.keymap.command(for: key, in: .accounts) {
             case .back?:
                 state.overlay = nil
             case .down?:
@@ -69,7 +69,7 @@ enum OverlayUpdate {
             }
             return []
         case .relogin:
-            switch Keymap.command(for: key, in: .relogin) {
+            switch state.keymap.command(for: key, in: .relogin) {
             case .submit?:
                 state.overlay = nil
                 state.suspendedBrowser = state.browser

@@ -13,7 +13,7 @@ enum SetupUpdate {
             state.page = .login(login)
         }
         if let field = form.focus {
-            switch Keymap.command(for: key, in: .setupField) {
+            switch state.keymap.command(for: key, in: .setupField) {
             case .back?:
                 form.focus = nil
             case .switchField?:
@@ -31,7 +31,7 @@ enum SetupUpdate {
             }
             return []
         }
-        guard let command = Keymap.command(for: key, in: .setup) else {
+        guard let command = state.keymap.command(for: key, in: .setup) else {
             if case .character = key {
                 // Any other character starts typing, in the Key first.
                 form.focus = form.key.isEmpty || !form.secret.isEmpty ? .key : .secret

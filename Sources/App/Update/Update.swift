@@ -53,15 +53,26 @@ public enum Update {
             return SetupUpdate.handle(action, &state)
         case .clonesPlanned, .cloneEvent:
             return CloneUpdate.handle(action, &state)
+        case .commandFinished(let title, let outcome):
+            let name = Sanitizer.sanitize(title)
+            switch outcome {
+            case .succeeded(let line):
+                say(name + (line.map { ": " + $0 } ?? ": done"), &state, kind: .success)
+            case .failed(let status, let line):
+                say("\(name) failed (\(status))" + (line.map { ": " + $0 } ?? "."), &state, kind: .error)
+            case .refused(let reason):
+                say("\(name) did not run: \(reason).", &state, kind: .error)
+            }
+            return []
         case .copied(let result, let what):
             let show =
                 state.login != nil
-                ? Keymap.key(for: .showLoginURL, in: .login) : Keymap.key(for: .showCopied, in: .browser)
+                ? state.keymap.key(for: .showLoginURL, in: .login) : state.keymap.key(for: .showCopied, in: .browser)
             say(copyMessage(result, what: what, show: show), &state, kind: isSuccess(result) ? .success : .error)
             return []
         case .opened(let error):
             if let error {
-                say(error + " " + Keymap.insteadOfOpening(onLogin: state.login != nil), &state, kind: .error)
+                say(error + " " + state.keymap.insteadOfOpening(onLogin: state.login != nil), &state, kind: .error)
             } else {
                 say("Opened in your browser.", &state, kind: .success)
             }
@@ -70,7 +81,7 @@ public enum Update {
             if error.needsLogin, state.browser != nil {
                 state.overlay = .relogin(reason: error.description)
             } else {
-                say(error.screenText, &state, kind: .error)
+                say(error.screenText(state.keymap), &state, kind: .error)
             }
             return []
         case .retrying(let status, let delay):
@@ -155,7 +166,7 @@ public enum Update {
                 return false
             }
         }
-        return Keymap.command(for: key, in: context, pane: state.browser?.pane) != nil
+        return state.keymap.command(for: key, in: context, pane: state.browser?.pane) != nil
     }
 
     /// The commands every screen shares; nil when `command` is not one of them.
@@ -180,8 +191,8 @@ public enum Update {
     static func suspend(_ state: inout AppState) -> [Effect] {
         guard state.environment.hasJobControl else {
             say(
-                "Ctrl-Z does nothing here: bbtui leads its own session (as under `ssh -t host bbtui`), so no shell "
-                    + "could resume it. Press \(Keymap.key(for: .quit, in: .browser)) to quit.", &state,
+                "\(state.keymap.key(for: .suspend, in: .browser)) does nothing here: bbtui leads its own session (as under `ssh -t host bbtui`), so no shell "
+                    + "could resume it. Press \(state.keymap.key(for: .quit, in: .browser)) to quit.", &state,
                 kind: .warning)
             return []
         }

@@ -15,7 +15,7 @@ enum AccountPaneViews {
         guard !inner.isEmpty else { return }
         var top = inner.y
         if let error = browser.workspaceDetails.error {
-            top = PaneViews.drawError(error, in: inner, startingAt: top, into: &screen) + 1
+            top = PaneViews.drawError(error, keymap: state.keymap, in: inner, startingAt: top, into: &screen) + 1
         }
         guard browser.workspaceDetails.value != nil else {
             if browser.workspaceDetails.isLoading || browser.workspaceDetails == .idle {
@@ -75,7 +75,9 @@ enum AccountPaneViews {
         guard !inner.isEmpty else { return }
         var top = inner.y
         if let error = browser.sshKeys.error {
-            top = PaneViews.drawError(AppError(keyError: error), in: inner, startingAt: top, into: &screen) + 1
+            top =
+                PaneViews.drawError(
+                    AppError(keyError: error), keymap: state.keymap, in: inner, startingAt: top, into: &screen) + 1
         }
         guard let report = browser.sshKeys.value else {
             if browser.sshKeys.isLoading || browser.sshKeys == .idle {
@@ -87,7 +89,8 @@ enum AccountPaneViews {
         }
         // The verdict first, in words.
         let host = state.environment.hostName
-        let (verdict, style) = verdictText(report, host: host, unicode: state.environment.isUnicode)
+        let (verdict, style) = verdictText(
+            report, host: host, unicode: state.environment.isUnicode, keymap: state.keymap)
         for line in TextLayout.wrap(verdict, width: max(1, inner.width)).prefix(6) where top < inner.maxY {
             screen.put(line, x: inner.x, y: top, width: inner.width, style: style)
             top += 1
@@ -155,7 +158,9 @@ enum AccountPaneViews {
     }
 
     /// "✓ 1 of 4 keys is usable from host (~/.ssh/id_ed25519.pub)" or what to add where.
-    static func verdictText(_ report: SSHKeyReport, host: String, unicode: Bool) -> (String, Style) {
+    static func verdictText(
+        _ report: SSHKeyReport, host: String, unicode: Bool, keymap: Keymap = .standard
+    ) -> (String, Style) {
         let usable = report.rows.filter(\.isUsableHere)
         if !usable.isEmpty {
             let sources = Set(usable.compactMap(\.localSource)).sorted().joined(separator: ", ")
@@ -172,7 +177,7 @@ enum AccountPaneViews {
             : "none of the account's \(report.rows.count) keys is on \(Sanitizer.sanitize(host))"
         if let key = report.keyToAdd {
             return (
-                "\(mark)Cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(Sanitizer.sanitize(key.source))) in Personal settings → SSH keys (y copies it, p shows it).",
+                "\(mark)Cloning over SSH from this machine will fail: \(why). Add \(key.key.fingerprint) (\(Sanitizer.sanitize(key.source))) in Personal settings → SSH keys (\(keymap.key(for: .copyLocalKey, in: .browser)) copies it, \(keymap.key(for: .showLocalKey, in: .browser)) shows it).",
                 Style(foreground: .red, attributes: .bold)
             )
         }

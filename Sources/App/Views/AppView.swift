@@ -16,7 +16,7 @@ public enum AppView {
         screen.clear()
         let layout = Layout(size: state.size)
         if layout.isTooSmall {
-            drawTooSmall(state.size, into: &screen)
+            drawTooSmall(state.size, keymap: state.keymap, into: &screen)
             return
         }
         switch state.page {
@@ -31,9 +31,9 @@ public enum AppView {
         }
     }
 
-    static func drawTooSmall(_ size: Size, into screen: inout Screen) {
+    static func drawTooSmall(_ size: Size, keymap: Keymap, into screen: inout Screen) {
         let text =
-            "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press \(Keymap.key(for: .quit, in: .browser)) to quit."
+            "Terminal too small: \(size.width)×\(size.height), bbtui needs \(Layout.minimumSize.width)×\(Layout.minimumSize.height). Enlarge it, or press \(keymap.key(for: .quit, in: .browser)) to quit."
         for (row, line) in TextLayout.wrap(text, width: max(1, size.width)).prefix(size.height).enumerated() {
             screen.put(line, x: 0, y: row)
         }
@@ -49,18 +49,19 @@ public enum AppView {
                 title: "Log out?",
                 message:
                     "Delete the tokens of \(Sanitizer.sanitize(name)) from this machine? Access stays granted in Bitbucket until you revoke it there (Personal settings → OAuth).",
-                buttons: Keymap.buttons(.confirmLogout), selectedButton: 1
+                buttons: state.keymap.buttons(.confirmLogout), selectedButton: 1
             )
             .render(into: &screen, area: area)
         case .relogin(let reason):
             Dialog(
                 title: "Session ended",
                 message: Sanitizer.sanitize(reason, newlines: .keep)
-                    + "\n\nAfter logging in again you come back to this screen.", buttons: Keymap.buttons(.relogin)
+                    + "\n\nAfter logging in again you come back to this screen.",
+                buttons: state.keymap.buttons(.relogin)
             )
             .render(into: &screen, area: area)
         case .accounts(let accounts):
-            drawAccounts(accounts, into: &screen, area: area)
+            drawAccounts(accounts, keymap: state.keymap, into: &screen, area: area)
         case .cloneLog:
             drawCloneLog(state, into: &screen, area: area)
         }
@@ -88,7 +89,7 @@ public enum AppView {
                 return ((unicode ? "✗ " : "x ") + "failed   " + Sanitizer.sanitize(message), Style(foreground: .red))
             }
         }
-        let footer = Keymap.hints(.cloneLog).map { $0.key + " " + $0.label }.joined(separator: " · ")
+        let footer = state.keymap.hints(.cloneLog).map { $0.key + " " + $0.label }.joined(separator: " · ")
         // Between the header and the status line, which goes on counting the clones.
         let box = Rect(x: area.x, y: area.y + 1, width: area.width, height: max(0, area.height - 2))
         screen.fill(box)
@@ -97,7 +98,7 @@ public enum AppView {
         let rows = inner.height - 1
         if lines.isEmpty {
             screen.put(
-                "No clones yet: \(Keymap.key(for: .clone, in: .browser)) in the repository list clones the selected one.",
+                "No clones yet: \(state.keymap.key(for: .clone, in: .browser)) in the repository list clones the selected one.",
                 x: inner.x, y: inner.y, width: inner.width, style: .dim)
         }
         let first = min(state.clones.scroll, max(0, lines.count - rows))
@@ -112,18 +113,19 @@ public enum AppView {
         let contexts: [KeyContext] =
             state.login?.setup != nil
             ? [.setup, .setupField] : state.login != nil ? [.login, .loginField] : [.browser, .detail, .filter]
-        let close = Keymap.help.first { $0.command == .back }.map { "\($0.keys[0]) closes" }
+        let close = state.keymap.ownTable(.help).first { $0.command == .back }.map { "\($0.keys[0]) closes" }
         return HelpOverlay(
-            title: "Keys", sections: Keymap.helpSections(contexts, hasJobControl: state.environment.hasJobControl),
+            title: "Keys",
+            sections: state.keymap.helpSections(contexts, hasJobControl: state.environment.hasJobControl),
             closeHint: close)
     }
 
-    static func drawAccounts(_ overlay: AccountsOverlay, into screen: inout Screen, area: Rect) {
+    static func drawAccounts(_ overlay: AccountsOverlay, keymap: Keymap, into screen: inout Screen, area: Rect) {
         let lines = overlay.accounts.map { account -> String in
             let marker = account.id == overlay.activeID ? "● " : "  "
             return marker + Sanitizer.sanitize(account.displayName) + " (" + Sanitizer.sanitize(account.username) + ")"
         }
-        let footer = Keymap.hints(.accounts).map { $0.key + " " + $0.label }.joined(separator: " · ")
+        let footer = keymap.hints(.accounts).map { $0.key + " " + $0.label }.joined(separator: " · ")
         let width = min(area.width, max(DisplayWidth.of(footer), lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
         let box = area.centered(width: width, height: min(area.height, lines.count + 4))
         screen.fill(box)

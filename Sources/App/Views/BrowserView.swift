@@ -6,7 +6,7 @@ import TerminalUI
 enum BrowserView {
     static func render(_ browser: BrowserState, state: AppState, layout: Layout, into screen: inout Screen) {
         drawHeader(browser, state: state, area: layout.header, into: &screen)
-        if let sidebar = layout.sidebar { drawSidebar(browser, area: sidebar, into: &screen) }
+        if let sidebar = layout.sidebar { drawSidebar(browser, keymap: state.keymap, area: sidebar, into: &screen) }
         if let tabs = layout.tabs { drawTabs(browser, area: tabs, into: &screen) }
         switch browser.pane {
         case .profile: PaneViews.profile(browser, state: state, area: layout.main, into: &screen)
@@ -34,7 +34,7 @@ enum BrowserView {
         } else {
             context = .browser
         }
-        let hints = Keymap.hints(context, pane: browser.pane)
+        let hints = state.keymap.hints(context, pane: browser.pane)
         AppView.drawStatus(state, hints: hints, trailing: trailing, area: layout.status, into: &screen)
     }
 
@@ -62,7 +62,7 @@ enum BrowserView {
         return counts
     }
 
-    static func drawSidebar(_ browser: BrowserState, area: Rect, into screen: inout Screen) {
+    static func drawSidebar(_ browser: BrowserState, keymap: Keymap, area: Rect, into screen: inout Screen) {
         let inner = Box(title: "Navigate").render(into: &screen, area: area)
         let counts = counts(browser)
         for pane in Pane.allCases {
@@ -79,7 +79,7 @@ enum BrowserView {
                 style: style)
             screen.put(count, x: inner.x, y: y, width: inner.width, style: style, alignment: .right)
         }
-        let entries = Keymap.legend(.browser)
+        let entries = keymap.legend(.browser)
         let keyWidth = entries.map { DisplayWidth.of($0.keys) }.max() ?? 0
         let legend = [""] + entries.map { TextLayout.pad($0.keys, to: keyWidth) + "  " + $0.label }
         for (offset, text) in legend.enumerated() {

@@ -71,7 +71,7 @@ enum LoginView {
             }
             y += 1
         }
-        let hints = Keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
+        let hints = state.keymap.hints(login.isFieldFocused ? .loginField : .login, isDemo: state.environment.isDemo)
             .filter { hasURL || login.problem == nil || $0.isPinned }
         AppView.drawStatus(
             state, hints: hints, trailing: "", area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
@@ -111,7 +111,8 @@ enum LoginView {
             rest = rest.dropFirst(piece.count)
         }
         rows += wrapped(
-            Keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), width: width, style: .dim,
+            state.keymap.legend(.login).map { $0.keys + " " + $0.label }.joined(separator: " · "), width: width,
+            style: .dim,
             indent: 3, optional: true)
         rows.append(Row(text: "", isOptional: true))
         rows += wrapped(
@@ -119,7 +120,7 @@ enum LoginView {
             style: .bold, optional: true)
         rows += listenerRows(login.listener, state: state)
         if state.environment.isDemo {
-            let approve = Keymap.key(for: .approveDemo, in: .login)
+            let approve = state.keymap.key(for: .approveDemo, in: .login)
             let text =
                 state.environment.isSSH
                 ? "This is the demo, and its Bitbucket runs on this machine, where your browser cannot reach it. Press \(approve) to approve as the demo user; no browser is needed."
@@ -169,8 +170,8 @@ enum LoginView {
         func wrapped(_ text: String, style: Style = .plain, indent: Int = 0, optional: Bool = false) -> [Row] {
             LoginView.wrapped(text, width: width, style: style, indent: indent, optional: optional)
         }
-        let copy = Keymap.key(for: .copyLoginURL, in: .setup)
-        let other = Keymap.key(for: .useAPIToken, in: .setup)
+        let copy = state.keymap.key(for: .copyLoginURL, in: .setup)
+        let other = state.keymap.key(for: .useAPIToken, in: .setup)
         var top: [Row]
         if form.kind == .consumer {
             top = wrapped("First, an OAuth consumer for bbtui (once):", style: .bold)
@@ -211,9 +212,10 @@ enum LoginView {
             bottom += wrapped(Sanitizer.sanitize(problem), style: Style(foreground: .red, attributes: .bold))
         } else {
             bottom += wrapped(
-                form.kind == .consumer
-                    ? "Enter on the Secret checks both with Bitbucket (no login, no change), then saves them."
-                    : "Enter on the token checks it with Bitbucket (one GET /user), then opens your account.",
+                state.keymap.key(for: .submit, in: .setupField)
+                    + (form.kind == .consumer
+                        ? " on the Secret checks both with Bitbucket (no login, no change), then saves them."
+                        : " on the token checks it with Bitbucket (one GET /user), then opens your account."),
                 style: .dim,
                 optional: true)
         }
@@ -227,7 +229,8 @@ enum LoginView {
                 var field = isKey ? form.key : form.secret
                 let focused = form.focus == (isKey ? .key : .secret) && state.overlay == nil
                 TextField(
-                    placeholder: focused ? "" : "paste here, or press \(Keymap.key(for: .focusField, in: .setup))",
+                    placeholder: focused
+                        ? "" : "paste here, or press \(state.keymap.key(for: .focusField, in: .setup))",
                     isFocused: focused, isMasked: !isKey
                 )
                 .render(
@@ -240,7 +243,7 @@ enum LoginView {
             y += 1
         }
         AppView.drawStatus(
-            state, hints: Keymap.hints(form.focus == nil ? .setup : .setupField), trailing: "",
+            state, hints: state.keymap.hints(form.focus == nil ? .setup : .setupField), trailing: "",
             area: Rect(x: 0, y: height - 1, width: width, height: 1), into: &screen)
     }
 
@@ -249,7 +252,7 @@ enum LoginView {
         var field = login.field
         TextField(
             placeholder: login.isFieldFocused
-                ? "" : "paste here (or press \(Keymap.key(for: .focusField, in: .login)) to type)",
+                ? "" : "paste here (or press \(state.keymap.key(for: .focusField, in: .login)) to type)",
             isFocused: login.isFieldFocused && state.overlay == nil,
             showsStart: login.showsStart
         )

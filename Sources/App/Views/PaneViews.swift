@@ -23,9 +23,12 @@ enum PaneViews {
 
     /// Wrapped lines of an error with its next step, in red.
     @discardableResult
-    static func drawError(_ error: AppError, in area: Rect, startingAt y: Int, into screen: inout Screen) -> Int {
+    static func drawError(
+        _ error: AppError, keymap: Keymap, in area: Rect, startingAt y: Int, into screen: inout Screen
+    ) -> Int {
         var row = y
-        for line in TextLayout.wrap(Sanitizer.sanitize(error.screenText, newlines: .keep), width: max(1, area.width))
+        for line in TextLayout.wrap(
+            Sanitizer.sanitize(error.screenText(keymap), newlines: .keep), width: max(1, area.width))
         where row < area.maxY {
             screen.put(line, x: area.x, y: row, width: area.width, style: Style(foreground: .red, attributes: .bold))
             row += 1
@@ -48,7 +51,9 @@ enum PaneViews {
         ).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
-        if let error = browser.user.error { top = drawError(error, in: inner, startingAt: top, into: &screen) + 1 }
+        if let error = browser.user.error {
+            top = drawError(error, keymap: state.keymap, in: inner, startingAt: top, into: &screen) + 1
+        }
         guard let user = browser.user.value else {
             if browser.user.isLoading || browser.user == .idle {
                 drawLoading(
@@ -89,7 +94,9 @@ enum PaneViews {
             .render(into: &screen, area: area).inset(left: 1, right: 1)
         guard !inner.isEmpty else { return }
         var top = inner.y
-        if let error = browser.emails.error { top = drawError(error, in: inner, startingAt: top, into: &screen) + 1 }
+        if let error = browser.emails.error {
+            top = drawError(error, keymap: state.keymap, in: inner, startingAt: top, into: &screen) + 1
+        }
         guard browser.emails.value != nil else {
             if browser.emails.isLoading || browser.emails == .idle {
                 drawLoading(
@@ -139,12 +146,12 @@ enum PaneViews {
         let listArea = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
         if repositories.visible.isEmpty {
             if case .failed(let error) = repositories.progress {
-                drawError(error, in: listArea, startingAt: listArea.y, into: &screen)
+                drawError(error, keymap: state.keymap, in: listArea, startingAt: listArea.y, into: &screen)
             } else if repositories.isLoading || repositories.progress == .idle {
                 drawLoading("Loading repositories…", state: state, in: listArea, into: &screen)
             } else if !repositories.filter.isEmpty || repositories.workspaceFilter != nil {
                 screen.put(
-                    "No repository matches. \(Keymap.key(for: .clearFilter, in: .filter)) clears the filter.",
+                    "No repository matches. \(state.keymap.key(for: .clearFilter, in: .filter)) clears the filter.",
                     x: listArea.x, y: listArea.y, width: listArea.width, style: .dim)
             } else {
                 screen.put(
@@ -245,8 +252,8 @@ enum PaneViews {
         case .failed(let error) where !repositories.all.isEmpty:
             // One row here; the key shows the whole text.
             left =
-                "refresh failed (\(Keymap.key(for: .showError, in: .browser)) shows all): "
-                + Sanitizer.sanitize(error.screenText)
+                "refresh failed (\(state.keymap.key(for: .showError, in: .browser)) shows all): "
+                + Sanitizer.sanitize(error.screenText(state.keymap))
             style = Style(foreground: .red)
         default:
             left = ""

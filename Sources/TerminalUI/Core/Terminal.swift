@@ -83,4 +83,7 @@ public protocol Terminal: AnyObject {
     func setMouseReporting(_ isEnabled: Bool)
     /// Suspends the process like Ctrl-Z in a shell, restoring the terminal meanwhile.
     func suspend()
+    /// Leaves the full screen, the terminal in the modes the shell had, runs `body` (a program
+    /// that takes the terminal), and comes back with a full redraw.
+    func runOutside(_ body: () -> Void)
 }
