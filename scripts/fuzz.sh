@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs bbtui's libFuzzer targets (with AddressSanitizer) for a set time each.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET …]
-# Targets: keydecoder textfield sanitizer paste models repoparser git (default: all, 60 s each).
+# Targets: keydecoder textfield sanitizer paste models repoparser git keys (default: all, 60 s each).
 # The committed seeds are in Fuzz/Corpus/<target>; what the fuzzer finds goes to a scratch
 # corpus under .build-fuzz/, and a crash leaves its input in .build-fuzz/<target>/ (exit non-zero).
 # Not part of `swift test`: run it by hand, and record what you ran in docs/TESTING.md.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models repoparser git)
+((${#targets[@]})) || targets=(keydecoder textfield sanitizer paste models repoparser git keys)
 
 ui=$(find Sources/TerminalUI -name '*.swift' | sort)
 kit=(Sources/BitbucketKit/API/RawModels.swift Sources/BitbucketKit/API/Models.swift Sources/BitbucketKit/API/APIError.swift
@@ -32,6 +32,8 @@ for target in "${targets[@]}"; do
     git) sources=("${kit[@]}" Sources/BitbucketKit/Git/GitCredential.swift Sources/BitbucketKit/Git/ClonePlan.swift
                   Sources/BitbucketKit/Git/Cloner.swift Sources/BitbucketKit/Support/SpawnAttributes.swift
                   Fuzz/Targets/GitFuzz.swift) ;;
+    keys) sources=($ui Sources/BitbucketKit/Configuration/ConfigTables.swift Sources/BitbucketKit/Support/EditDistance.swift
+                   Fuzz/Targets/KeysFuzz.swift) ;;
     *) echo "unknown target: $target" >&2; exit 64 ;;
   esac
   binary=.build-fuzz/$target/fuzz

@@ -284,3 +284,9 @@ import Testing
         }
     }
 }
+
+extension KeymapConfigurationTests {
+    @Test func contextIndexesAreTheirPlacesInAllCases() {
+        #expect(KeyContext.allCases.map(\.index) == Array(KeyContext.allCases.indices))
+    }
+}

@@ -116,7 +116,7 @@ import Testing
                 == "/c/config:1: bbtui has no setting bbtui_clone_dir. Did you mean BBTUI_CLONE_DIR?")
         #expect(
             mistake("colour = \"red\"\n")
-                == "/c/config:1: bbtui has no setting colour. The settings are listed in `bbtui --help` and the README."
+                == "/c/config:1: bbtui has no setting colour. The settings are listed in the README (Configuration) and in `man bbtui` (ENVIRONMENT)."
         )
         #expect(
             mistake("BBTUI_TIMEOUT = \"1\"\n\n[BBTUI_API_URL]\nx = 1\n")

@@ -56,6 +56,13 @@ extension TUITests {
                 result.stderr
                     == "bbtui: \(config):2: k is both down and up in the browser; give one of them another key, or unbind = [\"k\"] first\n"
             )
+            // `doctor` names it too, and fails.
+            let doctor = try await account.run(["doctor"])
+            #expect(doctor.status == 1)
+            #expect(
+                doctor.stdout.contains(
+                    "FAIL  Keys: \(config):2: k is both down and up in the browser; give one of them another key"),
+                "\(doctor.stdout)")
             let tmux = try account.tmux(width: 160, height: 30)
             defer { tmux.kill() }
             try #require(tmux.waitFor("Repositories · 60"), "\(tmux.capture())")

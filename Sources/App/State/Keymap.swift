@@ -79,6 +79,26 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case cloneLog
 }
 
+extension KeyContext {
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .browser: return 0
+        case .detail: return 1
+        case .filter: return 2
+        case .login: return 3
+        case .loginField: return 4
+        case .setup: return 5
+        case .setupField: return 6
+        case .help: return 7
+        case .confirmLogout: return 8
+        case .accounts: return 9
+        case .relogin: return 10
+        case .cloneLog: return 11
+        }
+    }
+}
+
 /// One binding: keys, the command, its line in the help, and where else it shows.
 public struct KeyBinding: Equatable, Sendable {
     public var keys: [Key]
@@ -127,8 +147,9 @@ public struct KeyBinding: Equatable, Sendable {
 /// bbtui's own; the config file's `[keys]` and `[[commands]]` change a copy
 /// (`Keymap(configuration:)`), which the state carries, so every screen shows the person's keys.
 public struct Keymap: Equatable, Sendable {
-    /// Each context's own bindings (the details view's without the browser's).
-    var own: [KeyContext: [KeyBinding]]
+    /// Each context's own bindings (the details view's without the browser's), in
+    /// `KeyContext.allCases` order: read on every key and every frame, so an array, not a hash.
+    var own: [[KeyBinding]]
     /// The config file's `[[commands]]`, in its order (`Command.custom` indexes them).
     public internal(set) var commands: [CustomCommand] = []
     /// What the config file left odd but usable: a command with no key left.
@@ -136,13 +157,11 @@ public struct Keymap: Equatable, Sendable {
 
     /// bbtui's own keys.
     public static let standard: Keymap = {
-        var own: [KeyContext: [KeyBinding]] = [:]
-        for context in KeyContext.allCases { own[context] = defaultTable(context) }
-        return Keymap(own: own)
+        Keymap(own: KeyContext.allCases.map(defaultTable))
     }()
 
     /// A context's own bindings (for the details view, without the browser's).
-    public func ownTable(_ context: KeyContext) -> [KeyBinding] { own[context] ?? [] }
+    public func ownTable(_ context: KeyContext) -> [KeyBinding] { own[context.index] }
 }
 
 extension Keymap {

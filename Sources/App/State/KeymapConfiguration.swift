@@ -175,7 +175,7 @@ extension Keymap {
                     unbound.append((line, name, [context.prose]))
                 }
             }
-            own[context] = table.filter { !$0.keys.isEmpty }
+            own[context.index] = table.filter { !$0.keys.isEmpty }
         }
         warnings = unbound.sorted { $0.line < $1.line }.map { entry in
             let places =
@@ -247,7 +247,7 @@ extension Keymap {
                         lines[context, default: [:]][index] = entry.line
                     }
                 }
-                own[context] = table
+                own[context.index] = table
             }
             return
         }
@@ -283,7 +283,7 @@ extension Keymap {
                     lines[context, default: [:]][index] = entry.line
                 }
             }
-            own[context] = table
+            own[context.index] = table
         }
         if !found, let context = entry.context {
             let place = pane.map { "the \($0.configName) pane" } ?? contexts[0].prose
@@ -311,7 +311,7 @@ extension Keymap {
                 "\(key) is both \(shadow.command.configName) in the details view and command \(index + 1); "
                     + "give one of them another key, or unbind = [\"\(key)\"] first")
         }
-        own[context, default: []].append(binding)
+        own[context.index].append(binding)
         lines[context, default: [:]][ownTable(context).count - 1] = command.line
     }
 

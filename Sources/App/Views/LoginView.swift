@@ -38,7 +38,9 @@ enum LoginView {
 
         if let request = login.request {
             top += urlSteps(request, login, state: state)
-            bottom += wrapped("3. Paste the code or the whole redirect URL, then Enter:", style: .bold, optional: true)
+            bottom += wrapped(
+                "3. Paste the code or the whole redirect URL, then \(state.keymap.key(for: .submit, in: .loginField)):",
+                style: .bold, optional: true)
         } else if let problem = login.problem {
             // No URL can be made (a bad endpoint setting; a missing consumer opens the setup
             // screen instead): the reason says what to fix; no field and no URL keys.

@@ -234,17 +234,5 @@ public enum ConfigDocument {
     }
 
     /// Levenshtein distance (the nearest setting here, the nearest command in `bbtui`).
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
+    public static func distance(_ a: String, _ b: String) -> Int { EditDistance.between(a, b) }
 }

@@ -100,7 +100,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .unknownSetting(let path, let line, let key, let nearest):
             return "\(path):\(line): bbtui has no setting \(key)"
                 + (nearest.map { ". Did you mean \($0)?" }
-                    ?? ". The settings are listed in `bbtui --help` and the README.")
+                    ?? ". The settings are listed in the README (Configuration) and in `man bbtui` (ENVIRONMENT).")
         case .wrongKind(let path, let line, let key, let expected):
             return "\(path):\(line): \(key) takes \(expected)."
         case .fileEntry(let path, let line, let message):
