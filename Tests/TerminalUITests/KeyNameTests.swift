@@ -13,6 +13,10 @@ import Testing
             ("PgUp", .pageUp), ("PageDown", .pageDown), ("F1", .function(1)), ("f12", .function(12)),
             ("Ctrl-D", .ctrl("d")), ("C-d", .ctrl("d")), ("^D", .ctrl("d")), ("ctrl+x", .ctrl("x")),
             ("Alt-x", .alt("x")), ("M-x", .alt("x")), ("Backspace", .backspace), ("Delete", .delete),
+            // vim's way of writing them
+            ("<C-d>", .ctrl("d")), ("<Esc>", .escape), ("<CR>", .enter), ("<Space>", .character(" ")),
+            ("<S-Tab>", .backTab), ("<PageDown>", .pageDown), ("<", .character("<")), (">", .character(">")),
+            ("Ctrl-Space", .ctrl(" ")), ("C-@", .ctrl(" ")),
         ]
         for (name, key) in cases {
             #expect(try Key(name: name) == key, "\(name)")
@@ -22,7 +26,8 @@ import Testing
     /// What `description` writes (the help's and footers' names) reads back as the same key.
     @Test func descriptionsReadBack() throws {
         let keys: [Key] = [
-            .character("q"), .character(" "), .ctrl("a"), .alt("b"), .enter, .escape, .tab, .backTab, .backspace,
+            .character("q"), .character(" "), .ctrl("a"), .ctrl(" "), .alt("b"), .enter, .escape, .tab, .backTab,
+            .backspace,
             .delete, .insert, .up, .down, .left, .right, .home, .end, .pageUp, .pageDown, .function(5),
         ]
         for key in keys {

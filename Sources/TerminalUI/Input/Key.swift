@@ -16,6 +16,7 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .character(" "): return "Space"
         case .character(let c): return String(c)
+        case .ctrl(" "): return "Ctrl-Space"
         case .ctrl(let c): return "Ctrl-" + String(c).uppercased()
         case .alt(let c): return "Alt-" + String(c)
         case .enter: return "Enter"
@@ -91,10 +92,19 @@ public enum TerminalEvent: Sendable, Hashable {
 
 extension Key {
     /// Reads a key as a person writes it in the config file: `j`, `G`, `Space`, `Enter`, `Esc`,
-    /// `Tab`, `Shift-Tab`, `Up`, `PgDn`, `F1`, `Ctrl-D` (or `C-d`, `^D`, `Ctrl+d`), `Alt-x` (or
-    /// `M-x`), and every name `description` writes (`↑`, `PgUp`). Named keys are read in any case;
+    /// `Tab`, `Shift-Tab`, `Up`, `PgDn`, `F1`, `Ctrl-D` (or `C-d`, `^D`, `Ctrl+d`, `<C-d>`),
+    /// `Ctrl-Space`, `Alt-x` (or `M-x`), and every name `description` writes (`↑`, `PgUp`). Named keys are read in any case;
     /// a single character is itself (`g` and `G` differ). Throws a sentence naming the mistake.
     public init(name: String) throws(KeyNameError) {
+        // vim writes them in angle brackets: <C-d>, <Esc>, <CR>.
+        if name.count > 2, name.first == "<", name.last == ">" {
+            do {
+                self = try Key(name: String(name.dropFirst().dropLast()))
+                return
+            } catch {
+                throw KeyNameError(name: name, reason: error.reason)
+            }
+        }
         if let named = Self.named[name] {
             self = named
             return
@@ -122,6 +132,10 @@ extension Key {
                 continue
             }
             let rest = String(name.dropFirst(prefix.count))
+            if isControl, ["space", "@"].contains(rest.lowercased()) {
+                self = .ctrl(" ")
+                return
+            }
             guard rest.count == 1, let character = rest.first else {
                 throw KeyNameError(name: name, reason: "\(isControl ? "Ctrl" : "Alt") goes with one character")
             }
