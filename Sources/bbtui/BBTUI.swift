@@ -44,16 +44,9 @@ struct BBTUI: AsyncParsableCommand {
     /// words, so ArgumentParser would only say "unexpected argument" under the browser's usage.
     static func unknownCommand(_ word: String) -> String? {
         guard !word.hasPrefix("-"), !commandNames.contains(word) else { return nil }
-        let nearest = commandNames.min { editDistance(word, $0) < editDistance(word, $1) } ?? "help"
-        let close = editDistance(word, nearest) <= max(2, nearest.count / 3)
         return "bbtui: '\(Sanitizer.sanitize(word))' is not a bbtui command."
-            + (close ? " Did you mean '\(nearest)'?" : "")
+            + (EditDistance.nearest(to: word, among: commandNames).map { " Did you mean '\($0)'?" } ?? "")
             + " The commands: \(commandNames.joined(separator: ", ")) (`bbtui --help` describes each)."
-    }
-
-    /// Levenshtein distance between two words, case aside (commands are short).
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        ConfigDocument.distance(a.lowercased(), b.lowercased())
     }
 
 }

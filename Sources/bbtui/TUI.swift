@@ -12,18 +12,20 @@ enum TUI {
         let startup: Startup
         // A mistake in the config file does not keep the full screen from starting: it starts
         // without the file and says what is wrong, where.
-        var notice: String?
+        var notice: StatusMessage?
         var keymap = Keymap.standard
         do {
             let loaded = try Startup.load(environment: environment)
             keymap = try Keymap(settings: loaded.settings)
             startup = loaded
-            if !keymap.warnings.isEmpty { notice = keymap.warnings.joined(separator: "; ") }
+            if !keymap.warnings.isEmpty {
+                notice = StatusMessage(keymap.warnings.joined(separator: "; "), kind: .warning)
+            }
         } catch let mistake as ConfigurationError where mistake.isFileMistake {
             do {
                 startup = try Startup.load(environment: environment, ignoringConfigFile: true)
                 keymap = .standard
-                notice = "The config file was not used: \(mistake)"
+                notice = StatusMessage("The config file was not used: \(mistake)", kind: .error)
             } catch {
                 printError("bbtui: \(error)")
                 return ExitStatus.failure
@@ -125,7 +127,7 @@ enum TUI {
 
     private static func runLoop(
         services: AppServices, environment: [String: String], isDemo: Bool, startsWithLogin: Bool,
-        notice: String?, keymap: Keymap
+        notice: StatusMessage?, keymap: Keymap
     ) -> Result<Int32, TerminalError> {
         let terminal: NcursesTerminal
         do {
@@ -150,9 +152,7 @@ enum TUI {
         var (state, effects) = services.initialState(
             size: terminal.size, environment: appEnvironment, startsWithLogin: startsWithLogin)
         // Said until something else is (no expiry); `e` shows it whole.
-        if let notice {
-            state.message = StatusMessage(notice, kind: notice.hasPrefix("The config file") ? .error : .warning)
-        }
+        if let notice { state.message = notice }
         let inbox = ActionInbox(waker: terminal.waker)
         let runner = EffectRunner(services: services, send: inbox.send)
         let program = Program(terminal: terminal, state: state, inbox: inbox, runner: runner)

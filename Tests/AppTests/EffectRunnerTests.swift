@@ -462,9 +462,10 @@ final class SentActions: Sendable {
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         #expect(
-            ChildProcess.run("/bin/sh", ["-c", "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"]) == .exited(0))
-        #expect(ChildProcess.run("/bin/sh", ["-c", "kill -TERM $$"]) == .signalled(SIGTERM))
-        #expect(ChildProcess.run("/bin/sh", ["-c", "exit 7"]) == .exited(7))
+            ChildProcess.run("/bin/sh", ["-c", "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"])
+                == .ended(.exited(0)))
+        #expect(ChildProcess.run("/bin/sh", ["-c", "kill -TERM $$"]) == .ended(.signalled(SIGTERM)))
+        #expect(ChildProcess.run("/bin/sh", ["-c", "exit 7"]) == .ended(.exited(7)))
         #expect(ChildProcess.run("/nonexistent/program", []) == .notStarted("No such file or directory"))
     }
 

@@ -223,8 +223,13 @@ import Testing
             &state, .commandFinished(title: "Br\u{1B}[2Jowse", .failed(status: "exit 3", lastLine: "fatal: no")))
         #expect(state.message?.text == "Br␛[2Jowse failed (exit 3): fatal: no")
         #expect(state.message?.kind == .error)
-        _ = Update.update(&state, .commandFinished(title: "Browse", .refused("no program tig here (not on PATH)")))
-        #expect(state.message?.text == "Browse did not run: no program tig here (not on PATH).")
+        _ = Update.update(
+            &state,
+            .commandFinished(
+                title: "Browse", .refused("no program tig on PATH: install it, or write its full path in run")))
+        #expect(
+            state.message?.text
+                == "Browse did not run: no program tig on PATH: install it, or write its full path in run.")
     }
 }
 
@@ -251,7 +256,7 @@ import Testing
                 == .failed(status: "killed by signal 15", lastLine: nil))
         #expect(
             CustomCommandRunner.run(["bbtui-no-such-program"], foreground: false)
-                == .refused("no program bbtui-no-such-program here (not on PATH)"))
+                == .refused("no program bbtui-no-such-program on PATH: install it, or write its full path in run"))
     }
 }
 

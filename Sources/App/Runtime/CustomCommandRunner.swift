@@ -83,7 +83,9 @@ public enum CustomCommandRunner {
         }
         guard spawned == 0 else {
             let program = Sanitizer.sanitize(arguments[0])
-            if spawned == ENOENT { return .refused("no program \(program) here (not on PATH)") }
+            if spawned == ENOENT {
+                return .refused("no program \(program) on PATH: install it, or write its full path in run")
+            }
             return .refused("could not run \(program): \(String(cString: strerror(spawned)))")
         }
         if !foreground { _ = running.withLock { $0.insert(pid) } }
@@ -118,14 +120,11 @@ public enum CustomCommandRunner {
                 }
             }
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return .failed(status: "lost", lastLine: errorTail.line) }
+        guard let status = SpawnAttributes.waitStatus(for: pid) else {
+            return .failed(status: "its end was lost: \(String(cString: strerror(errno)))", lastLine: errorTail.line)
         }
-        let signal = status & 0x7F
-        if signal != 0 { return .failed(status: "killed by signal \(signal)", lastLine: errorTail.line) }
-        let code = (status >> 8) & 0xFF
-        if code != 0 { return .failed(status: "exit \(code)", lastLine: errorTail.line) }
+        let exit = ChildExit(waitStatus: status)
+        guard exit == .exited(0) else { return .failed(status: exit.description, lastLine: errorTail.line) }
         return .succeeded(lastLine: foreground ? nil : outputTail.line)
     }
 

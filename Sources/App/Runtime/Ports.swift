@@ -86,9 +86,8 @@ public struct LiveSystem: SystemServices {
 
     public func openInBrowser(_ url: String) -> String? {
         switch ChildProcess.run("/usr/bin/env", ["xdg-open", url]) {
-        case .exited(0): return nil
-        case .exited(let status): return "xdg-open failed (exit \(status))."
-        case .signalled(let signal): return "xdg-open was killed by signal \(signal)."
+        case .ended(.exited(0)): return nil
+        case .ended(let exit): return "xdg-open failed (\(exit))."
         case .notStarted(let reason): return "Could not run xdg-open: \(reason)."
         }
     }
@@ -110,8 +109,7 @@ public struct LiveSystem: SystemServices {
 /// inherits the UI thread's blocked signals nor keeps one of bbtui's pipes open.
 enum ChildProcess {
     enum Outcome: Equatable {
-        case exited(Int32)
-        case signalled(Int32)
+        case ended(ChildExit)
         case notStarted(String)
     }
 
@@ -132,13 +130,10 @@ enum ChildProcess {
             posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         }
         guard spawned == 0 else { return .notStarted(String(cString: strerror(spawned))) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return .notStarted(String(cString: strerror(errno))) }
+        guard let status = SpawnAttributes.waitStatus(for: pid) else {
+            return .notStarted(String(cString: strerror(errno)))
         }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
-        let signal = status & 0x7F
-        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+        return .ended(ChildExit(waitStatus: status))
     }
 }
 

@@ -124,7 +124,7 @@ extension Pane {
 
 extension Keymap {
     /// The key names the config file can rebind, in the help's order, each once.
-    public static var commandNames: [String] {
+    public static let commandNames: [String] = {
         var names: [String] = []
         for context in KeyContext.allCases {
             for binding in defaultTable(context) where binding.command != .editText {
@@ -132,12 +132,10 @@ extension Keymap {
             }
         }
         return names
-    }
+    }()
 
     /// The `[keys.NAME]` tables there are: the contexts, then the browser's panes.
-    public static var contextNames: [String] {
-        KeyContext.allCases.map(\.configName) + Pane.allCases.map(\.configName)
-    }
+    public static let contextNames = KeyContext.allCases.map(\.configName) + Pane.allCases.map(\.configName)
 
     /// bbtui's keys changed by the config file's `[keys]` and `[[commands]]`. A command, context
     /// or key name bbtui does not know, two commands on one key where both would work, a
@@ -223,7 +221,9 @@ extension Keymap {
                 throw .fileEntry(
                     path, line: entry.line,
                     "[keys.\(Sanitizer.sanitize(name))] is not a context"
-                        + Self.suggestion(name, among: Self.contextNames, listing: "They are"))
+                        + Self.suggestion(
+                            name, among: Self.contextNames,
+                            otherwise: ". They are: " + Self.contextNames.joined(separator: ", ")))
             }
         }
         let keys = try Self.keys(entry.keys, path: path, line: entry.line)
@@ -231,21 +231,14 @@ extension Keymap {
             for context in contexts {
                 var table = ownTable(context)
                 // The text fields' editing keys are the fields' own: listed in the help, not bound.
-                for index in table.indices where table[index].applies(to: pane) && table[index].command != .editText {
-                    if let pane, table[index].panes != [pane], table[index].keys.contains(where: keys.contains) {
-                        // Only in that pane: the binding is split off for it.
-                        var narrowed = table[index]
-                        narrowed.panes = [pane]
-                        narrowed.keys.removeAll(where: keys.contains)
-                        narrowed.hintKeys = nil
-                        table[index].panes = (table[index].panes ?? Set(Pane.allCases)).subtracting([pane])
-                        table.append(narrowed)
-                        lines[context, default: [:]][table.count - 1] = entry.line
-                    } else if table[index].keys.contains(where: keys.contains) {
-                        table[index].keys.removeAll(where: keys.contains)
-                        table[index].hintKeys = nil
-                        lines[context, default: [:]][index] = entry.line
-                    }
+                for index in table.indices
+                where table[index].applies(to: pane) && table[index].command != .editText
+                    && table[index].keys.contains(where: keys.contains)
+                {
+                    let at = Self.split(&table, at: index, for: pane)
+                    table[at].keys.removeAll(where: keys.contains)
+                    table[at].hintKeys = nil
+                    lines[context, default: [:]][at] = entry.line
                 }
                 own[context.index] = table
             }
@@ -261,7 +254,7 @@ extension Keymap {
                 path, line: entry.line,
                 "\(Sanitizer.sanitize(entry.command)) is not a command bbtui has"
                     + Self.suggestion(
-                        entry.command, among: Self.commandNames, listing: "the README's Keys section lists them"))
+                        entry.command, among: Self.commandNames, otherwise: " (the README's Keys section lists them)"))
         }
         var found = false
         for context in contexts {
@@ -269,19 +262,10 @@ extension Keymap {
             for index in table.indices
             where table[index].command.configName == entry.command && table[index].applies(to: pane) {
                 found = true
-                if let pane, table[index].panes != [pane] {
-                    var narrowed = table[index]
-                    narrowed.panes = [pane]
-                    narrowed.keys = keys
-                    narrowed.hintKeys = nil
-                    table[index].panes = (table[index].panes ?? Set(Pane.allCases)).subtracting([pane])
-                    table.append(narrowed)
-                    lines[context, default: [:]][table.count - 1] = entry.line
-                } else {
-                    table[index].keys = keys
-                    table[index].hintKeys = nil
-                    lines[context, default: [:]][index] = entry.line
-                }
+                let at = Self.split(&table, at: index, for: pane)
+                table[at].keys = keys
+                table[at].hintKeys = nil
+                lines[context, default: [:]][at] = entry.line
             }
             own[context.index] = table
         }
@@ -291,6 +275,17 @@ extension Keymap {
                 path, line: entry.line,
                 "\(entry.command) does nothing in \(place), so [keys.\(context)] cannot bind it")
         }
+    }
+
+    /// The binding at `index` as `[keys.PANE]` changes it: itself, or, when it serves other panes
+    /// too, a copy split off for that pane alone (the original keeps the others). Its index.
+    private static func split(_ table: inout [KeyBinding], at index: Int, for pane: Pane?) -> Int {
+        guard let pane, table[index].panes != [pane] else { return index }
+        var narrowed = table[index]
+        narrowed.panes = [pane]
+        table[index].panes = (table[index].panes ?? Set(Pane.allCases)).subtracting([pane])
+        table.append(narrowed)
+        return table.count - 1
     }
 
     private mutating func add(
@@ -346,16 +341,12 @@ extension Keymap {
         }
     }
 
-    private static func suggestion(_ name: String, among names: [String], listing: String) -> String {
+    /// The nearest name (or the one `name` begins), else `otherwise`.
+    private static func suggestion(_ name: String, among names: [String], otherwise: String) -> String {
         let lower = name.lowercased()
-        if let best = names.min(by: { ConfigDocument.distance(lower, $0) < ConfigDocument.distance(lower, $1) }),
-            ConfigDocument.distance(lower, best) <= max(2, best.count / 3)
-        {
-            return ". Did you mean \(best)?"
-        }
-        if lower.count >= 3, let longer = names.first(where: { $0.hasPrefix(lower) }) {
-            return ". Did you mean \(longer)?"
-        }
-        return listing.hasPrefix("the") ? " (\(listing))" : ". \(listing): " + names.joined(separator: ", ")
+        let best =
+            EditDistance.nearest(to: name, among: names)
+            ?? (lower.count >= 3 ? names.first { $0.hasPrefix(lower) } : nil)
+        return best.map { ". Did you mean \($0)?" } ?? otherwise
     }
 }

@@ -54,7 +54,7 @@ public enum ConfigDocument {
                 continue
             }
             guard known.contains(key) else {
-                throw .unknownSetting(path, line: line, key, nearest: nearest(key, in: known))
+                throw .unknownSetting(path, line: line, key, nearest: EditDistance.nearest(to: key, among: known))
             }
             guard let value = table[key] else { continue }
             if let string = value.string {
@@ -113,7 +113,7 @@ public enum ConfigDocument {
                 return found == 0 ? header : found
             }
             for field in table.keys where !CustomCommand.fields.contains(field) {
-                let nearest = CustomCommand.fields.first { distance(field, $0) <= 2 }
+                let nearest = EditDistance.nearest(to: field, among: CustomCommand.fields)
                 throw .fileEntry(
                     path, line: line(field),
                     "[[commands]] has no field \(field)"
@@ -183,10 +183,7 @@ public enum ConfigDocument {
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = raw.drop { $0 == " " || $0 == "\t" }
             while line.first == "[" { line = line.dropFirst().drop { $0 == " " } }
-            for form in [key, "\"\(key)\"", "'\(key)'"] where line.hasPrefix(form) {
-                let rest = line.dropFirst(form.count).drop { $0 == " " || $0 == "\t" }
-                if rest.first == "=" || rest.first == "]" || rest.first == "." { return index + 1 }
-            }
+            if starts(line, with: key, before: "=].") { return index + 1 }
         }
         return 0
     }
@@ -200,12 +197,18 @@ public enum ConfigDocument {
         for index in start..<lines.count {
             let line = lines[index].drop { $0 == " " || $0 == "\t" }
             if line.first == "[" { break }
-            for form in [key, "\"\(key)\"", "'\(key)'"] where line.hasPrefix(form) {
-                let rest = line.dropFirst(form.count).drop { $0 == " " || $0 == "\t" }
-                if rest.first == "=" { return index + 1 }
-            }
+            if starts(line, with: key, before: "=") { return index + 1 }
         }
         return start
+    }
+
+    /// Whether `line` begins with `key` (bare or quoted), then blanks, then one of `followers`.
+    private static func starts(_ line: Substring, with key: String, before followers: String) -> Bool {
+        [key, "\"\(key)\"", "'\(key)'"].contains { form in
+            guard line.hasPrefix(form) else { return false }
+            let next = line.dropFirst(form.count).first { $0 != " " && $0 != "\t" }
+            return next.map(followers.contains) ?? false
+        }
     }
 
     /// The line (from 1) of the `occurrence`th `[table]` or `[[table]]` header, or 0.
@@ -220,19 +223,9 @@ public enum ConfigDocument {
         return 0
     }
 
-    /// The known name closest to `key` (case aside), when it is close enough to be a typo.
-    static func nearest(_ key: String, in known: [String]) -> String? {
-        let upper = key.uppercased()
-        guard let best = known.min(by: { distance(upper, $0) < distance(upper, $1) }) else { return nil }
-        return distance(upper, best) <= max(2, best.count / 3) ? best : nil
-    }
-
     /// A TOML type with its article: "an integer", "a boolean".
     static func kind(_ type: TOMLType) -> String {
         let name = "\(type)"
         return ("aeiou".contains(name.first ?? "x") ? "an " : "a ") + name
     }
-
-    /// Levenshtein distance (the nearest setting here, the nearest command in `bbtui`).
-    public static func distance(_ a: String, _ b: String) -> Int { EditDistance.between(a, b) }
 }

@@ -138,9 +138,7 @@ public struct CustomCommand: Sendable, Equatable {
                 return "\"\(argument)\" has an unmatched brace (write {{ or }} for a brace itself)"
             }
             for case .placeholder(let name) in pieces where !known.contains(name) {
-                let nearest = known.min { EditDistance.between(name, $0) < EditDistance.between(name, $1) }
-                let hint =
-                    nearest.map { EditDistance.between(name, $0) <= 2 ? " Did you mean {\($0)}?" : "" } ?? ""
+                let hint = EditDistance.nearest(to: name, among: known).map { " Did you mean {\($0)}?" } ?? ""
                 return "{\(name)} is not a placeholder.\(hint) They are: "
                     + known.map { "{\($0)}" }.joined(separator: ", ")
             }

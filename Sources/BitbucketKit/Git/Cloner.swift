@@ -268,10 +268,8 @@ final class CloneProcess: Sendable {
             }
         }
         finish(pending[...])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { break }
-        }
+        // A child that cannot be waited for is not taken for a success.
+        let status = SpawnAttributes.waitStatus(for: pid) ?? -1
         state.withLock { $0.pid = 0 }
         return (status, lines)
     }
@@ -312,9 +310,7 @@ final class CloneProcess: Sendable {
             return "\(name): the network failed: \(detail ?? lines.last ?? "git could not reach the server")."
         }
         if status == -1 { return "\(name): \(lines.last ?? "git could not be started.")" }
-        let signal = status & 0x7F
         let reason = lines.last { $0.hasPrefix("fatal:") } ?? lines.last
-        let exit = signal == 0 ? "exit \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
-        return "\(name): git failed (\(exit))" + (reason.map { ": \($0)" } ?? ".")
+        return "\(name): git failed (\(ChildExit(waitStatus: status)))" + (reason.map { ": \($0)" } ?? ".")
     }
 }

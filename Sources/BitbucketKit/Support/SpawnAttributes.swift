@@ -44,3 +44,35 @@ public enum SpawnAttributes {
         return body(&attributes)
     }
 }
+
+extension SpawnAttributes {
+    /// Waits for the child `pid` to end (through EINTR): its wait status, or nil when it cannot
+    /// be waited for.
+    public static func waitStatus(for pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return nil }
+        }
+        return status
+    }
+}
+
+/// How a child ended, read from its wait status (WIFEXITED, WEXITSTATUS and WTERMSIG are macros
+/// Swift does not import).
+public enum ChildExit: Equatable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signalled(Int32)
+
+    public init(waitStatus status: Int32) {
+        let signal = status & 0x7F
+        self = signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+    }
+
+    /// `exit 3`, `killed by signal 15`.
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit \(code)"
+        case .signalled(let signal): return "killed by signal \(signal)"
+        }
+    }
+}
